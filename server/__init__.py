@@ -1,0 +1,1 @@
+"""The VJEPA language server: translates LSP to calls into vjepa_core and back."""

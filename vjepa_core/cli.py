@@ -1,0 +1,162 @@
+"""The `vjepa` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from .messages import VjepaError, Voice, text
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("root", nargs="?", default=".", help="workspace folder (default: the current folder)")
+    p.add_argument("--index-dir", type=Path, default=None,
+                   help="where the index lives (default: a folder per workspace in your user data dir)")
+    p.add_argument("--quiet", "-q", action="store_true", help="only errors and the final summary")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vjepa", description="A private workspace memory for your editor.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    crawl = sub.add_parser("crawl", help="learn the files, code and history of a folder (incremental)")
+    _common(crawl)
+    crawl.add_argument("--allow-home", action="store_true", help="allow the whole home folder as a root")
+    crawl.add_argument("--max-bytes", type=int, default=1024 * 1024, help="skip files larger than this")
+    crawl.add_argument("--rebuild", action="store_true", help="throw the index away and start fresh")
+    crawl.add_argument("--no-history", action="store_true", help="do not read git history")
+    crawl.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    status = sub.add_parser("status", help="what the index holds")
+    _common(status)
+    status.add_argument("--json", action="store_true")
+
+    bench = sub.add_parser("bench", help="benchmarks (see docs/BENCHMARKS.md)")
+    bsub = bench.add_subparsers(dest="bench", required=True)
+    bcrawl = bsub.add_parser("crawl", help="crawl+parse+store vs tree-sitter parsing alone")
+    bcrawl.add_argument("root", help="folder to crawl, e.g. the standard library")
+    bcrawl.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console(stderr=True)
+    voice = Voice(quiet=getattr(args, "quiet", False))
+    try:
+        if args.command == "crawl":
+            return _crawl(args, voice, console)
+        if args.command == "status":
+            return _status(args, voice)
+        if args.command == "bench" and args.bench == "crawl":
+            from .bench import bench_crawl, print_crawl_bench
+
+            result = bench_crawl(Path(args.root))
+            if args.json:
+                print(json.dumps(result, indent=2))
+            else:
+                print_crawl_bench(result)
+            return 0
+    except VjepaError as err:
+        voice.error(err)
+        return 2
+    except KeyboardInterrupt:
+        print("Stopped. Whatever was written is safe; the next run picks up from there.", file=sys.stderr)
+        return 130
+    return 1
+
+
+def _crawl(args: argparse.Namespace, voice: Voice, console: Console) -> int:
+    from .crawl import crawl
+
+    progress = Progress(TextColumn("[bold]Reading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                        TextColumn("{task.fields[path]}", style="dim"), console=console,
+                        disable=args.quiet or not console.is_terminal, transient=True)
+    with progress:
+        task = progress.add_task("crawl", total=None, path="")
+
+        def on_progress(done: int, total: int, path: str) -> None:
+            if done == 1 or done == total or done % 25 == 0:
+                progress.update(task, completed=done, total=total, path=path[-60:])
+
+        report = crawl(args.root, args.index_dir, voice=voice, progress=on_progress, max_bytes=args.max_bytes,
+                       allow_home=args.allow_home, rebuild=args.rebuild, history=not args.no_history)
+    if args.json:
+        print(json.dumps(_report_dict(report), indent=2))
+    else:
+        _print_report(report)
+    return 0
+
+
+def _report_dict(report) -> dict:
+    return {
+        "root": report.root, "index_dir": report.index_dir, "seconds": round(report.seconds, 3),
+        "files_seen": report.files_seen, "files_indexed": report.files_indexed, "units": report.units,
+        "new": report.new, "changed": report.changed, "unchanged": report.unchanged, "deleted": report.deleted,
+        "repaired": report.repaired, "skipped": dict(report.skipped), "relations": dict(report.relations),
+        "relations_by_pattern": dict(report.by_pattern()), "relations_total": report.relations_total,
+        "languages": dict(report.languages), "extensions": dict(report.extensions.most_common()),
+        "commits": report.commits, "parse_errors": len(report.parse_errors), "warnings": report.warnings,
+    }
+
+
+def _print_report(report) -> None:
+    out = Console()
+    t = Table(title=f"Crawl of {report.root}", show_header=False, box=None)
+    t.add_row("files", f"{report.files_indexed} indexed of {report.files_seen} seen "
+              f"({report.new} new, {report.changed} changed, {report.unchanged} unchanged, {report.deleted} removed)")
+    t.add_row("code units", str(report.units))
+    t.add_row("skipped", ", ".join(f"{k}: {v}" for k, v in report.skipped.most_common()) or "none")
+    by = report.by_pattern()
+    t.add_row("relations", f"{report.relations_total} ("
+              + ", ".join(f"{k} {by.get(k, 0)}" for k in ("temporal", "spatial", "semantic")) + ")")
+    t.add_row("", ", ".join(f"{k} {v}" for k, v in sorted(report.relations.items())))
+    t.add_row("languages", ", ".join(f"{k} {v}" for k, v in report.languages.most_common()))
+    t.add_row("file types", ", ".join(f"{k} {v}" for k, v in report.extensions.most_common(12)))
+    t.add_row("git commits", str(report.commits))
+    t.add_row("time", f"{report.seconds:.1f} s")
+    t.add_row("index", report.index_dir)
+    out.print(t)
+
+
+def _status(args: argparse.Namespace, voice: Voice) -> int:
+    from .safety import check_root
+    from .store import Store, default_index_dir
+
+    root = check_root(args.root, allow_home=True)
+    path = args.index_dir or default_index_dir(root)
+    if not Path(path).exists():
+        print(text("status.empty", root=root))
+        return 0
+    store = Store.open(path, root, create=False)
+    meta = store.meta()
+    counts = store.counts()
+    rels = store.read("relations", ["pattern"])["pattern"].to_pylist()
+    by_pattern = {p: rels.count(p) for p in ("temporal", "spatial", "semantic")}
+    langs = store.read("files", ["language", "status"])
+    languages: dict[str, int] = {}
+    for lang, status in zip(langs["language"].to_pylist(), langs["status"].to_pylist()):
+        if status == "ok":
+            languages[lang or "text"] = languages.get(lang or "text", 0) + 1
+    info = {"root": str(root), "index_dir": str(path), "schema_version": meta.get("schema_version"),
+            "last_crawl": meta.get("last_crawl"), "commits": meta.get("commits"), "tables": counts,
+            "relations_by_pattern": by_pattern, "languages": languages, "disk_bytes": store.disk_bytes()}
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    out = Console()
+    t = Table(title=f"VJEPA index for {root}", show_header=False, box=None)
+    for k, v in info.items():
+        t.add_row(k, json.dumps(v) if isinstance(v, dict) else str(v))
+    out.print(t)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,264 @@
+"""`vjepa crawl`: walk -> read -> screen -> parse -> relate -> store, incrementally.
+
+Only files whose size or mtime changed are read again, and only those whose content hash
+changed are parsed again. Writes are batched; the index is compacted at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from . import relations as rel
+from .harvest import DEFAULT_MAX_BYTES, SKIP_SECRET, FileEntry, WalkResult, read_text, walk
+from .history import GitError
+from .languages import language_for
+from .messages import Voice
+from .safety import IgnoreRules, check_root
+from .secret_scan import find_secret
+from .store import DIRS, FILES, UNITS, Store
+from .units import CodeUnit, extract
+
+# Files per write batch: bigger batches mean fewer LanceDB versions; tunable for tests and tiny machines.
+FLUSH_FILES = int(os.environ.get("VJEPA_CRAWL_BATCH", "500"))
+FLUSH_UNITS = 20_000
+
+ProgressFn = Callable[[int, int, str], None]
+
+
+@dataclass
+class Outcome:
+    """What reading one file gave."""
+
+    entry: FileEntry
+    hash: str
+    status: str  # "ok", "unchanged" or a skip reason
+    language: str | None = None
+    encoding: str = "utf-8"
+    units: list[CodeUnit] = field(default_factory=list)
+    imports: list[str] = field(default_factory=list)
+    parse_error: str | None = None
+    kept_units: int = 0  # unit count of an unchanged file (its units stay as they are)
+
+
+def process_file(entry: FileEntry, known_hash: str | None, max_bytes: int = DEFAULT_MAX_BYTES) -> Outcome:
+    read = read_text(entry, max_bytes)
+    if read.text is None:
+        return Outcome(entry, read.hash, read.skip or "unreadable")
+    if known_hash is not None and read.hash == known_hash:
+        return Outcome(entry, read.hash, "unchanged", encoding=read.encoding)
+    # Screen before anything derived from the content exists.
+    if find_secret(read.text):
+        return Outcome(entry, "", SKIP_SECRET)
+    language = language_for(entry.rel)
+    parsed = extract(entry.rel, read.text, language)
+    return Outcome(entry, read.hash, "ok", language, read.encoding, parsed.units, parsed.imports, parsed.error)
+
+
+@dataclass
+class CrawlReport:
+    root: str
+    index_dir: str
+    files_seen: int = 0
+    files_indexed: int = 0  # files with text in the index after this crawl
+    units: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    repaired: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    skipped_paths: list[tuple[str, str]] = field(default_factory=list)
+    parse_errors: list[tuple[str, str]] = field(default_factory=list)
+    relations: Counter[str] = field(default_factory=Counter)  # "pattern/kind" -> count
+    languages: Counter[str] = field(default_factory=Counter)
+    extensions: Counter[str] = field(default_factory=Counter)
+    commits: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def relations_total(self) -> int:
+        return sum(self.relations.values())
+
+    def by_pattern(self) -> Counter[str]:
+        out: Counter[str] = Counter()
+        for key, n in self.relations.items():
+            out[key.split("/")[0]] += n
+        return out
+
+
+class _Batch:
+    """Accumulates rows and writes them in the crash-safe order: units, then file rows."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.units: dict[str, list] = {name: [] for name in UNITS.names}
+        self.files: dict[str, list] = {name: [] for name in FILES.names}
+        self.current: dict[str, str] = {}  # path -> hash, for previously known paths that changed
+        self.n_files = 0
+
+    def add(self, o: Outcome, previously_known: bool) -> None:
+        e = o.entry
+        for u in o.units:
+            self.units["path"].append(u.path)
+            self.units["file_hash"].append(o.hash)
+            self.units["kind"].append(u.kind)
+            self.units["name"].append(u.name)
+            self.units["start_line"].append(u.start_line)
+            self.units["end_line"].append(u.end_line)
+            self.units["text"].append(u.text)
+            self.units["hash"].append(u.hash)
+        status = "ok" if o.status == "unchanged" else o.status
+        row = {"path": e.rel, "size": e.size, "mtime_ns": e.mtime_ns, "language": o.language,
+               "hash": o.hash, "status": status, "encoding": o.encoding, "n_units": len(o.units) or o.kept_units,
+               "imports": o.imports}
+        for k, v in row.items():
+            self.files[k].append(v)
+        if previously_known and o.status != "unchanged":
+            self.current[e.rel] = o.hash
+        self.n_files += 1
+
+    def full(self) -> bool:
+        return self.n_files >= FLUSH_FILES or len(self.units["path"]) >= FLUSH_UNITS
+
+    def flush(self) -> None:
+        if not self.n_files:
+            return
+        self.store.add_units(pa.table(self.units, schema=UNITS))
+        self.store.upsert_files(pa.table(self.files, schema=FILES))
+        self.store.delete_stale_units(self.current)
+        self.__init__(self.store)  # type: ignore[misc]
+
+
+def _unchanged_row(known: dict, entry: FileEntry) -> Outcome:
+    return Outcome(entry, known["hash"], "unchanged", known["language"], known["encoding"] or "utf-8",
+                   imports=list(known["imports"] or []), kept_units=known["n_units"])
+
+
+def crawl(
+    root: str | os.PathLike[str],
+    index_dir: str | os.PathLike[str] | None = None,
+    *,
+    voice: Voice | None = None,
+    progress: ProgressFn | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    allow_home: bool = False,
+    allow_system: bool = False,
+    rebuild: bool = False,
+    history: bool = True,
+) -> CrawlReport:
+    started = time.perf_counter()
+    voice = voice or Voice(quiet=True)
+    root_path = check_root(root, allow_home=allow_home, allow_system=allow_system)
+    store = Store.open(Path(index_dir) if index_dir else None, root_path, rebuild=rebuild)
+    report = CrawlReport(str(root_path), str(store.path))
+    voice.say("crawl.start", root=root_path)
+
+    report.repaired = store.repair()
+    if report.repaired:
+        voice.say("crawl.repair", count=report.repaired)
+
+    walked: WalkResult = walk(root_path, IgnoreRules(root_path))
+    report.files_seen = len(walked.files)
+    report.skipped.update(walked.skipped)
+    report.skipped_paths.extend(walked.skipped_paths)
+    voice.say("crawl.walk", files=len(walked.files))
+
+    known = store.file_rows()
+    seen = {e.rel for e in walked.files}
+    gone = set(known) - seen
+    batch = _Batch(store)
+    total = len(walked.files)
+    for i, entry in enumerate(walked.files):
+        k = known.get(entry.rel)
+        if k and k["status"] == "ok" and k["size"] == entry.size and k["mtime_ns"] == entry.mtime_ns:
+            report.unchanged += 1
+        else:
+            o = process_file(entry, k["hash"] if k and k["status"] == "ok" else None, max_bytes)
+            if o.status == "unchanged":
+                report.unchanged += 1
+                batch.add(_unchanged_row(k, entry), previously_known=True)  # refresh size/mtime only
+            elif o.status == SKIP_SECRET:
+                # Never stored; if an older clean version was, it goes now.
+                report.skipped[SKIP_SECRET] += 1
+                if k:
+                    gone.add(entry.rel)
+            else:
+                if o.status != "ok":
+                    report.skipped[o.status] += 1
+                    report.skipped_paths.append((entry.rel, o.status))
+                if o.parse_error:
+                    report.parse_errors.append((entry.rel, o.parse_error))
+                if k:
+                    report.changed += 1
+                else:
+                    report.new += 1
+                batch.add(o, previously_known=k is not None)
+            if batch.full():
+                batch.flush()
+        if progress:
+            progress(i + 1, total, entry.rel)
+    batch.flush()
+
+    if gone:
+        store.delete_paths(sorted(gone))
+    report.deleted = len(gone)
+
+    # Relations are derived from the whole index and replaced in one write.
+    files = store.read("files", ["path", "status", "language", "imports", "n_units"])
+    ok_paths: list[str] = []
+    imports: dict[str, tuple[str | None, list[str]]] = {}
+    for path, status, language, imps, n_units in zip(*(files[c].to_pylist() for c in files.column_names)):
+        ext = posixpath.splitext(path)[1].lower() or "(none)"
+        report.extensions[ext] += 1
+        if status != "ok":
+            continue
+        ok_paths.append(path)
+        report.languages[language or "text"] += 1
+        report.units += n_units
+        if imps:
+            imports[path] = (language, imps)
+    report.files_indexed = len(ok_paths)
+    relations = rel.spatial(ok_paths, imports)
+    if history:
+        try:
+            temporal, report.commits = rel.temporal(root_path, set(ok_paths))
+            if report.commits:
+                voice.say("crawl.history", commits=report.commits)
+            relations += temporal
+        except GitError as exc:
+            report.warnings.append(str(exc))
+            voice.warn("git.failed", reason=exc)
+    for r in relations:
+        report.relations[f"{r.pattern}/{r.kind}"] += 1
+    store.replace("relations", rel.to_table(relations))
+    store.replace("dirs", _skeleton(walked, seen))
+
+    store.set_meta(last_crawl=time.strftime("%Y-%m-%d %H:%M:%S"), commits=str(report.commits))
+    voice.say("crawl.compact")
+    store.compact()
+    if report.skipped[SKIP_SECRET]:
+        voice.say("crawl.secrets", count=report.skipped[SKIP_SECRET])
+    report.seconds = time.perf_counter() - started
+    voice.say("crawl.done", files=report.files_indexed, units=report.units, relations=report.relations_total)
+    return report
+
+
+def _skeleton(walked: WalkResult, files: set[str]) -> pa.Table:
+    n_files: Counter[str] = Counter(posixpath.dirname(p) for p in files)
+    n_dirs: Counter[str] = Counter(posixpath.dirname(d) for d in walked.dirs if d)
+    dirs = sorted(walked.dirs)
+    return pa.table({
+        "path": dirs,
+        "depth": [d.count("/") + 1 if d else 0 for d in dirs],
+        "n_files": [n_files[d] for d in dirs],
+        "n_dirs": [n_dirs[d] for d in dirs],
+    }, schema=DIRS)
