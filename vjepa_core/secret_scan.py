@@ -1,0 +1,302 @@
+"""Content screening: a file that holds a credential is skipped as a whole, never stored.
+
+Rules follow detect-secrets (Yelp): its plugins' `denylist` regexes and heuristics decide, plus a few
+rules it lacks (Google API keys, GitHub fine-grained PATs, newer OpenAI/Anthropic keys, encrypted
+PKCS#8 keys, and `password = "..."`-style assignments whose value looks random).
+
+Speed matters more than elegance here: this runs on every file of a crawl. Running detect-secrets'
+per-line scan (or one regex per rule) over every file costs several times tree-sitter parsing, so
+one combined prefilter regex finds cheap anchors in a single pass, and only its rare hits get the
+precise per-rule checks. Every anchor starts with a literal character, mostly a rare one (`A`, `J`,
+`_`, `-`, the `w` of password, the `k` of token), which lets `re` skip ahead to candidate positions;
+lookbehinds check the letters before the anchor.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+from detect_secrets.filters.heuristic import is_potential_uuid, is_sequential_string
+from detect_secrets.plugins.aws import AWSKeyDetector
+from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
+from detect_secrets.plugins.basic_auth import BasicAuthDetector
+from detect_secrets.plugins.github_token import GitHubTokenDetector
+from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
+from detect_secrets.plugins.jwt import JwtTokenDetector
+from detect_secrets.plugins.mailchimp import MailchimpDetector
+from detect_secrets.plugins.npm import NpmDetector
+from detect_secrets.plugins.openai import OpenAIDetector
+from detect_secrets.plugins.private_key import PrivateKeyDetector
+from detect_secrets.plugins.pypi_token import PypiTokenDetector
+from detect_secrets.plugins.sendgrid import SendGridDetector
+from detect_secrets.plugins.slack import SlackDetector
+from detect_secrets.plugins.square_oauth import SquareOAuthDetector
+from detect_secrets.plugins.stripe import StripeDetector
+from detect_secrets.plugins.twilio import TwilioKeyDetector
+
+PASSWORD = "hard-coded password"
+HIGH_ENTROPY = "high-entropy secret"
+
+# A check looks at the text around an anchor hit and returns the reason, or None for a false alarm.
+_Check = Callable[[str, int], "str | None"]
+
+
+def _entropy(value: str) -> float:
+    """Shannon entropy in bits per character."""
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+
+
+# Values people write where a real secret would go; none of these is ever a live credential.
+_PLACEHOLDER = re.compile(
+    r"change.?me|example|placeholder|your|dummy|fake|sample|redacted|replace|insert|todo|fixme|"
+    r"test|demo|mock|foobar|secret|passw|token|environ|getenv|xxx|\*\*\*|\.\.\."
+    # Templates: $VAR, ${VAR}, $(cmd), {{ var }}, {name}, %(name)s, <your-key>.
+    r"|^\$|\$[{(]|\{\{|\{\w*\}|%\(|<[^<>]*>",
+    re.IGNORECASE,
+)
+
+
+def _is_placeholder(value: str) -> bool:
+    return bool(_PLACEHOLDER.search(value)) or len(set(value.lower())) <= 3
+
+
+def _looks_random(value: str) -> bool:
+    """A generated secret mixes character classes and uses most of the alphabet it draws from."""
+    if len(value) < 8 or _is_placeholder(value):
+        return False
+    if is_sequential_string(value) or is_potential_uuid(value):
+        return False
+    has_digit = any(c.isdigit() for c in value)
+    classes = has_digit + any(c.islower() for c in value) + any(c.isupper() for c in value)
+    classes += any(not c.isalnum() for c in value)
+    # Identifiers and words ("Default_Value") have no digits; short ones of those are never secrets.
+    if classes < 2 or (not has_digit and len(value) < 20):
+        return False
+    alphabet = 16 if all(c in "0123456789abcdefABCDEF" for c in value) else 64
+    return _entropy(value) >= 0.8 * math.log2(min(len(value), alphabet))
+
+
+def _line(text: str, pos: int) -> str:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def _token(kind: str, patterns: Sequence[re.Pattern[str]], back: int = 12) -> _Check:
+    """Check: a detect-secrets pattern matches over the anchor, starts a word, and looks random."""
+
+    def check(text: str, pos: int) -> str | None:
+        start = max(0, pos - back)
+        for pattern in patterns:
+            for m in pattern.finditer(text, start, pos + 1200):
+                if m.start() > pos:
+                    break
+                at_word_start = m.start() == 0 or not text[m.start() - 1].isalnum()
+                if m.end() > pos and at_word_start and not _is_placeholder(m.group()):
+                    if _entropy(m.group()) >= 3.0:
+                        return kind
+        return None
+
+    return check
+
+
+# GitHub fine-grained PATs, OpenAI project keys and Anthropic keys postdate detect-secrets 1.5.
+_GITHUB_PAT = re.compile(r"github_pat_[A-Za-z0-9_]{60,}")
+_OPENAI_PROJECT = re.compile(r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}")
+_ANTHROPIC = re.compile(r"sk-ant-[a-z]{3,5}\d\d-[A-Za-z0-9_-]{80,}")
+_GOOGLE_API = re.compile(r"AIza[0-9A-Za-z_-]{35}")
+_NPM_TOKEN = re.compile(r"npm_[A-Za-z0-9]{36}")
+
+
+def _jwt(text: str, pos: int) -> str | None:
+    m = JwtTokenDetector.denylist[0].match(text, pos - 2)
+    if m and len(m.group()) >= 30 and JwtTokenDetector.is_formally_valid(m.group()):
+        return "JSON web token"
+    return None
+
+
+_ENCRYPTED_KEY = re.compile(r"BEGIN ENCRYPTED PRIVATE KEY|PuTTY-User-Key-File-\d")
+_KEY_BODY = re.compile(r"[A-Za-z0-9+/=]{40,}")
+
+
+def _private_key(text: str, pos: int) -> str | None:
+    # A header alone is a parser or a doc talking about keys; a stored key has a base64 body.
+    line = _line(text, pos)
+    if any(p.search(line) for p in PrivateKeyDetector.denylist) or _ENCRYPTED_KEY.search(line):
+        if _KEY_BODY.search(text, pos, pos + 800):
+            return "private key"
+    return None
+
+
+_URL_PLACEHOLDER = re.compile(r"(?:pass(?:word|wd)?|pwd|secret|pw|x+|\*+)\d*", re.IGNORECASE)
+
+
+def _basic_auth(text: str, pos: int) -> str | None:
+    m = BasicAuthDetector.denylist[0].match(text, pos)
+    if not m:
+        return None
+    password = m.group(1)
+    # `user:pass@`, `joe:password@` are documentation; a real password has a digit or symbol.
+    if len(password) < 6 or _URL_PLACEHOLDER.fullmatch(password) or _is_placeholder(password):
+        return None
+    return "password in URL" if not password.isalpha() else None
+
+
+# --- `name = "value"` assignments (the detect-secrets KeywordDetector idea, made stricter) ---
+
+# Optional type annotation (`password: str = ...`), then the operator of Python, JS, YAML, JSON,
+# TOML, .env, PHP (`=>`) or Go (`:=`).
+_OPERATOR = r"""['"\]]{0,2}(?:[ \t]*:[ \t]*[\w.\[\]|, ]{1,40}?)?[ \t]*(?::=|=>|[:=])[ \t]*"""
+_ASSIGNMENT = re.compile(
+    _OPERATOR + r"""(?:[bBrRuU]{0,2}(['"`])(?P<quoted>[^'"`\s]{8,500})\1"""
+    # A bare value must end the line: otherwise it is an expression (`os.environ["PW"]`, a call).
+    r"""|(?P<bare>[^\s'"`,;()\[\]{}<>]{8,500})[ \t\r]*(?:$|[#;]))""",
+    re.MULTILINE,
+)
+_SECRET_NAME = re.compile(
+    r"(pass(?:word|wd|phrase)?|pwd|secret|token|credential|"
+    r"(?:api|access|private|secret|auth|signing|encryption|master|client|app|account|service|session"
+    r"|consumer|license|admin|webhook|deploy|bot)[_-]?key)s?(?![a-z])(?P<rest>\w*)"
+)
+# Names that hold metadata about a secret, not the secret itself.
+_NOT_SECRET_SUFFIX = re.compile(
+    r"[_-]?(?:url|uri|path|file|filename|dir|name|type|id|len|length|size|count|field|prompt|env|var"
+    r"|header|hash|endpoint|kind|format|label|regex|pattern|re|hint|policy|ttl|timeout|expiry|expires"
+    r"|mode|index|class|func|method|attr|msg|message|error|prefix|suffix|char|chars|source)s?\d*$"
+)
+_DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(?:\.\w+)+")
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+
+
+def _assignment(text: str, pos: int) -> str | None:
+    start = pos
+    while start > 0 and pos - start < 80 and text[start - 1] in _NAME_CHARS:
+        start -= 1
+    end = pos
+    while end < len(text) and end - pos < 80 and text[end] in _NAME_CHARS:
+        end += 1
+    name = text[start:end].rsplit(".", 1)[-1].lower()
+    m = _ASSIGNMENT.match(text, end)
+    found = _SECRET_NAME.search(name)
+    if not m or not found or _NOT_SECRET_SUFFIX.match(found.group("rest")):
+        return None
+    value = m.group("quoted") or m.group("bare")
+    if m.group("bare") and _DOTTED_NAME.fullmatch(value):
+        return None  # `secret = settings.SECRET_KEY` refers to a secret kept elsewhere
+    if not _looks_random(value):
+        return None
+    if "aws" in name or AWSKeyDetector.denylist[1].search(_line(text, pos)):
+        return "AWS secret key"
+    return PASSWORD if found.group(1).startswith(("pass", "pwd")) else HIGH_ENTROPY
+
+
+# What may follow a secret-ish word for the prefilter to call it a candidate assignment.
+_ASSIGN_AHEAD = r"""(?=[\w.-]{0,40}""" + _OPERATOR + r"""[bBrRuU]{0,2}['"`]?[^\s'"`]{8})"""
+_KEYWORD_ANCHORS = tuple(
+    anchor + _ASSIGN_AHEAD
+    for anchor in (
+        r"word(?<=[pP]assword)",
+        r"WORD(?<=PASSWORD)",
+        r"wd(?<=[pP]asswd)",
+        r"WD(?<=PASSWD)",
+        r"wd(?<=[pP]wd)",
+        r"WD(?<=PWD)",
+        r"SS(?<=PASS)",
+        r"cret(?<=[sS]ecret)",
+        r"CRET(?<=SECRET)",
+        r"ken(?<=[tT]oken)",
+        r"KEN(?<=TOKEN)",
+        r"key(?<=\wkey)",
+        r"Key(?<=[a-z0-9-]Key)",
+        r"KEY(?<=[\w-]KEY)",
+        r"dential(?<=[cC]redential)",
+        r"DENTIAL(?<=CREDENTIAL)",
+    )
+)
+
+# (anchors, check). An anchor starts with a literal character and tests literal characters before
+# any lookbehind, so most positions are rejected in a few steps. Anchors consume little, so a
+# harmless hit does not hide another anchor just after it.
+_RULES: tuple[tuple[tuple[str, ...], _Check], ...] = (
+    ((r"PRIVATE KEY", r"PuTTY-User-Key-File-"), _private_key),
+    ((r"A(?:KIA|SIA|BIA|CCA|3T)",), _token("AWS access key", AWSKeyDetector.denylist[:1])),
+    ((r"gh[pousr]_", r"github_pat_"), _token("GitHub token", [*GitHubTokenDetector.denylist, _GITHUB_PAT])),
+    ((r"gl(?:pat|dt|ft|rt|soat|cbt|imt|ptt|oas|agent)-", r"GR1348941"),
+     _token("GitLab token", GitLabTokenDetector.denylist)),
+    ((r"xox[abposr]-",), _token("Slack token", SlackDetector.denylist[:1])),
+    ((r"hooks\.slack\.com/services/",), _token("Slack webhook", SlackDetector.denylist[1:], back=8)),
+    ((r"k_live_",), _token("Stripe key", StripeDetector.denylist)),
+    ((r"J(?<=eyJ)",), _jwt),
+    ((r"AIza",), _token("Google API key", [_GOOGLE_API])),
+    ((r"AccountKey=",), _token("Azure storage key", AzureStorageKeyDetector.denylist)),
+    ((r"T3BlbkFJ",), _token("OpenAI API key", OpenAIDetector.denylist, back=120)),
+    ((r"-proj-(?<=sk-proj-)", r"-svcacct-(?<=sk-svcacct-)", r"-admin-(?<=sk-admin-)"),
+     _token("OpenAI API key", [_OPENAI_PROJECT])),
+    ((r"-ant-(?<=sk-ant-)",), _token("Anthropic API key", [_ANTHROPIC])),
+    ((r"-AgE(?<=pypi-AgE)",), _token("PyPI token", PypiTokenDetector.denylist)),
+    ((r"npm_", r":_authToken="), _token("npm token", [_NPM_TOKEN, *NpmDetector.denylist], back=200)),
+    ((r"SG\.",), _token("SendGrid API key", SendGridDetector.denylist)),
+    ((r"q0csp-(?<=sq0csp-)",), _token("Square OAuth secret", SquareOAuthDetector.denylist)),
+    ((r"AC(?=[a-z0-9]{32})", r"SK(?=[a-z0-9]{32})"), _token("Twilio API key", TwilioKeyDetector.denylist)),
+    ((r"-us[0-9](?<=[0-9a-z]{32}-us[0-9])",), _token("Mailchimp API key", MailchimpDetector.denylist, 33)),
+    ((r"://(?=[^\s/@:]+:[^\s/@]+@)",), _basic_auth),
+    (_KEYWORD_ANCHORS, _assignment),
+)
+
+SECRET_KINDS: tuple[str, ...] = (
+    "private key",
+    "AWS access key",
+    "AWS secret key",
+    "GitHub token",
+    "GitLab token",
+    "Slack token",
+    "Slack webhook",
+    "Stripe key",
+    "JSON web token",
+    "Google API key",
+    "Azure storage key",
+    "OpenAI API key",
+    "Anthropic API key",
+    "PyPI token",
+    "npm token",
+    "SendGrid API key",
+    "Square OAuth secret",
+    "Twilio API key",
+    "Mailchimp API key",
+    "password in URL",
+    PASSWORD,
+    HIGH_ENTROPY,
+)
+
+# Hits are dispatched on their first character to the few anchors that start with it.
+_BY_FIRST_CHAR: dict[str, list[tuple[re.Pattern[str], _Check]]] = {}
+for _anchors, _check in _RULES:
+    for _anchor in _anchors:
+        assert _anchor[0] in _NAME_CHARS | {":"} and _anchor[1] not in "?*+{", _anchor
+        _BY_FIRST_CHAR.setdefault(_anchor[0], []).append((re.compile(_anchor), _check))
+# Grouped by first character, `re` compares each position against one character set and then a
+# handful of alternatives instead of every anchor (about 1.5x faster than a flat alternation).
+_PREFILTER = re.compile(
+    "|".join(
+        re.escape(first) + "(?:" + "|".join(anchor.pattern[1:] for anchor, _ in anchors) + ")"
+        for first, anchors in _BY_FIRST_CHAR.items()
+    )
+)
+
+
+def find_secret(text: str) -> str | None:
+    """Return a short human reason ("private key", "AWS access key", "GitHub token",
+    "high-entropy secret", ...) for the first secret found, or None if the text looks clean.
+    Never returns or logs the secret itself."""
+    for hit in _PREFILTER.finditer(text):
+        pos = hit.start()
+        for anchor, check in _BY_FIRST_CHAR[text[pos]]:
+            if anchor.match(text, pos):
+                reason = check(text, pos)
+                if reason:
+                    return reason
+    return None
