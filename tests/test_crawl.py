@@ -25,7 +25,7 @@ from vjepa_core.harvest import (
     read_text,
 )
 from vjepa_core.messages import VjepaError
-from vjepa_core.store import SCHEMA_VERSION, Store
+from vjepa_core.store import COMPACT_VERSIONS, SCHEMA_VERSION, Store
 
 from .conftest import GitRepo
 
@@ -174,12 +174,17 @@ def test_schema_mismatch_and_other_root_give_clear_errors(project: GitRepo, tmp_
 
 def test_index_does_not_bloat_with_versions(project: GitRepo, tmp_path: Path) -> None:
     idx = tmp_path / "idx"
-    for i in range(3):
-        (project.path / f"gen{i}.py").write_text(f"def g{i}():\n    return {i}\n")
+    peak = 0
+    for i in range(12):  # every crawl writes new versions; compaction must keep them bounded
+        (project.path / f"gen{i % 3}.py").write_text(f"def g{i}():\n    return {i}\n")
         crawl(project.path, idx, history=False)
-    store = Store.open(idx, project.path.resolve())
+        store = Store.open(idx, project.path.resolve())
+        peak = max(peak, *(len(store.table(n).list_versions()) for n in ("files", "units", "relations")))
+    assert peak <= COMPACT_VERSIONS + 4
+    store.compact(force=True)
     for name in ("files", "units", "relations"):
         assert len(store.table(name).list_versions()) == 1, name
+    _consistent(store)
 
 
 def _big_workspace(root: Path, n: int) -> None:

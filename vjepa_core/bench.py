@@ -24,13 +24,13 @@ def _peak_rss_mb() -> float:
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
 
 
-def _phase_parse(root: str, queue: mp.Queue) -> None:
+def _phase_parse(root: str, exclude: list[str], queue: mp.Queue) -> None:
     from .languages import language_for
     from .units import parse_only
 
     rootp = Path(root)
     started = time.perf_counter()
-    files = walk(rootp, IgnoreRules(rootp)).files
+    files = walk(rootp, IgnoreRules(rootp, exclude)).files
     parsed = 0
     for e in files:
         language = language_for(e.rel)
@@ -42,10 +42,10 @@ def _phase_parse(root: str, queue: mp.Queue) -> None:
     queue.put({"seconds": time.perf_counter() - started, "files": parsed, "peak_rss_mb": _peak_rss_mb()})
 
 
-def _phase_crawl(root: str, index_dir: str, queue: mp.Queue) -> None:
+def _phase_crawl(root: str, index_dir: str, exclude: list[str], queue: mp.Queue) -> None:
     from .crawl import crawl
 
-    report = crawl(root, index_dir, allow_home=True, allow_system=True, rebuild=True)
+    report = crawl(root, index_dir, allow_home=True, allow_system=True, rebuild=True, exclude=exclude)
     queue.put({"seconds": report.seconds, "files": report.files_indexed, "units": report.units,
                "relations": report.relations_total, "peak_rss_mb": _peak_rss_mb()})
 
@@ -60,22 +60,24 @@ def _run(target, *args) -> dict:
     return result
 
 
-def bench_crawl(root: Path) -> dict:
+def bench_crawl(root: Path, exclude: list[str] | None = None) -> dict:
+    exclude = list(exclude or [])
     rootp = check_root(root, allow_home=True, allow_system=True)
-    for e in walk(rootp, IgnoreRules(rootp)).files:  # warm the page cache for both phases
+    for e in walk(rootp, IgnoreRules(rootp, exclude)).files:  # warm the page cache for both phases
         try:
             with open(e.path, "rb") as fh:
                 fh.read()
         except OSError:
             pass
-    parse = _run(_phase_parse, str(rootp))
+    parse = _run(_phase_parse, str(rootp), exclude)
     with tempfile.TemporaryDirectory(prefix="vjepa-bench-") as tmp:
-        crawled = _run(_phase_crawl, str(rootp), os.path.join(tmp, "index"))
+        crawled = _run(_phase_crawl, str(rootp), os.path.join(tmp, "index"), exclude)
     for phase in (parse, crawled):
         phase["files_per_s"] = phase["files"] / phase["seconds"] if phase["seconds"] else 0.0
     crawled["units_per_s"] = crawled["units"] / crawled["seconds"] if crawled["seconds"] else 0.0
     return {
         "root": str(rootp),
+        "exclude": exclude,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "parse_only": parse,
         "crawl": crawled,

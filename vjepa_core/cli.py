@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--rebuild", action="store_true", help="throw the index away and start fresh")
     crawl.add_argument("--no-history", action="store_true", help="do not read git history")
     crawl.add_argument("--json", action="store_true", help="print the summary as JSON")
+    crawl.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                       help="also ignore paths matching this gitignore-style pattern (repeatable)")
 
     status = sub.add_parser("status", help="what the index holds")
     _common(status)
@@ -42,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     bcrawl = bsub.add_parser("crawl", help="crawl+parse+store vs tree-sitter parsing alone")
     bcrawl.add_argument("root", help="folder to crawl, e.g. the standard library")
     bcrawl.add_argument("--json", action="store_true")
+    bcrawl.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                        help="gitignore-style pattern to leave out, e.g. site-packages/")
     return parser
 
 
@@ -57,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench" and args.bench == "crawl":
             from .bench import bench_crawl, print_crawl_bench
 
-            result = bench_crawl(Path(args.root))
+            result = bench_crawl(Path(args.root), args.exclude)
             if args.json:
                 print(json.dumps(result, indent=2))
             else:
@@ -86,7 +90,8 @@ def _crawl(args: argparse.Namespace, voice: Voice, console: Console) -> int:
                 progress.update(task, completed=done, total=total, path=path[-60:])
 
         report = crawl(args.root, args.index_dir, voice=voice, progress=on_progress, max_bytes=args.max_bytes,
-                       allow_home=args.allow_home, rebuild=args.rebuild, history=not args.no_history)
+                       allow_home=args.allow_home, rebuild=args.rebuild, history=not args.no_history,
+                       exclude=args.exclude)
     if args.json:
         print(json.dumps(_report_dict(report), indent=2))
     else:

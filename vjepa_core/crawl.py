@@ -23,12 +23,12 @@ from .languages import language_for
 from .messages import Voice
 from .safety import IgnoreRules, check_root
 from .secret_scan import find_secret
-from .store import DIRS, FILES, UNITS, Store
+from .store import DIRS, FILES, UNITS, Store, release_freed_memory
 from .units import CodeUnit, extract
 
 # Files per write batch: bigger batches mean fewer LanceDB versions; tunable for tests and tiny machines.
 FLUSH_FILES = int(os.environ.get("VJEPA_CRAWL_BATCH", "500"))
-FLUSH_UNITS = 20_000
+FLUSH_UNITS = 10_000  # bounds the memory a batch holds
 
 ProgressFn = Callable[[int, int, str], None]
 
@@ -136,6 +136,7 @@ class _Batch:
         self.store.upsert_files(pa.table(self.files, schema=FILES))
         self.store.delete_stale_units(self.current)
         self.__init__(self.store)  # type: ignore[misc]
+        release_freed_memory()
 
 
 def _unchanged_row(known: dict, entry: FileEntry) -> Outcome:
@@ -154,6 +155,7 @@ def crawl(
     allow_system: bool = False,
     rebuild: bool = False,
     history: bool = True,
+    exclude: tuple[str, ...] | list[str] = (),
 ) -> CrawlReport:
     started = time.perf_counter()
     voice = voice or Voice(quiet=True)
@@ -166,7 +168,7 @@ def crawl(
     if report.repaired:
         voice.say("crawl.repair", count=report.repaired)
 
-    walked: WalkResult = walk(root_path, IgnoreRules(root_path))
+    walked: WalkResult = walk(root_path, IgnoreRules(root_path, exclude))
     report.files_seen = len(walked.files)
     report.skipped.update(walked.skipped)
     report.skipped_paths.extend(walked.skipped_paths)

@@ -147,14 +147,33 @@ class _Index:
         self.files = files
         self.size = len(files)
         self._roots: list[str] | None = None
+        self._modules: dict[tuple[str, ...], str] | None = None
         self._by_name: dict[str, list[str]] | None = None
         self._dirs: dict[str, dict[str, list[str]]] = {}
 
-    def roots(self) -> list[str]:
-        """Top-level folders: candidate source roots such as `src`."""
+    def source_roots(self) -> list[str]:
+        """Top-level folders that are not packages themselves: `src`, `lib`, `tests`..."""
         if self._roots is None:
-            self._roots = sorted({f.split("/", 1)[0] for f in self.files if "/" in f})
+            tops = {f.split("/", 1)[0] for f in self.files if "/" in f}
+            self._roots = sorted(t for t in tops if f"{t}/__init__.py" not in self.files)
         return self._roots
+
+    def python_modules(self) -> dict[tuple[str, ...], str]:
+        """("a", "b") -> a/b.py (or a/b/__init__.py, then the .pyi stubs): every importable name."""
+        if self._modules is None:
+            ranked: dict[tuple[str, ...], tuple[int, str]] = {}
+            for f in self.files:
+                stem, dot, ext = f.rpartition(".")
+                if not dot or ext not in ("py", "pyi"):
+                    continue
+                parts = tuple(stem.split("/"))
+                package = parts[-1] == "__init__"
+                key = parts[:-1] if package else parts
+                rank = (2 if ext == "pyi" else 0) + package
+                if key not in ranked or rank < ranked[key][0]:
+                    ranked[key] = (rank, f)
+            self._modules = {key: f for key, (_, f) in ranked.items()}
+        return self._modules
 
     def by_name(self, name: str) -> list[str]:
         if self._by_name is None:
@@ -197,27 +216,21 @@ def _join(*parts: str) -> str:
 # ---- per-language resolution -----------------------------------------------------------------
 
 
-def _python_module(base: str, dotted: str) -> list[str]:
-    stem = _join(base, dotted.replace(".", "/"))
-    return [f"{stem}.py", f"{stem}/__init__.py", f"{stem}.pyi", f"{stem}/__init__.pyi"]
-
-
 def _resolve_python(path: str, spec: str, index: _Index) -> str | None:
-    package = posixpath.dirname(path)
+    modules = index.python_modules()
+    package = tuple(path.split("/")[:-1])
     if spec.startswith("."):
         dots = len(spec) - len(spec.lstrip("."))
-        base = package
-        for _ in range(dots - 1):
-            if not base:
-                return None  # beyond the workspace top
-            base = posixpath.dirname(base)
+        if dots - 1 > len(package):
+            return None  # beyond the workspace top
+        base = package[:len(package) - (dots - 1)]
         rest = spec[dots:]
-        if not rest:
-            return _first([_join(base, "__init__.py"), _join(base, "__init__.pyi")], index.files)
-        return _first(_python_module(base, rest), index.files)
-    own_root = path.split("/", 1)[0] if "/" in path else ""
-    bases = ["", own_root, package, *(r for r in index.roots() if r != own_root)]
-    return _first((c for base in bases for c in _python_module(base, spec)), index.files)
+        return modules.get(base + tuple(rest.split(".")) if rest else base)
+    dotted = tuple(spec.split("."))
+    own_root = package[:1]
+    bases = [(), own_root if own_root and own_root[0] in index.source_roots() else (), package]
+    bases += [(root,) for root in index.source_roots() if (root,) != own_root]
+    return next((modules[base + dotted] for base in bases if base + dotted in modules), None)
 
 
 _JS_EXTENSIONS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".d.ts")
@@ -294,12 +307,13 @@ def _resolve_rust(path: str, spec: str, index: _Index) -> str | None:
 
 
 # Top-level packages of Go's standard library: their paths must not match workspace folders.
-_GO_STD = frozenset(
-    "archive bufio builtin bytes cmp compress container context crypto database debug embed encoding "
-    "errors expvar flag fmt go hash html image index io iter log maps math mime net os path plugin "
-    "reflect regexp runtime slices sort strconv strings sync syscall testing text time unicode unique "
-    "unsafe weak internal vendor".split()
-)
+_GO_STD = frozenset((
+    "archive", "bufio", "builtin", "bytes", "cmp", "compress", "container", "context", "crypto",
+    "database", "debug", "embed", "encoding", "errors", "expvar", "flag", "fmt", "go", "hash", "html",
+    "image", "index", "io", "iter", "log", "maps", "math", "mime", "net", "os", "path", "plugin",
+    "reflect", "regexp", "runtime", "slices", "sort", "strconv", "strings", "sync", "syscall", "testing",
+    "text", "time", "unicode", "unique", "unsafe", "weak",
+))
 
 
 def _resolve_go(path: str, spec: str, index: _Index) -> set[str]:

@@ -238,7 +238,8 @@ class IgnoreRules:
     opinion about a path decides, as in git.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, extra: tuple[str, ...] | list[str] = ()) -> None:
+        """`extra`: gitignore-style patterns given on the command line (`--exclude`); they act like .vjepaignore."""
         self.root = root
         self._specs: dict[str, pathspec.GitIgnoreSpec] = {}
         base_lines: list[str] = list(DEFAULT_IGNORES)
@@ -246,7 +247,7 @@ class IgnoreRules:
         base_lines += _read_lines(exclude)
         self._base = pathspec.GitIgnoreSpec.from_lines(base_lines)
         # .vjepaignore is the user's word about VJEPA specifically: it is consulted last and wins.
-        self._vjepa = pathspec.GitIgnoreSpec.from_lines(_read_lines(root / ".vjepaignore"))
+        self._vjepa = pathspec.GitIgnoreSpec.from_lines([*_read_lines(root / ".vjepaignore"), *extra])
 
     def load_dir(self, rel_dir: str) -> None:
         """Read the .gitignore of a folder (workspace-relative, '' for the root) if it has one."""

@@ -11,6 +11,8 @@ deletes at the start of the next crawl.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import os
 import shutil
@@ -25,9 +27,17 @@ import pyarrow as pa
 
 from .messages import VjepaError
 
+try:
+    _LIBC: ctypes.CDLL | None = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    _LIBC.malloc_trim  # noqa: B018 - glibc only
+except (OSError, AttributeError):
+    _LIBC = None
+
 SCHEMA_VERSION = 1
 APP_NAME = "vjepa-swarm"
 _BATCH_PREDICATE = 400  # paths per delete predicate
+COMPACT_FRAGMENTS = 24  # compact a table once it has more fragments than this
+COMPACT_VERSIONS = 16  # ... or more versions than this
 
 FILES = pa.schema([
     ("path", pa.string()),
@@ -74,6 +84,12 @@ META = pa.schema([("key", pa.string()), ("value", pa.string())])
 TABLES: dict[str, pa.Schema] = {
     "files": FILES, "units": UNITS, "relations": RELATIONS, "dirs": DIRS, "events": EVENTS,
 }
+
+
+def release_freed_memory() -> None:
+    """Hand freed heap pages back to the OS (glibc keeps them otherwise, and RSS only grows)."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
 
 
 def default_index_dir(root: Path) -> Path:
@@ -228,12 +244,20 @@ class Store:
         if rows.num_rows:
             self.table("events").add(rows.cast(EVENTS))
 
-    def compact(self) -> None:
-        """Merge small fragments and drop old versions so the index does not bloat."""
+    def compact(self, *, force: bool = False) -> None:
+        """Merge fragments and drop old versions once they pile up, so the index does not bloat.
+
+        LanceDB's optimize rewrites a table (time and memory) and offers no prune-only step, so
+        it runs when a table passes COMPACT_VERSIONS versions or COMPACT_FRAGMENTS fragments.
+        """
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for name in ("meta", *TABLES):
-                self.table(name).optimize(cleanup_older_than=timedelta(0))
+                table = self.table(name)
+                piled = (len(table.list_versions()) > COMPACT_VERSIONS
+                         or table.stats()["fragment_stats"]["num_fragments"] > COMPACT_FRAGMENTS)
+                if force or piled:
+                    table.optimize(cleanup_older_than=timedelta(0))
 
     def disk_bytes(self) -> int:
         total = 0

@@ -1,14 +1,16 @@
 """Cut a source file into code units: definitions, module-level blocks, markdown sections, windows.
 
-One tree-sitter Query per language finds every definition and import in a single pass in C;
-Python then touches only those nodes and the top-level statements, which keeps extraction
-cheap next to parsing itself (the crawl benchmark holds us to that).
+One tree-sitter Query per language finds every definition and import in a single pass in C
+(for Python, a walk of statement blocks only, which is cheaper still); Python code then touches
+only those nodes and the top-level statements, which keeps extraction cheap next to parsing
+itself (the crawl benchmark holds us to that).
 
 Conventions:
-- Lines are 1-based and inclusive; a unit's text is exactly its whole lines (from the first
-  column of its first line to the end of its last line, without the final line break), so a
-  decorated method keeps its indentation and the lines can be shown as they are in the editor.
-  Lines are counted by "\\n" alone, as tree-sitter and editors do.
+- Lines are 1-based and inclusive; a unit's text is exactly its whole lines, from the first
+  column of its first line to the end of its last line without the final "\\n":
+  `"\\n".join(text.split("\\n")[start - 1:end])`. So a method keeps its indentation and the lines
+  show as they are in the editor. Lines are split at "\\n" alone, as tree-sitter counts rows
+  (a "\\r" of CRLF stays in the text). Undecodable bytes read as U+FFFD.
 - Definitions are qualified by the definitions around them with ".": "Outer.Inner.method",
   C++ "ns.Class.method", Go "Recv.Method". A function directly inside a class-like body is a
   "method"; one inside a function stays a "function". Namespaces (C++ namespace, Rust inline
@@ -346,7 +348,7 @@ class _Lines:
         else:
             stop = self.source.find(b"\n", last.end_byte)
             stop = len(self.source) if stop < 0 else stop
-        text = self.source[begin:stop].decode("utf-8", "replace").removesuffix("\r")
+        text = self.source[begin:stop].decode("utf-8", "replace")
         if text.strip():
             self.units.append(_unit(self.path, kind, name, first.start_point.row + 1, end_row + 1, text))
 
@@ -354,7 +356,8 @@ class _Lines:
 def _code(path: str, source: bytes, root: Node, language: str) -> ParsedFile:
     spec = _SPECS[language]
     captures = _captures(root, language)
-    imports = [spec_ for node in captures.pop("import", ()) for spec_ in import_specifiers(node, language)]
+    import_nodes = sorted(captures.pop("import", ()), key=lambda node: node.start_byte)  # source order
+    imports = [spec_ for node in import_nodes for spec_ in import_specifiers(node, language)]
     # start, -end, kind, unit's first node, unit's last node, definition node
     found: list[tuple[int, int, str, Node, Node, Node]] = []
     for kind, nodes in captures.items():
@@ -384,6 +387,13 @@ def _code(path: str, source: bytes, root: Node, language: str) -> ParsedFile:
         if kind == "function" and parent_kind in _CLASSLIKE:
             kind = "method"
         definitions.add(start)
+        if first is not last:
+            definitions.add(last.start_byte)  # the item itself, behind its attributes
+        elif spec.sole_wrappers:
+            # `type ( A struct{}; B int )` holds definitions only: keep it out of module code.
+            holder = first.parent
+            if holder is not None and holder.type in spec.sole_wrappers:
+                definitions.add(holder.start_byte)
         stack.append((-neg_end, kind, qualified))
         lines.add(kind, qualified, first, last)
     _module_blocks(lines, root.children, definitions, scopes, spec.transparent)
@@ -491,12 +501,16 @@ def _sections(path: str, source: bytes, root: Node) -> list[CodeUnit]:
         if content_end == 0:
             continue
         line_end = chunk.find("\n", content_end)
-        text = (chunk if line_end < 0 else chunk[:line_end]).removesuffix("\r")
+        text = chunk if line_end < 0 else chunk[:line_end]
         units.append(_unit(path, "section", name, row + 1, row + 1 + text.count("\n"), text))
     return units
 
 
 def _windows(path: str, text: str) -> list[CodeUnit]:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        text = _encode(text).decode("utf-8", "replace")  # unit text must hash as UTF-8
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # a final line break does not start another line
