@@ -182,3 +182,12 @@ def test_gitignore_nested_negation_exclude_and_vjepaignore(tmp_path: Path) -> No
     (root / ".git" / "info" / "exclude").write_text("*.tmp\n")
     seen = {e.rel for e in walk(root, IgnoreRules(root)).files}
     assert seen == {".gitignore", "keep.log", "src/main.py", "src/.gitignore", "docs/final.md", ".vjepaignore"}
+
+
+def test_invalid_ignore_lines_are_dropped_not_fatal(tmp_path: Path) -> None:
+    root = tmp_path / "w"
+    root.mkdir()
+    (root / ".gitignore").write_text("!\n*.log\n")  # git rejects a bare "!"; the rest still applies
+    (root / "a.log").write_text("x")
+    (root / "a.py").write_text("x = 1\n")
+    assert {e.rel for e in walk(root, IgnoreRules(root)).files} == {".gitignore", "a.py"}

@@ -245,16 +245,16 @@ class IgnoreRules:
         base_lines: list[str] = list(DEFAULT_IGNORES)
         exclude = root / ".git" / "info" / "exclude"
         base_lines += _read_lines(exclude)
-        self._base = pathspec.GitIgnoreSpec.from_lines(base_lines)
+        self._base = _compile(base_lines)
         # .vjepaignore is the user's word about VJEPA specifically: it is consulted last and wins.
-        self._vjepa = pathspec.GitIgnoreSpec.from_lines([*_read_lines(root / ".vjepaignore"), *extra])
+        self._vjepa = _compile([*_read_lines(root / ".vjepaignore"), *extra])
 
     def load_dir(self, rel_dir: str) -> None:
         """Read the .gitignore of a folder (workspace-relative, '' for the root) if it has one."""
         path = self.root / rel_dir / ".gitignore" if rel_dir else self.root / ".gitignore"
         lines = _read_lines(path)
         if lines:
-            self._specs[rel_dir] = pathspec.GitIgnoreSpec.from_lines(lines)
+            self._specs[rel_dir] = _compile(lines)
 
     def ignored(self, rel_path: str, is_dir: bool = False) -> bool:
         candidate = rel_path + "/" if is_dir else rel_path
@@ -273,6 +273,21 @@ class IgnoreRules:
             if verdict is not None:
                 return verdict
         return bool(self._base.check_file(candidate).include)
+
+
+def _compile(lines: list[str]) -> pathspec.GitIgnoreSpec:
+    """A spec from ignore-file lines; a line git would reject is dropped, not fatal."""
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except ValueError:  # GitIgnorePatternError is a ValueError
+        good = []
+        for line in lines:
+            try:
+                pathspec.GitIgnoreSpec.from_lines([line])
+            except ValueError:
+                continue
+            good.append(line)
+        return pathspec.GitIgnoreSpec.from_lines(good)
 
 
 def _read_lines(path: Path) -> list[str]:
