@@ -50,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # a real command line (not a call from Python): take the fast BLAS path
+        from .blas import ensure_fast_blas
+
+        ensure_fast_blas()
     args = build_parser().parse_args(argv)
     console = Console(stderr=True)
     voice = Voice(quiet=getattr(args, "quiet", False))
@@ -131,6 +135,7 @@ def _print_report(report) -> None:
 
 
 def _status(args: argparse.Namespace, voice: Voice) -> int:
+    from .blas import active_blas
     from .safety import check_root
     from .store import Store, default_index_dir
 
@@ -138,6 +143,7 @@ def _status(args: argparse.Namespace, voice: Voice) -> int:
     path = args.index_dir or default_index_dir(root)
     if not Path(path).exists():
         print(text("status.empty", root=root))
+        print(f"blas: {active_blas()['detail']}")
         return 0
     store = Store.open(path, root, create=False)
     meta = store.meta()
@@ -151,7 +157,8 @@ def _status(args: argparse.Namespace, voice: Voice) -> int:
             languages[lang or "text"] = languages.get(lang or "text", 0) + 1
     info = {"root": str(root), "index_dir": str(path), "schema_version": meta.get("schema_version"),
             "last_crawl": meta.get("last_crawl"), "commits": meta.get("commits"), "tables": counts,
-            "relations_by_pattern": by_pattern, "languages": languages, "disk_bytes": store.disk_bytes()}
+            "relations_by_pattern": by_pattern, "languages": languages, "disk_bytes": store.disk_bytes(),
+            "blas": active_blas()["detail"]}
     if args.json:
         print(json.dumps(info, indent=2))
         return 0

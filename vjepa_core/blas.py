@@ -1,0 +1,79 @@
+"""The fast CPU path: run MLX on the system's OpenBLAS instead of the wheel's reference BLAS.
+
+The mlx-cpu wheel for Linux bundles a reference BLAS (about 7.5 GFLOPS for float32 matmul
+here); Debian's OpenBLAS (`libopenblas0-pthread`) gives about 127 GFLOPS. Its libblas.so.3
+exports the standard symbols, so preloading it makes MLX's matmuls use it. A library can
+only be preloaded at process start, so `ensure_fast_blas()` re-executes the command once
+with LD_PRELOAD set, before MLX is imported. `VJEPA_BLAS=reference` turns this off.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ENV_CHOICE = "VJEPA_BLAS"  # "auto" (default) or "reference"
+_ENV_DONE = "VJEPA_BLAS_REEXEC"
+
+OPENBLAS_CANDIDATES: tuple[str, ...] = (
+    "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3",
+    "/usr/lib/aarch64-linux-gnu/openblas-pthread/libblas.so.3",
+    "/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3",
+    "/usr/lib/aarch64-linux-gnu/openblas-openmp/libblas.so.3",
+    "/usr/lib64/libopenblas.so.0",
+    "/usr/lib/libopenblas.so.0",
+)
+
+
+def openblas_library() -> str | None:
+    """The first system OpenBLAS that exports the standard BLAS symbols, if any."""
+    for path in OPENBLAS_CANDIDATES:
+        if os.path.exists(path):
+            return path
+    return None
+
+
+def _loaded_libraries() -> str:
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+    except OSError:
+        return ""
+
+
+def active_blas() -> dict[str, str]:
+    """Which BLAS MLX's CPU matmuls use in this process, in words, for `vjepa status`."""
+    if sys.platform == "darwin":
+        return {"path": "accelerate", "detail": "Apple Accelerate (built into MLX on macOS)"}
+    maps = _loaded_libraries()
+    # numpy's own OpenBLAS may be mapped too, but under renamed symbols MLX cannot use: look
+    # for a system BLAS library by its path.
+    lib = next((p for p in OPENBLAS_CANDIDATES if p in maps), None)
+    if lib:
+        return {"path": "openblas", "detail": f"fast path: system OpenBLAS ({lib})"}
+    if os.environ.get(ENV_CHOICE, "auto") == "reference":
+        return {"path": "reference", "detail": "reference BLAS bundled with mlx (VJEPA_BLAS=reference)"}
+    hint = "install libopenblas0-pthread for the fast path" if openblas_library() is None else \
+        "OpenBLAS is installed but not loaded in this process"
+    return {"path": "reference", "detail": f"reference BLAS bundled with mlx (slow: {hint})"}
+
+
+def ensure_fast_blas() -> None:
+    """Re-execute this command once with OpenBLAS preloaded, when it helps and is possible."""
+    if not sys.platform.startswith("linux") or os.environ.get(ENV_CHOICE, "auto") == "reference":
+        return
+    if os.environ.get(_ENV_DONE) or "mlx" in sys.modules:
+        return
+    lib = openblas_library()
+    if lib is None or lib in os.environ.get("LD_PRELOAD", ""):
+        return
+    env = dict(os.environ)
+    env["LD_PRELOAD"] = ":".join(p for p in (lib, env.get("LD_PRELOAD", "")) if p)
+    env[_ENV_DONE] = "1"
+    argv = list(getattr(sys, "orig_argv", [])) or [sys.executable, *sys.argv]
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(sys.executable, [sys.executable, *argv[1:]], env)
+    except OSError:
+        return  # carry on with the reference BLAS; `vjepa status` says so
