@@ -210,7 +210,8 @@ def _first(candidates: Iterable[str], files: Files) -> str | None:
 
 
 def _join(*parts: str) -> str:
-    return posixpath.join(*(p for p in parts if p))
+    kept = [p for p in parts if p]  # "" is the workspace top, not a folder to join
+    return posixpath.join(*kept) if kept else ""
 
 
 # ---- per-language resolution -----------------------------------------------------------------

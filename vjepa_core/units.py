@@ -10,7 +10,9 @@ Conventions:
   column of its first line to the end of its last line without the final "\\n":
   `"\\n".join(text.split("\\n")[start - 1:end])`. So a method keeps its indentation and the lines
   show as they are in the editor. Lines are split at "\\n" alone, as tree-sitter counts rows
-  (a "\\r" of CRLF stays in the text). Undecodable bytes read as U+FFFD.
+  (a "\\r" of CRLF stays in the text). Undecodable bytes read as U+FFFD. One exception keeps
+  minified code from repeating a megabyte line per function: a unit sharing its first or last
+  line with more than LONG_LINE other bytes gets just its own span of text.
 - Definitions are qualified by the definitions around them with ".": "Outer.Inner.method",
   C++ "ns.Class.method", Go "Recv.Method". A function directly inside a class-like body is a
   "method"; one inside a function stays a "function". Namespaces (C++ namespace, Rust inline
@@ -18,8 +20,9 @@ Conventions:
 - A definition's unit includes what wraps it: Python decorators, `export`, C++ `template <...>`,
   `const f = () => ...`, a one-spec Go `type` declaration, Rust `#[attributes]`.
 - "module" units are the runs of top-level code that is not a definition (imports, constants,
-  script code), named "<module>"; a definition nested in top-level code (`if TYPE_CHECKING:
-  def ...`) is both part of such a block and a unit of its own.
+  script code), named "<module>", cut between statements once past MODULE_MAX_LINES. A
+  definition nested in top-level code (`if TYPE_CHECKING: def ...`) is both part of such a
+  block and a unit of its own.
 """
 
 from __future__ import annotations
@@ -36,6 +39,11 @@ from vjepa_core.imports import import_specifiers
 from vjepa_core.languages import LANGUAGES, parser_for, ts_language
 
 WINDOW_LINES = 60
+# A module block grows statement by statement until it would pass this many lines, so a long
+# header of declarations or a long script still gives units of a readable size.
+MODULE_MAX_LINES = 100
+# Past this many bytes of a line outside a unit's own span, the unit keeps only its span.
+LONG_LINE = 1000
 _CLASSLIKE = frozenset({"class", "struct", "enum", "interface", "trait", "impl"})
 _COMMENTS = frozenset({"comment", "line_comment", "block_comment", "multiline_comment"})
 
@@ -92,6 +100,7 @@ _C_QUERY = """
 (type_definition type: [(struct_specifier !name body: (_)) (union_specifier !name body: (_))]) @struct
 (type_definition type: (enum_specifier !name body: (_))) @enum
 (preproc_include) @import
+(linkage_specification body: (declaration_list)) @scope
 """
 _QUERIES: dict[str, str] = {
     "python": """
@@ -147,7 +156,6 @@ _QUERIES: dict[str, str] = {
     "cpp": _C_QUERY + """
 (class_specifier name: (_) body: (_)) @class
 (namespace_definition body: (_)) @scope
-(linkage_specification body: (declaration_list)) @scope
 """,
 }
 
@@ -348,6 +356,9 @@ class _Lines:
         else:
             stop = self.source.find(b"\n", last.end_byte)
             stop = len(self.source) if stop < 0 else stop
+        if first.start_byte - begin > LONG_LINE or stop - last.end_byte > LONG_LINE:
+            # Minified code: every nested function would repeat the whole giant line.
+            begin, stop = first.start_byte, last.end_byte
         text = self.source[begin:stop].decode("utf-8", "replace")
         if text.strip():
             self.units.append(_unit(self.path, kind, name, first.start_point.row + 1, end_row + 1, text))
@@ -445,11 +456,15 @@ def _module_blocks(
                 close()
                 scan(scopes[start].children)
                 close()
-            elif node.type in transparent:
+            elif node.type in transparent or node.type == "ERROR":
+                # Preprocessor conditionals hold ordinary top-level code; so does a parse error,
+                # whose pieces would otherwise make one block that hides the definitions in it.
                 scan(node.children)
             elif node.type not in _COMMENTS:
                 # Comments alone never open a block or stretch one; between statements they
                 # are inside the block's lines anyway.
+                if run and node.end_point.row - run[0].start_point.row >= MODULE_MAX_LINES:
+                    close()
                 if len(run) < 2:
                     run.append(node)
                 else:
