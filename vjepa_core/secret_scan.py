@@ -36,11 +36,11 @@ from detect_secrets.plugins.square_oauth import SquareOAuthDetector
 from detect_secrets.plugins.stripe import StripeDetector
 from detect_secrets.plugins.twilio import TwilioKeyDetector
 
-_PASSWORD = "hard-coded password"
+_HARDCODED_PW = "hard-coded password"
 _HIGH_ENTROPY = "high-entropy secret"
 
 # A check looks at the text around an anchor hit and returns the reason, or None for a false alarm.
-_Check = Callable[[str, int], "str | None"]
+_Check = Callable[[str, int], str | None]
 
 
 def _entropy(value: str) -> float:
@@ -52,9 +52,9 @@ def _entropy(value: str) -> float:
 # Values people write where a real secret would go; none of these is ever a live credential.
 _PLACEHOLDER = re.compile(
     r"change.?me|example|placeholder|your|dummy|fake|sample|redacted|replace|insert|todo|fixme|"
-    r"test|demo|mock|foobar|secret|passw|token|environ|getenv|xxx|\*\*\*|\.\.\."
-    # Templates: $VAR, ${VAR}, $(cmd), {{ var }}, {name}, %(name)s, <your-key>.
-    r"|^\$|\$[{(]|\{\{|\{\w*\}|%\(|<[^<>]*>",
+    r"test|demo|mock|foobar|secret|passw|token|environ|getenv|xmpl|xxx|\*\*\*|\.\.\."
+    # Templates and interpolation: $VAR, ${VAR}, $(cmd), {{ var }}, f"{expr}", %(name)s, <your-key>.
+    r"|^\$|\$[{(]|\{\{|\{[^{}\s]*\}|%\(|<[^<>]*>",
     re.IGNORECASE,
 )
 
@@ -68,6 +68,14 @@ def _is_placeholder(value: str) -> bool:
     return bool(_PLACEHOLDER.search(value) or _PLACEHOLDER.search(plain)) or len(set(value.lower())) <= 3
 
 
+# Numbers, and values naming where a secret lives (ARNs, URNs, URLs, file paths) rather than holding
+# it. A path ends in an extension or is all lower case: base64 that starts with "/" is neither.
+_NUMBER_OR_REFERENCE = re.compile(
+    r"[-+]?[\d_.]+$|arn:|urn:|[a-zA-Z][a-zA-Z0-9+.-]*://"
+    r"|(?:~|\.\.?)?/(?:[\w.-]+/)*[\w-]+\.[a-z]{2,4}$|(?:~|\.\.?)?/[a-z0-9_.-]+(?:/[a-z0-9_.-]+)+$"
+)
+
+
 def _looks_random(value: str, min_len: int = 8) -> bool:
     """A generated secret uses most of the alphabet it draws from, so its entropy is near the maximum."""
     hex_only = all(c in "0123456789abcdefABCDEF" for c in value)
@@ -76,16 +84,14 @@ def _looks_random(value: str, min_len: int = 8) -> bool:
         return False
     if is_sequential_string(value) or is_potential_uuid(value):
         return False
-    # Words and identifiers ("privateKeyUsagePeriod", "s3_connection") rarely hold digits where
-    # random strings nearly always do; only a long one without digits may still be random.
-    if not any(c.isdigit() for c in value) and len(value) < 32:
+    # Words and identifiers ("privateKeyUsagePeriod", "Access-Control-Allow-Credentials") have no
+    # digits, where all but 1 in 250 random strings of 32 characters have some.
+    if not any(c.isdigit() for c in value) or _NUMBER_OR_REFERENCE.match(value):
         return False
-    if value.isdigit():
-        return False
-    # Cap the length term: a random string of n characters rarely uses n distinct ones once n
-    # nears the alphabet size, so its entropy levels off.
+    # The ceiling is log2 of the length, capped where a random string stops using new characters.
+    # 0.75 of it keeps 99% of random strings of 12+ characters; the name already said "secret".
     ceiling = math.log2(min(len(value), 16 if hex_only else 40))
-    return _entropy(value) >= 0.85 * ceiling
+    return _entropy(value) >= 0.75 * ceiling
 
 
 def _line(text: str, pos: int, reach: int = 400) -> str:
@@ -122,7 +128,7 @@ _GOOGLE_API = re.compile(r"AIza[0-9A-Za-z_-]{35}")
 
 
 def _jwt(text: str, pos: int) -> str | None:
-    m = JwtTokenDetector.denylist[0].match(text, pos - 2)
+    m = JwtTokenDetector.denylist[0].match(text, pos - 2, pos + 8192)
     if m and len(m.group()) >= 30 and JwtTokenDetector.is_formally_valid(m.group()):
         return "JSON web token"
     return None
@@ -134,9 +140,9 @@ _KEY_BODY = re.compile(r"[A-Za-z0-9+/=]{40,}")
 
 def _private_key(text: str, pos: int) -> str | None:
     # A header alone is a parser or a doc talking about keys; a stored key has a base64 body.
-    line = _line(text, pos)
+    line = text[max(0, pos - 40) : pos + 40]
     header = any(p.search(line) for p in PrivateKeyDetector.denylist) or _ENCRYPTED_KEY.search(line)
-    return "private key" if header and _KEY_BODY.search(text, pos, pos + 800) else None
+    return "private key" if header and _KEY_BODY.search(text, pos, pos + 300) else None
 
 
 _URL_PLACEHOLDER = re.compile(r"(?:pass|pw)\w*", re.IGNORECASE)
@@ -158,16 +164,21 @@ def _basic_auth(text: str, pos: int) -> str | None:
 # Optional type annotation (`password: str = ...`), then the operator of Python, JS, YAML, JSON,
 # TOML, .env, PHP (`=>`) or Go (`:=`).
 _OPERATOR = r"""['"\]]{0,2}(?:[ \t]*:[ \t]*[\w.\[\]|, ]{1,40}?)?[ \t]*(?::=|=>|[:=])[ \t]*"""
-_ASSIGNMENT = re.compile(
-    _OPERATOR + r"""(?:[bBrRuU]{0,2}(['"`])(?P<quoted>[^'"`\s]{8,500})\1"""
-    # A bare value must end the line: otherwise it is an expression (`os.environ["PW"]`, a call).
-    r"""|(?P<bare>[^\s'"`,;()\[\]{}<>]{8,500})[ \t\r]*(?:$|[#;]))""",
-    re.MULTILINE,
+# Group 1: a quoted literal. Group 2: a bare value, which must end the line, or it is an expression
+# (`os.environ["PW"]`, a call). No named groups or backreferences: this is repeated in the prefilter.
+_VALUE = (
+    r"""(?:[bBrRuU]{0,2}['"`]([^'"`\s]{8,4096})['"`]"""
+    r"""|([^\s'"`,;()\[\]{}<>=]{8,4096}={0,2})[ \t\r]*(?:$|[#;]))"""
 )
+_ASSIGNMENT = re.compile(_OPERATOR + _VALUE, re.MULTILINE)
 _SECRET_NAME = re.compile(
     r"(pass(?:word|wd|phrase)?|pwd|secret|token|credential|"
     r"(?:api|access|private|secret|auth|signing|encryption|master|client|app|account|service|session"
     r"|consumer|license|admin|webhook|deploy|bot)[_-]?key)s?(?![a-z])(?P<rest>\w*)"
+)
+# Names of values that are not secrets though their names say token: pagination and request ids.
+_NOT_SECRET_PREFIX = re.compile(
+    r"(?:next|page|continuation|pagination|cursor|sync|change|update|idempotency|request|output|input)[_-]?$"
 )
 # Names that hold metadata about a secret, not the secret itself.
 _NOT_SECRET_SUFFIX = re.compile(
@@ -191,8 +202,10 @@ def _assignment(text: str, pos: int) -> str | None:
     found = _SECRET_NAME.search(name)
     if not m or not found or _NOT_SECRET_SUFFIX.match(found.group("rest")):
         return None
-    value = m.group("quoted") or m.group("bare")
-    if m.group("bare") and _DOTTED_NAME.fullmatch(value):
+    if _NOT_SECRET_PREFIX.search(name, 0, found.start()):
+        return None
+    value = m.group(1) or m.group(2)
+    if m.group(2) and _DOTTED_NAME.fullmatch(value):
         return None  # `secret = settings.SECRET_KEY` refers to a secret kept elsewhere
     is_password = found.group(1).startswith(("pass", "pwd"))
     # Passwords may be short; a token or key shorter than 16 characters is almost never one.
@@ -204,11 +217,11 @@ def _assignment(text: str, pos: int) -> str | None:
         return specific
     if "aws" in name or AWSKeyDetector.denylist[1].search(_line(text, pos)):
         return "AWS secret key"
-    return _PASSWORD if is_password else _HIGH_ENTROPY
+    return _HARDCODED_PW if is_password else _HIGH_ENTROPY
 
 
-# What may follow a secret-ish word for the prefilter to call it a candidate assignment.
-_ASSIGN_AHEAD = r"""(?=[\w.-]{0,40}""" + _OPERATOR + r"""[bBrRuU]{0,2}['"`]?[^\s'"`]{8})"""
+# The prefilter only reports a secret-ish word when an assignment of a long enough value follows.
+_ASSIGN_AHEAD = r"(?=[\w.-]{0,40}" + _OPERATOR + _VALUE + ")"
 _KEYWORD_ANCHORS = tuple(
     anchor + _ASSIGN_AHEAD
     for anchor in (
@@ -236,7 +249,7 @@ _KEYWORD_ANCHORS = tuple(
 # any lookbehind, so most positions are rejected in a few steps. Anchors consume little, so a
 # harmless hit does not hide another anchor just after it.
 _RULES: tuple[tuple[tuple[str, ...], _Check], ...] = (
-    ((r"PRIVATE KEY", r"PuTTY-User-Key-File-"), _private_key),
+    ((r"PRIVATE KEY(?: BLOCK)?-----", r"PuTTY-User-Key-File-"), _private_key),
     ((r"A(?:KIA|SIA|BIA|CCA|3T)",), _token("AWS access key", AWSKeyDetector.denylist[:1])),
     ((r"gh[pousr]_", r"github_pat_"), _token("GitHub token", [*GitHubTokenDetector.denylist, _GITHUB_PAT])),
     (
@@ -249,7 +262,7 @@ _RULES: tuple[tuple[tuple[str, ...], _Check], ...] = (
         _token("Slack webhook", SlackDetector.denylist[1:], back=30),
     ),
     ((r"k_live_",), _token("Stripe key", StripeDetector.denylist)),
-    ((r"J(?<=eyJ)",), _jwt),
+    ((r"J(?<=eyJ)(?=[\w=-]{8,300}\.[\w=-]{8})",), _jwt),
     ((r"AIza",), _token("Google API key", [_GOOGLE_API])),
     ((r"AccountKey=",), _token("Azure storage key", AzureStorageKeyDetector.denylist)),
     ((r"J(?<=T3BlbkFJ)",), _token("OpenAI API key", OpenAIDetector.denylist, back=120)),
@@ -290,7 +303,7 @@ SECRET_KINDS: tuple[str, ...] = (
     "Twilio API key",
     "Mailchimp API key",
     "password in URL",
-    _PASSWORD,
+    _HARDCODED_PW,
     _HIGH_ENTROPY,
 )
 
@@ -299,14 +312,15 @@ _BY_FIRST_CHAR: dict[str, list[tuple[re.Pattern[str], _Check]]] = {}
 for _anchors, _check in _RULES:
     for _anchor in _anchors:
         assert _anchor[0] in _NAME_CHARS | {":", "/"} and _anchor[1] not in "?*+{", _anchor
-        _BY_FIRST_CHAR.setdefault(_anchor[0], []).append((re.compile(_anchor), _check))
+        _BY_FIRST_CHAR.setdefault(_anchor[0], []).append((re.compile(_anchor, re.MULTILINE), _check))
 # Grouped by first character, `re` compares each position against one character set and then a
 # handful of alternatives instead of every anchor (about 1.5x faster than a flat alternation).
 _PREFILTER = re.compile(
     "|".join(
         re.escape(first) + "(?:" + "|".join(anchor.pattern[1:] for anchor, _ in anchors) + ")"
         for first, anchors in _BY_FIRST_CHAR.items()
-    )
+    ),
+    re.MULTILINE,
 )
 
 
