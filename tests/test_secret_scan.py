@@ -348,3 +348,10 @@ def test_never_raises_on_arbitrary_text(text: str) -> None:
 @settings(max_examples=300)
 def test_never_raises_on_secret_shaped_text(parts: list[str]) -> None:
     assert find_secret("".join(parts)) in (None, *SECRET_KINDS)
+
+
+def test_percent_encoded_placeholder_passwords_in_urls_are_not_secrets() -> None:
+    # From requests' own tests: documentation URLs, not credentials.
+    assert find_secret('("http://user:pass%20pass@complex.url.com/path?query=yes", ("user", "pass pass"))') is None
+    assert find_secret('"http://user:pass%23pass@complex.url.com/path"') is None
+    assert find_secret('url = "https://admin:' + "Xk9%21vQ2mZ" + '@db.internal/"') == "password in URL"

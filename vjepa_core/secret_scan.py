@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from urllib.parse import unquote
 from collections import Counter
 from collections.abc import Callable, Sequence
 
@@ -152,7 +153,10 @@ def _basic_auth(text: str, pos: int) -> str | None:
     m = BasicAuthDetector.denylist[0].match(text, pos - 1)
     if not m:
         return None
-    password = m.group(1)
+    # Percent-encoding is spelling, not entropy: `pass%20pass` is still the word "pass" twice.
+    password = unquote(m.group(1))
+    if _URL_PLACEHOLDER.fullmatch(re.sub(r"[^A-Za-z0-9]", "", password)):
+        return None
     # `user:pass@`, `joe:password1@`, `evil:thing@` are documentation; a real one has a digit or symbol.
     if len(password) < 6 or password.isalpha() or _URL_PLACEHOLDER.fullmatch(password):
         return None
