@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import math
 import re
-from urllib.parse import unquote
 from collections import Counter
 from collections.abc import Callable, Sequence
+from urllib.parse import unquote
 
 from detect_secrets.filters.heuristic import is_potential_uuid, is_sequential_string
 from detect_secrets.plugins.aws import AWSKeyDetector
