@@ -11,6 +11,7 @@ import posixpath
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,10 +97,19 @@ class CrawlReport:
 
 
 class _Batch:
-    """Accumulates rows and writes them in the crash-safe order: units, then file rows."""
+    """Accumulates rows and writes them in the crash-safe order: units, then file rows.
 
-    def __init__(self, store: Store) -> None:
+    Writes run on one background thread (LanceDB's Rust side releases the GIL), overlapping
+    with parsing the next batch; at most one batch is in flight, so memory stays bounded.
+    """
+
+    def __init__(self, store: Store, pool: ThreadPoolExecutor | None = None) -> None:
         self.store = store
+        self.pool = pool
+        self.pending: Future[None] | None = None
+        self._reset()
+
+    def _reset(self) -> None:
         self.units: dict[str, list] = {name: [] for name in UNITS.names}
         self.files: dict[str, list] = {name: [] for name in FILES.names}
         self.current: dict[str, str] = {}  # path -> hash, for previously known paths that changed
@@ -132,11 +142,27 @@ class _Batch:
     def flush(self) -> None:
         if not self.n_files:
             return
-        self.store.add_units(pa.table(self.units, schema=UNITS))
-        self.store.upsert_files(pa.table(self.files, schema=FILES))
-        self.store.delete_stale_units(self.current)
-        self.__init__(self.store)  # type: ignore[misc]
+        units, files = pa.table(self.units, schema=UNITS), pa.table(self.files, schema=FILES)
+        current = self.current
+        self._reset()
+        self.wait()
+        if self.pool is None:
+            self._write(units, files, current)
+        else:
+            self.pending = self.pool.submit(self._write, units, files, current)
+
+    def _write(self, units: pa.Table, files: pa.Table, current: dict[str, str]) -> None:
+        self.store.add_units(units)
+        self.store.upsert_files(files)
+        self.store.delete_stale_units(current)
+        del units, files
         release_freed_memory()
+
+    def wait(self) -> None:
+        """Block until the batch in flight is written; re-raises its error, if any."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
 
 
 def _unchanged_row(known: dict, entry: FileEntry) -> Outcome:
@@ -177,38 +203,11 @@ def crawl(
     known = store.file_rows()
     seen = {e.rel for e in walked.files}
     gone = set(known) - seen
-    batch = _Batch(store)
-    total = len(walked.files)
-    for i, entry in enumerate(walked.files):
-        k = known.get(entry.rel)
-        if k and k["status"] == "ok" and k["size"] == entry.size and k["mtime_ns"] == entry.mtime_ns:
-            report.unchanged += 1
-        else:
-            o = process_file(entry, k["hash"] if k and k["status"] == "ok" else None, max_bytes)
-            if o.status == "unchanged":
-                report.unchanged += 1
-                batch.add(_unchanged_row(k, entry), previously_known=True)  # refresh size/mtime only
-            elif o.status == SKIP_SECRET:
-                # Never stored; if an older clean version was, it goes now.
-                report.skipped[SKIP_SECRET] += 1
-                if k:
-                    gone.add(entry.rel)
-            else:
-                if o.status != "ok":
-                    report.skipped[o.status] += 1
-                    report.skipped_paths.append((entry.rel, o.status))
-                if o.parse_error:
-                    report.parse_errors.append((entry.rel, o.parse_error))
-                if k:
-                    report.changed += 1
-                else:
-                    report.new += 1
-                batch.add(o, previously_known=k is not None)
-            if batch.full():
-                batch.flush()
-        if progress:
-            progress(i + 1, total, entry.rel)
-    batch.flush()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vjepa-writer") as pool:
+        batch = _Batch(store, pool)
+        _read_all(walked, known, batch, report, gone, max_bytes, progress)
+        batch.flush()
+        batch.wait()
 
     if gone:
         store.delete_paths(sorted(gone))
@@ -253,6 +252,40 @@ def crawl(
     voice.say("crawl.done", files=report.files_indexed, units=report.units, relations=report.relations_total)
     return report
 
+
+def _read_all(walked: WalkResult, known: dict[str, dict], batch: _Batch, report: CrawlReport, gone: set[str],
+              max_bytes: int, progress: ProgressFn | None) -> None:
+    """Read, screen and parse every walked file that changed, feeding the batch writer."""
+    total = len(walked.files)
+    for i, entry in enumerate(walked.files):
+        k = known.get(entry.rel)
+        if k and k["status"] == "ok" and k["size"] == entry.size and k["mtime_ns"] == entry.mtime_ns:
+            report.unchanged += 1
+        else:
+            o = process_file(entry, k["hash"] if k and k["status"] == "ok" else None, max_bytes)
+            if o.status == "unchanged":
+                report.unchanged += 1
+                batch.add(_unchanged_row(k, entry), previously_known=True)  # refresh size/mtime only
+            elif o.status == SKIP_SECRET:
+                # Never stored; if an older clean version was, it goes now.
+                report.skipped[SKIP_SECRET] += 1
+                if k:
+                    gone.add(entry.rel)
+            else:
+                if o.status != "ok":
+                    report.skipped[o.status] += 1
+                    report.skipped_paths.append((entry.rel, o.status))
+                if o.parse_error:
+                    report.parse_errors.append((entry.rel, o.parse_error))
+                if k:
+                    report.changed += 1
+                else:
+                    report.new += 1
+                batch.add(o, previously_known=k is not None)
+            if batch.full():
+                batch.flush()
+        if progress:
+            progress(i + 1, total, entry.rel)
 
 def _skeleton(walked: WalkResult, files: set[str]) -> pa.Table:
     n_files: Counter[str] = Counter(posixpath.dirname(p) for p in files)
