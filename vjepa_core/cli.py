@@ -115,9 +115,16 @@ def _report_dict(report) -> dict:
     }
 
 
+def _kv_table(title: str) -> Table:
+    t = Table(title=title, show_header=False, box=None)
+    t.add_column("key", style="bold", no_wrap=True)
+    t.add_column("value", overflow="fold")  # paths are folded, never cut with an ellipsis
+    return t
+
+
 def _print_report(report) -> None:
     out = Console()
-    t = Table(title=f"Crawl of {report.root}", show_header=False, box=None)
+    t = _kv_table(f"Crawl of {report.root}")
     t.add_row("files", f"{report.files_indexed} indexed of {report.files_seen} seen "
               f"({report.new} new, {report.changed} changed, {report.unchanged} unchanged, {report.deleted} removed)")
     t.add_row("code units", str(report.units))
@@ -163,7 +170,7 @@ def _status(args: argparse.Namespace, voice: Voice) -> int:
         print(json.dumps(info, indent=2))
         return 0
     out = Console()
-    t = Table(title=f"VJEPA index for {root}", show_header=False, box=None)
+    t = _kv_table(f"VJEPA index for {root}")
     for k, v in info.items():
         t.add_row(k, json.dumps(v) if isinstance(v, dict) else str(v))
     out.print(t)
