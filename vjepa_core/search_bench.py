@@ -1,0 +1,147 @@
+"""Semantic-search benchmark (shared/BENCHMARKS.md section 2): docstring -> code.
+
+Each Python function or method whose docstring's first sentence has at least three words
+gives a query (that sentence) and a target (the function with its docstring removed). Every
+function in the tree, docstrings removed, is a candidate. The index never sees the target
+docstrings. The baseline is BM25 over identifier-split tokens, computed in the same run.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import numpy as np
+from bm25s.stopwords import STOPWORDS_EN
+
+from .harvest import read_text, walk
+from .safety import IgnoreRules, check_root
+from .units import extract
+
+_STOPWORDS = frozenset(STOPWORDS_EN)
+_IDENT_PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
+_SENTENCE_END = re.compile(r"\.(\s|$)|\n\s*\n")
+
+
+def split_identifiers(text: str) -> list[str]:
+    """'getNetrcAuth(self, url_path)' -> ['get', 'netrc', 'auth', 'self', 'url', 'path']."""
+    out: list[str] = []
+    for word in _WORDS.findall(text):
+        for part in word.split("_"):
+            out.extend(p.lower() for p in _IDENT_PARTS.findall(part))
+    return out
+
+
+def bm25_tokens(text: str) -> list[str]:
+    """Identifier-split tokens less English stop words (bm25s' list): the stronger baseline."""
+    return [w for w in split_identifiers(text) if w not in _STOPWORDS]
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    path: str
+    name: str
+    code: str  # the function with its docstring removed
+    query: str | None  # first sentence of its docstring, when it has >= 3 words
+
+
+def first_sentence(docstring: str) -> str:
+    text = docstring.strip()
+    m = _SENTENCE_END.search(text)
+    sentence = text[: m.start()] if m else text
+    return " ".join(sentence.split())
+
+
+def strip_docstring(code: str) -> tuple[str, str | None]:
+    """(code without its docstring, the docstring) for one function's source text."""
+    dedented = textwrap.dedent(code)
+    try:
+        tree = ast.parse(dedented)
+    except SyntaxError:
+        return code, None
+    fn = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    if fn is None or not fn.body:
+        return code, None
+    first = fn.body[0]
+    doc = ast.get_docstring(fn, clean=True)
+    if doc is None or not isinstance(first, ast.Expr):
+        return code, None
+    lines = dedented.splitlines()
+    start, end = first.lineno - 1, (first.end_lineno or first.lineno)
+    kept = lines[:start] + lines[end:]
+    return "\n".join(kept), doc
+
+
+def collect_functions(root: Path) -> list[Function]:
+    """Every Python function and method under `root`, read through the same safe walk as a crawl."""
+    rootp = check_root(root, allow_home=True, allow_system=True)
+    out: list[Function] = []
+    for entry in walk(rootp, IgnoreRules(rootp)).files:
+        if not entry.rel.endswith(".py"):
+            continue
+        read = read_text(entry)
+        if read.text is None:
+            continue
+        for unit in extract(entry.rel, read.text, "python").units:
+            if unit.kind not in ("function", "method"):
+                continue
+            code, doc = strip_docstring(unit.text)
+            query = None
+            if doc:
+                sentence = first_sentence(doc)
+                if len(sentence.split()) >= 3:
+                    query = sentence
+            out.append(Function(entry.rel, unit.name, code, query))
+    return out
+
+
+def metrics(ranks: Sequence[int | None]) -> dict[str, float]:
+    """MRR@10, hit@1 and hit@10 from 0-based ranks of the target (None: not retrieved)."""
+    n = max(len(ranks), 1)
+    return {
+        "mrr@10": sum(1.0 / (r + 1) for r in ranks if r is not None and r < 10) / n,
+        "hit@1": sum(1 for r in ranks if r is not None and r < 1) / n,
+        "hit@10": sum(1 for r in ranks if r is not None and r < 10) / n,
+    }
+
+
+def bm25_scores(functions: Sequence[Function], queries: Sequence[str]) -> np.ndarray:
+    """[Q, N] BM25 scores of every candidate for every query, over identifier-split tokens."""
+    # An empty document would break the index; "_" never matches a query token.
+    corpus = [bm25_tokens(f.code) or ["_"] for f in functions]
+    index = bm25s.BM25()
+    index.index(corpus, show_progress=False)
+    return np.stack([index.get_scores(bm25_tokens(q)) for q in queries]) if queries else \
+        np.zeros((0, len(functions)))
+
+
+def ranks_from_scores(scores: np.ndarray, targets: Sequence[int]) -> list[int | None]:
+    out: list[int | None] = []
+    for row, t in zip(scores, targets):
+        # Rank = how many candidates score strictly higher (ties resolved in the target's favour
+        # would flatter; count ties ahead of it by index order instead).
+        higher = int(np.sum(row > row[t])) + int(np.sum(row[:t] == row[t]))
+        out.append(higher)
+    return out
+
+
+Scorer = Callable[[Sequence[Function], Sequence[str]], np.ndarray]
+
+
+def bench_search(root: Path, scorers: dict[str, Scorer] | None = None) -> dict:
+    """Run the protocol; `scorers` adds methods (name -> [Q, N] scores) beside BM25."""
+    functions = collect_functions(root)
+    targets = [i for i, f in enumerate(functions) if f.query]
+    queries = [functions[i].query or "" for i in targets]
+    methods: dict[str, dict[str, float]] = {}
+    all_scorers: dict[str, Scorer] = {"bm25": bm25_scores, **(scorers or {})}
+    for name, scorer in all_scorers.items():
+        scores = scorer(functions, queries)
+        methods[name] = metrics(ranks_from_scores(scores, targets))
+    return {"root": str(root), "queries": len(queries), "candidates": len(functions), "methods": methods}
