@@ -21,6 +21,9 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
+# Lance logs warnings such as 'No existing dataset ... it will be created' to stderr: not for users.
+os.environ.setdefault("LANCE_LOG", "error")
+
 import lancedb
 import platformdirs
 import pyarrow as pa

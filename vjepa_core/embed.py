@@ -1,0 +1,141 @@
+"""Unit and file vectors in the store, incrementally; semantic relations; hybrid search.
+
+Vectors live in two derived tables beside the index: `unit_vectors` (one row per distinct unit
+text hash and model) and `file_vectors` (one row per file). Only units whose hash has no vector
+for the active model are encoded, so a re-crawl that changed one function re-embeds one unit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from .checkpoint import CONFIG_NAME, Checkpoint
+from .store import Store, sql_quote
+
+UNIT_VECTORS = "unit_vectors"
+FILE_VECTORS = "file_vectors"
+SEMANTIC_NEIGHBOURS = 5  # semantic relations per file
+SEMANTIC_MIN_COSINE = 0.5
+PATH_WEIGHT = 0.5  # how much a file's path counts in its frame vector, beside its units
+
+
+def model_key(checkpoint_dir: Path) -> str:
+    """Identifies a model by its weights' digest, so vectors of another model are never mixed in."""
+    config = json.loads((Path(checkpoint_dir) / CONFIG_NAME).read_text(encoding="utf-8"))
+    return str(config["weights_sha256"])[:16]
+
+
+def path_text(path: str) -> str:
+    """'src/pkg/http_client.py' -> 'src pkg http client py': a path as words for the encoder."""
+    return " ".join(path.replace("/", " ").replace("_", " ").replace(".", " ").replace("-", " ").split())
+
+
+@dataclass
+class EmbedReport:
+    units_embedded: int = 0
+    units_reused: int = 0
+    files: int = 0
+    semantic_relations: int = 0
+
+
+def _vector_schema(dim: int, key_fields: list[tuple[str, pa.DataType]]) -> pa.Schema:
+    return pa.schema([*key_fields, ("model", pa.string()), ("vector", pa.list_(pa.float32(), dim))])
+
+
+def _matrix(column: pa.ChunkedArray) -> np.ndarray:
+    """A fixed-size-list column as a float32 [N, D] matrix."""
+    arr = column.combine_chunks()
+    dim = arr.type.list_size
+    return arr.flatten().to_numpy(zero_copy_only=False).reshape(-1, dim).astype(np.float32)
+
+
+def _existing(store: Store, name: str) -> bool:
+    return name in set(store.db.list_tables().tables)
+
+
+def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int = 64) -> EmbedReport:
+    """Bring unit vectors, file vectors and semantic relations up to date for model `key`."""
+    from .jepa import embed_texts
+
+    report = EmbedReport()
+    dim = ckpt.encoder_config.dim
+    units = store.visible_units(["path", "hash", "text"])
+    paths, hashes, texts = (units[c].to_pylist() for c in ("path", "hash", "text"))
+
+    have: dict[str, np.ndarray] = {}
+    if _existing(store, UNIT_VECTORS):
+        old = store.read(UNIT_VECTORS, where=f"model = {sql_quote(key)}")
+        if old.num_rows and old.schema.field("vector").type.list_size == dim:
+            have = dict(zip(old["hash"].to_pylist(), _matrix(old["vector"])))
+    todo: dict[str, str] = {}
+    for h, t in zip(hashes, texts):
+        if h not in have and h not in todo:
+            todo[h] = t
+    report.units_reused = len(set(hashes) & set(have))
+    if todo:
+        vecs = embed_texts(ckpt, list(todo.values()), batch_size=batch_size)
+        for h, v in zip(todo, vecs):
+            have[h] = v
+        report.units_embedded = len(todo)
+    # Keep only vectors of live units (one write, atomic).
+    live = sorted(set(hashes))
+    if live:
+        matrix = np.stack([have[h] for h in live]).astype(np.float32)
+        table = pa.table({"hash": live, "model": [key] * len(live),
+                          "vector": pa.FixedSizeListArray.from_arrays(pa.array(matrix.reshape(-1)), dim)},
+                         schema=_vector_schema(dim, [("hash", pa.string())]))
+        store.db.create_table(UNIT_VECTORS, data=table, mode="overwrite")
+
+    # File frames: the mean of a file's unit vectors plus its path, normalised.
+    by_file: dict[str, list[np.ndarray]] = defaultdict(list)
+    for p, h in zip(paths, hashes):
+        by_file[p].append(have[h])
+    files = store.read("files", ["path", "hash", "status"])
+    ok = [(p, fh) for p, fh, s in zip(*(files[c].to_pylist() for c in ("path", "hash", "status"))) if s == "ok"]
+    if ok:
+        path_vecs = embed_texts(ckpt, [path_text(p) for p, _ in ok], batch_size=batch_size)
+        frames = np.zeros((len(ok), dim), dtype=np.float32)
+        for i, (p, _) in enumerate(ok):
+            unit_mean = np.mean(by_file[p], axis=0) if by_file.get(p) else np.zeros(dim, np.float32)
+            v = unit_mean + PATH_WEIGHT * path_vecs[i]
+            frames[i] = v / max(float(np.linalg.norm(v)), 1e-12)
+        store.db.create_table(FILE_VECTORS, data=pa.table({
+            "path": [p for p, _ in ok], "file_hash": [h for _, h in ok], "model": [key] * len(ok),
+            "vector": pa.FixedSizeListArray.from_arrays(pa.array(frames.reshape(-1)), dim)},
+            schema=_vector_schema(dim, [("path", pa.string()), ("file_hash", pa.string())])), mode="overwrite")
+        report.files = len(ok)
+        report.semantic_relations = _semantic_relations(store, [p for p, _ in ok], frames)
+    store.table("units").create_fts_index("text", replace=True)
+    store.set_meta(model=key)
+    return report
+
+
+def _semantic_relations(store: Store, paths: list[str], frames: np.ndarray) -> int:
+    """Top neighbours by cosine as relations of pattern 'semantic' (the others are kept)."""
+    from .relations import Relation, to_table
+
+    rels: list[Relation] = []
+    for start in range(0, len(paths), 512):
+        sims = frames[start:start + 512] @ frames.T
+        for i, row in enumerate(sims):
+            a = start + i
+            row[a] = -1.0
+            top = np.argsort(-row)[:SEMANTIC_NEIGHBOURS]
+            rels.extend(Relation(paths[a], paths[b], "semantic", "similar", float(row[b]))
+                        for b in top if row[b] >= SEMANTIC_MIN_COSINE)
+    others = store.read("relations", where="pattern != 'semantic'")
+    store.replace("relations", pa.concat_tables([others, to_table(rels)]))
+    return len(rels)
+
+
+def file_vectors(store: Store) -> dict[str, np.ndarray]:
+    if not _existing(store, FILE_VECTORS):
+        return {}
+    t = store.read(FILE_VECTORS, ["path", "vector"])
+    return dict(zip(t["path"].to_pylist(), _matrix(t["vector"]))) if t.num_rows else {}
