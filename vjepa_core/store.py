@@ -22,7 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 # Lance logs warnings such as 'No existing dataset ... it will be created' to stderr: not for users.
-os.environ.setdefault("LANCE_LOG", "error")
+os.environ.setdefault("LANCEDB_LOG", "error")
 
 import lancedb
 import platformdirs
