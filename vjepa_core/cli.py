@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -39,6 +40,31 @@ def build_parser() -> argparse.ArgumentParser:
     _common(status)
     status.add_argument("--json", action="store_true")
 
+    train = sub.add_parser("train", help="train the model on this workspace (fine-tunes the current one)")
+    _common(train)
+    train.add_argument("--steps", type=int, default=300)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--from-scratch", action="store_true", help="a new tokenizer and model, not a fine-tune")
+    train.add_argument("--dim", type=int, default=None, help="model width (from scratch only)")
+    train.add_argument("--depth", type=int, default=None, help="transformer layers (from scratch only)")
+    train.add_argument("--out", type=Path, default=None, help="save the checkpoint here instead of the index")
+    train.add_argument("--no-embed", action="store_true", help="do not refresh vectors afterwards")
+
+    embed = sub.add_parser("embed", help="bring unit and file vectors up to date (incremental)")
+    _common(embed)
+
+    related = sub.add_parser("related", help="files related to PATH, with reasons")
+    related.add_argument("path")
+    _common(related)
+    related.add_argument("-k", type=int, default=10)
+    related.add_argument("--json", action="store_true")
+
+    search = sub.add_parser("search", help="semantic + full-text search over code units")
+    search.add_argument("query")
+    _common(search)
+    search.add_argument("-k", type=int, default=10)
+    search.add_argument("--json", action="store_true")
+
     bench = sub.add_parser("bench", help="benchmarks (see docs/BENCHMARKS.md)")
     bsub = bench.add_subparsers(dest="bench", required=True)
     bcrawl = bsub.add_parser("crawl", help="crawl+parse+store vs tree-sitter parsing alone")
@@ -46,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     bcrawl.add_argument("--json", action="store_true")
     bcrawl.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
                         help="gitignore-style pattern to leave out, e.g. site-packages/")
+    bsearch = bsub.add_parser("search", help="docstring -> code search: BM25 vs the model vs the product")
+    bsearch.add_argument("--root", type=Path, required=True, help="a source tree, e.g. requests' src/")
+    bsearch.add_argument("--model", type=Path, default=None, help="checkpoint folder (default: the shipped one)")
+    bsearch.add_argument("--json", action="store_true")
     return parser
 
 
@@ -62,6 +92,18 @@ def main(argv: list[str] | None = None) -> int:
             return _crawl(args, voice, console)
         if args.command == "status":
             return _status(args, voice)
+        if args.command == "train":
+            return _train(args, voice, console)
+        if args.command == "embed":
+            return _embed(args, voice)
+        if args.command in ("related", "search"):
+            return _query(args)
+        if args.command == "bench" and args.bench == "search":
+            from .search_bench import bench_search_cli
+
+            result = bench_search_cli(args.root, args.model)
+            print(json.dumps(result, indent=2) if args.json else _methods_table(result))
+            return 0
         if args.command == "bench" and args.bench == "crawl":
             from .bench import bench_crawl, print_crawl_bench
 
@@ -101,6 +143,69 @@ def _crawl(args: argparse.Namespace, voice: Voice, console: Console) -> int:
     else:
         _print_report(report)
     return 0
+
+
+def _train(args: argparse.Namespace, voice: Voice, console: Console) -> int:
+    from .workspace import Workspace
+
+    ws = Workspace(args.root, args.index_dir)
+    n_units = ws.store.count("units")
+    voice.say("train.start", units=n_units, root=ws.root)
+    overrides = {k: v for k, v in (("dim", args.dim), ("depth", args.depth)) if v is not None}
+
+    def log(entry: dict) -> None:
+        if args.quiet:
+            return
+        shown = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in entry.items())
+        console.print(shown, style="dim", highlight=False)
+
+    path = ws.train(steps=args.steps, seed=args.seed, from_scratch=args.from_scratch, out=args.out,
+                    enc_overrides=overrides, log=log)
+    voice.say("train.done", path=path)
+    if not args.no_embed and args.out is None:
+        _embed(args, voice, ws)
+    return 0
+
+
+def _embed(args: argparse.Namespace, voice: Voice, ws=None) -> int:
+    from .workspace import Workspace
+
+    ws = ws or Workspace(args.root, args.index_dir)
+    report = ws.embed()
+    if report is None:
+        voice.warn("embed.none")
+        return 0
+    voice.say("embed.done", new=report.units_embedded, reused=report.units_reused, files=report.files,
+              semantic=report.semantic_relations)
+    return 0
+
+
+def _query(args: argparse.Namespace) -> int:
+    from .workspace import Workspace
+
+    ws = Workspace(args.root, args.index_dir)
+    hits = ws.related(args.path, args.k) if args.command == "related" else ws.search(args.query, args.k)
+    if args.json:
+        print(json.dumps([dataclasses.asdict(h) for h in hits], indent=2))
+        return 0
+    t = Table(box=None)
+    for col in ("#", "score", "reason", "where", "why"):
+        t.add_column(col, overflow="fold")
+    for i, h in enumerate(hits, 1):
+        where = f"{h.path}:{h.line} {h.name}" if h.line else h.path
+        t.add_row(str(i), f"{h.score:.3f}", h.reason, where, h.detail)
+    Console().print(t)
+    return 0
+
+
+def _methods_table(result: dict) -> str:
+    methods = result["methods"]
+    metrics = list(next(iter(methods.values())))
+    lines = [f"{result.get('root', result.get('repo'))}: {result['queries']} queries",
+             f"  {'method':18s}" + "".join(f"{m:>9s}" for m in metrics)]
+    for name, vals in methods.items():
+        lines.append(f"  {name:18s}" + "".join(f"{vals[m]:9.3f}" for m in metrics))
+    return "\n".join(lines)
 
 
 def _report_dict(report) -> dict:

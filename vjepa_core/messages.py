@@ -22,6 +22,11 @@ CATALOGUE: dict[str, str] = {
     "crawl.done": "All done! {files} files and {units} code units, with {relations} relations between them.",
     "crawl.secrets": "Skipped {count} file(s) that looked like they hold secrets. They were not stored.",
     "crawl.compact": "Tidying the index so it stays small.",
+    # model
+    "train.start": "Learning from {units} code units in {root}. This stays on your machine.",
+    "train.done": "Training finished. The new model is saved at {path}.",
+    "embed.done": "Vectors are up to date: {new} new, {reused} reused, {files} files, {semantic} semantic links.",
+    "embed.none": "No model yet, so no vectors. Run `vjepa train` to make one.",
     # status
     "status.empty": "No index yet for {root}. Run `vjepa crawl {root}` to create one.",
 }
@@ -49,6 +54,9 @@ ERRORS: dict[str, str] = {
     "index.unreadable": (
         "I couldn't open the index at {path}: {reason}. Run `vjepa crawl --rebuild {root}` to start it fresh."
     ),
+    "index.missing": "There's no index for {root} yet. Run `vjepa crawl {root}` first.",
+    "train.no_units": "I found no code units in {root} to learn from. Run `vjepa crawl` first, or check the folder.",
+    "path.outside": "{path} is outside the workspace {root}, so I won't look at it.",
     "git.failed": "Reading the git history failed: {reason}. Continuing without temporal patterns.",
 }
 

@@ -145,3 +145,42 @@ def bench_search(root: Path, scorers: dict[str, Scorer] | None = None) -> dict:
         scores = scorer(functions, queries)
         methods[name] = metrics(ranks_from_scores(scores, targets))
     return {"root": str(root), "queries": len(queries), "candidates": len(functions), "methods": methods}
+
+
+def _rank_normalise(scores: np.ndarray) -> np.ndarray:
+    """Each row's scores as reciprocal ranks (RRF), so differently scaled methods can be added."""
+    order = np.argsort(-scores, axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    rows = np.arange(scores.shape[0])[:, None]
+    ranks[rows, order] = np.arange(scores.shape[1])[None, :]
+    return 1.0 / (60.0 + ranks)
+
+
+def model_scorers(checkpoint_dir: Path) -> dict[str, Scorer]:
+    """`model` (query view -> code vectors, cosine) and `product` (model fused with BM25 by rank)."""
+    from .checkpoint import load
+    from .jepa import embed_queries, embed_texts
+
+    ckpt = load(checkpoint_dir)
+    cache: dict[str, np.ndarray] = {}
+
+    def model(functions: Sequence[Function], queries: Sequence[str]) -> np.ndarray:
+        if "model" not in cache:
+            code = embed_texts(ckpt, [f.code for f in functions])
+            cache["model"] = embed_queries(ckpt, list(queries)) @ code.T
+        return cache["model"]
+
+    def product(functions: Sequence[Function], queries: Sequence[str]) -> np.ndarray:
+        return _rank_normalise(model(functions, queries)) + _rank_normalise(bm25_scores(functions, queries))
+
+    return {"model": model, "product": product}
+
+
+def bench_search_cli(root: Path, checkpoint_dir: Path | None) -> dict:
+    from .workspace import DEFAULT_MODEL_DIR
+
+    model_dir = checkpoint_dir or DEFAULT_MODEL_DIR
+    scorers = model_scorers(model_dir) if (Path(model_dir) / "config.json").exists() else {}
+    result = bench_search(root, scorers)
+    result["model"] = str(model_dir) if scorers else None
+    return result

@@ -201,6 +201,9 @@ class Store:
         mask = pa.array([k in valid for k in keys], type=pa.bool_())
         return units.filter(mask)
 
+    def count(self, name: str) -> int:
+        return self.table(name).count_rows()
+
     def counts(self) -> dict[str, int]:
         return {name: self.table(name).count_rows() for name in TABLES}
 

@@ -1,0 +1,112 @@
+"""One workspace: its index, its model, and the questions it answers (the Python API's core)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from .messages import VjepaError
+from .safety import check_root
+from .store import Store, default_index_dir
+
+# A small model trained by `vjepa train` on the Python standard library ships with the package
+# (docs/default-model.md has the command); local training fine-tunes from it.
+DEFAULT_MODEL_DIR = Path(__file__).parent / "default_model"
+LOCAL_MODEL = "model"  # under the workspace's index folder
+
+
+class Workspace:
+    def __init__(self, root: str | os.PathLike[str] = ".", index_dir: str | os.PathLike[str] | None = None, *,
+                 allow_home: bool = True) -> None:
+        self.root = check_root(root, allow_home=allow_home)
+        self.index_dir = Path(index_dir) if index_dir else default_index_dir(self.root)
+        self._store: Store | None = None
+        self._ckpt: Any = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            if not (self.index_dir / "meta.lance").exists():
+                raise VjepaError("index.missing", root=self.root)
+            self._store = Store.open(self.index_dir, self.root, create=False)
+        return self._store
+
+    @property
+    def model_dir(self) -> Path | None:
+        """The model in use: this workspace's own, else the shipped default, else none."""
+        local = self.index_dir / LOCAL_MODEL
+        if (local / "config.json").exists():
+            return local
+        if (DEFAULT_MODEL_DIR / "config.json").exists():
+            return DEFAULT_MODEL_DIR
+        return None
+
+    def checkpoint(self) -> Any:
+        if self._ckpt is None and self.model_dir is not None:
+            from .checkpoint import load
+
+            self._ckpt = load(self.model_dir)
+        return self._ckpt
+
+    def embed(self) -> Any:
+        """Bring vectors up to date with the current model (incremental). None without a model."""
+        from .embed import embed_index, model_key
+
+        ckpt = self.checkpoint()
+        if ckpt is None:
+            return None
+        assert self.model_dir is not None
+        return embed_index(self.store, ckpt, model_key(self.model_dir))
+
+    def train(self, *, steps: int = 300, seed: int = 0, from_scratch: bool = False, out: Path | None = None,
+              enc_overrides: dict[str, Any] | None = None, log: Callable[[dict[str, Any]], None] | None = None) -> Path:
+        """Train the unit encoder on this workspace's units (fine-tuning the current model unless
+        `from_scratch`) and save it atomically; returns the checkpoint folder."""
+        from . import checkpoint as ckpt_io
+        from .jepa import TrainConfig, train_encoder
+        from .model import EncoderConfig
+        from .tokenizer import CodeTokenizer
+        from .units import CodeUnit
+
+        t = self.store.visible_units(["path", "kind", "name", "text", "start_line", "end_line", "hash"])
+        units = [CodeUnit(p, k, n, s, e, x, h) for p, k, n, x, s, e, h in zip(
+            *(t[c].to_pylist() for c in ("path", "kind", "name", "text", "start_line", "end_line", "hash")))]
+        if not units:
+            raise VjepaError("train.no_units", root=self.root)
+        init = None if from_scratch else self.checkpoint()
+        if init is not None:
+            tokenizer, enc_cfg = init.tokenizer, init.encoder_config
+        else:
+            tokenizer = CodeTokenizer.train((u.text for u in units), vocab_size=8192)
+            enc_cfg = EncoderConfig(vocab_size=tokenizer.vocab_size)
+            if enc_overrides:
+                enc_cfg = replace(enc_cfg, **enc_overrides)
+        result = train_encoder(units, tokenizer, enc_cfg, TrainConfig(steps=steps, seed=seed), init=init, log=log)
+        target = Path(out) if out else self.index_dir / LOCAL_MODEL
+        ckpt_io.save(result, target)
+        self._ckpt = None
+        return target
+
+    def related(self, path: str, k: int = 10) -> list[Any]:
+        from .query import related
+
+        return related(self.store, self.relative(path), k)
+
+    def search(self, query: str, k: int = 10) -> list[Any]:
+        from .query import search
+
+        return search(self.store, self.checkpoint(), query, k)
+
+    def relative(self, path: str) -> str:
+        """A workspace-relative posix path; refuses paths outside the workspace."""
+        p = Path(path)
+        if not p.is_absolute() and (self.root / p).exists() and ".." not in p.parts:
+            return p.as_posix()
+        absolute = (p if p.is_absolute() else Path.cwd() / p).resolve()
+        try:
+            return absolute.relative_to(self.root).as_posix()
+        except ValueError:
+            raise VjepaError("path.outside", path=path, root=self.root) from None
