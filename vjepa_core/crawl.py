@@ -201,11 +201,15 @@ def crawl(
     voice.say("crawl.walk", files=len(walked.files))
 
     known = store.file_rows()
+    # Racy-clean guard (as git does): a file modified within a second of the previous crawl may
+    # have changed again with the same size and mtime, so only older mtimes are trusted.
+    trust_before = int(store.meta().get("crawl_started_ns", "0")) - 1_000_000_000
+    crawl_started_ns = time.time_ns()
     seen = {e.rel for e in walked.files}
     gone = set(known) - seen
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vjepa-writer") as pool:
         batch = _Batch(store, pool)
-        _read_all(walked, known, batch, report, gone, max_bytes, progress)
+        _read_all(walked, known, batch, report, gone, max_bytes, progress, trust_before)
         batch.flush()
         batch.wait()
 
@@ -243,7 +247,8 @@ def crawl(
     store.replace("relations", rel.to_table(relations))
     store.replace("dirs", _skeleton(walked, seen))
 
-    store.set_meta(last_crawl=time.strftime("%Y-%m-%d %H:%M:%S"), commits=str(report.commits))
+    store.set_meta(last_crawl=time.strftime("%Y-%m-%d %H:%M:%S"), commits=str(report.commits),
+                   crawl_started_ns=str(crawl_started_ns))
     voice.say("crawl.compact")
     store.compact()
     if report.skipped[SKIP_SECRET]:
@@ -254,12 +259,13 @@ def crawl(
 
 
 def _read_all(walked: WalkResult, known: dict[str, dict], batch: _Batch, report: CrawlReport, gone: set[str],
-              max_bytes: int, progress: ProgressFn | None) -> None:
+              max_bytes: int, progress: ProgressFn | None, trust_before: int) -> None:
     """Read, screen and parse every walked file that changed, feeding the batch writer."""
     total = len(walked.files)
     for i, entry in enumerate(walked.files):
         k = known.get(entry.rel)
-        if k and k["status"] == "ok" and k["size"] == entry.size and k["mtime_ns"] == entry.mtime_ns:
+        if (k and k["status"] == "ok" and k["size"] == entry.size and k["mtime_ns"] == entry.mtime_ns
+                and entry.mtime_ns < trust_before):
             report.unchanged += 1
         else:
             o = process_file(entry, k["hash"] if k and k["status"] == "ok" else None, max_bytes)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+from lancedb.index import FTS
 
 from .checkpoint import CONFIG_NAME, Checkpoint
 from .store import Store, sql_quote
@@ -111,7 +112,7 @@ def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int = 6
             schema=_vector_schema(dim, [("path", pa.string()), ("file_hash", pa.string())])), mode="overwrite")
         report.files = len(ok)
         report.semantic_relations = _semantic_relations(store, [p for p, _ in ok], frames)
-    store.table("units").create_fts_index("text", replace=True)
+    store.table("units").create_index("text", config=FTS(), replace=True)
     store.set_meta(model=key)
     return report
 

@@ -136,7 +136,9 @@ class Store:
             raise FileNotFoundError(path)
         path.mkdir(parents=True, exist_ok=True)
         try:
-            db = lancedb.connect(str(path), session=lancedb.Session(
+            # read_consistency_interval=0: a long-lived handle (the server, a Workspace) always sees
+            # what another handle or process wrote last, never a stale version.
+            db = lancedb.connect(str(path), read_consistency_interval=timedelta(0), session=lancedb.Session(
                 index_cache_size_bytes=CACHE_BYTES, metadata_cache_size_bytes=CACHE_BYTES))
             existing = set(db.list_tables().tables)
         except Exception as exc:  # a damaged folder: say so exactly
