@@ -251,3 +251,18 @@ def test_events_table_accepts_editor_events(project: GitRepo, tmp_path: Path) ->
     store.add_events(pa.table({"time_ms": [1, 2], "path": ["pkg/core.py", "pkg/util.py"],
                                "kind": ["open", "save"], "source": ["test", "test"]}))
     assert store.read("events")["path"].to_pylist() == ["pkg/core.py", "pkg/util.py"]
+
+
+def test_same_size_same_mtime_edit_right_after_a_crawl_is_seen(project: GitRepo, tmp_path: Path) -> None:
+    """The racy-clean case: an edit within the mtime granularity of the last crawl."""
+    idx = tmp_path / "idx"
+    crawl(project.path, idx, history=False)
+    util = project.path / "pkg/util.py"
+    st = util.stat()
+    util.write_text(util.read_text().replace("43", "44"))  # same size
+    os.utime(util, ns=(st.st_atime_ns, st.st_mtime_ns))  # and the same mtime
+    report = crawl(project.path, idx, history=False)
+    assert report.changed == 1
+    store = Store.open(idx, project.path.resolve())
+    text = store.visible_units(["text"], where="path = 'pkg/util.py'")["text"].to_pylist()
+    assert any("return 44" in t for t in text)
