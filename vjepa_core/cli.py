@@ -72,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     bcrawl.add_argument("--json", action="store_true")
     bcrawl.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
                         help="gitignore-style pattern to leave out, e.g. site-packages/")
+    bnext = bsub.add_parser("next-file", help="next-file prediction on a real git history (protocol section 1)")
+    bnext.add_argument("--repo", type=Path, required=True, help="a git repository, e.g. a clone of psf/requests")
+    bnext.add_argument("--seed", type=int, default=0)
+    bnext.add_argument("--json", action="store_true")
     bsearch = bsub.add_parser("search", help="docstring -> code search: BM25 vs the model vs the product")
     bsearch.add_argument("--root", type=Path, required=True, help="a source tree, e.g. requests' src/")
     bsearch.add_argument("--model", type=Path, default=None, help="checkpoint folder (default: the shipped one)")
@@ -98,6 +102,13 @@ def main(argv: list[str] | None = None) -> int:
             return _embed(args, voice)
         if args.command in ("related", "search"):
             return _query(args)
+        if args.command == "bench" and args.bench == "next-file":
+            from .nextfile import bench_next_file
+
+            log = (lambda *a, **k: None) if args.json else (lambda *a, **k: print(*a, file=sys.stderr))
+            result = bench_next_file(args.repo, seed=args.seed, log=log)
+            print(json.dumps(result, indent=2) if args.json else _methods_table(result))
+            return 0
         if args.command == "bench" and args.bench == "search":
             from .search_bench import bench_search_cli
 
