@@ -83,7 +83,10 @@ class Workspace:
             tokenizer = CodeTokenizer.train((u.text for u in units), vocab_size=8192)
             enc_cfg = EncoderConfig(vocab_size=tokenizer.vocab_size)
             if enc_overrides:
-                enc_cfg = replace(enc_cfg, **enc_overrides)
+                overrides = dict(enc_overrides)
+                if "dim" in overrides:  # the predictor stays narrow: half the encoder's width
+                    overrides.setdefault("predictor_dim", max(16, overrides["dim"] // 2))
+                enc_cfg = replace(enc_cfg, **overrides)
         result = train_encoder(units, tokenizer, enc_cfg, TrainConfig(steps=steps, seed=seed), init=init, log=log)
         target = Path(out) if out else self.index_dir / LOCAL_MODEL
         ckpt_io.save(result, target)

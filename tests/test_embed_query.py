@@ -1,0 +1,104 @@
+"""Vectors in the store, incrementally; related files and hybrid search; the CLI around them.
+
+Real crawl, real MLX training (tiny sizes), real LanceDB in temp dirs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from vjepa_core.cli import main as cli_main
+from vjepa_core.crawl import crawl
+from vjepa_core.embed import FILE_VECTORS, UNIT_VECTORS
+from vjepa_core.messages import VjepaError
+from vjepa_core.workspace import Workspace
+
+from .conftest import GitRepo
+
+TINY = {"dim": 32, "depth": 1, "heads": 2, "predictor_dim": 16, "predictor_depth": 1, "max_len": 64}
+
+
+@pytest.fixture
+def trained(git_repo: GitRepo, tmp_path: Path) -> Workspace:
+    git_repo.commit("start", {
+        "pkg/__init__.py": "",
+        "pkg/core.py": "from pkg import util\n\n\nclass Engine:\n    def run(self):\n"
+                       "        \"\"\"Run the engine once.\"\"\"\n        return util.helper()\n",
+        "pkg/util.py": "def helper():\n    \"\"\"Return the answer.\"\"\"\n    return 42\n\n\n"
+                       "def parse_config(text):\n    return dict(l.split('=') for l in text.splitlines())\n",
+        "tests/test_core.py": "from pkg.core import Engine\n\n\ndef test_run():\n    assert Engine().run() == 42\n",
+        "README.md": "# Demo\n\nAn engine.\n",
+    })
+    git_repo.commit("together", {"pkg/core.py": "from pkg import util\n\n\nclass Engine:\n    def run(self):\n"
+                                 "        return util.helper() + 0\n",
+                                 "pkg/util.py": "def helper():\n    return 42\n\n\n"
+                                 "def parse_config(text):\n    return dict(l.split('=') for l in text.splitlines())\n"})
+    crawl(git_repo.path, tmp_path / "idx")
+    ws = Workspace(git_repo.path, tmp_path / "idx")
+    ws.train(steps=4, from_scratch=True, enc_overrides=TINY)
+    return ws
+
+
+def test_embed_is_incremental_and_adds_semantic_relations(trained: Workspace) -> None:
+    ws = trained
+    n_units = ws.store.visible_units(["hash"]).num_rows
+    first = ws.embed()
+    assert first.units_embedded == len(set(ws.store.visible_units(["hash"])["hash"].to_pylist()))
+    assert first.files == 5
+    assert ws.store.read(FILE_VECTORS).num_rows == 5
+    again = ws.embed()
+    assert again.units_embedded == 0 and again.units_reused == first.units_embedded
+    # One function changes: one unit (plus the module block it sits in, if any) is encoded again.
+    util = ws.root / "pkg/util.py"
+    util.write_text(util.read_text().replace("return 42", "return 43"))
+    crawl(ws.root, ws.index_dir)
+    third = ws.embed()
+    assert 1 <= third.units_embedded <= 2
+    hashes = set(ws.store.visible_units(["hash"])["hash"].to_pylist())
+    assert set(ws.store.read(UNIT_VECTORS)["hash"].to_pylist()) == hashes  # dead vectors dropped
+    assert n_units >= 1
+
+
+def test_related_gives_reasons(trained: Workspace) -> None:
+    trained.embed()
+    hits = trained.related("pkg/core.py")
+    by_path = {h.path: h for h in hits}
+    assert "pkg/util.py" in by_path
+    util = by_path["pkg/util.py"]
+    assert util.reason in ("temporal", "spatial")
+    assert hits[0].path == "pkg/util.py"  # changed together twice and imported
+    assert any("changed together in 2 commits" in h.detail for h in hits)
+    with pytest.raises(VjepaError, match="outside the workspace"):
+        trained.related("/etc/passwd")
+
+
+def test_search_finds_by_text_and_vectors(trained: Workspace) -> None:
+    trained.embed()
+    hits = trained.search("parse config")
+    # A 4-step model's vectors are noise, so the full-text side must carry this one.
+    top = [(h.path, h.name) for h in hits[:3]]
+    assert ("pkg/util.py", "parse_config") in top
+    target = next(h for h in hits if h.name == "parse_config")
+    assert "text rank 1" in target.detail
+    assert all(h.reason in ("semantic", "text") for h in hits)
+
+
+def test_cli_related_and_search_json(trained: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    args = [str(trained.root), "--index-dir", str(trained.index_dir)]
+    assert cli_main(["embed", *args, "--quiet"]) == 0
+    capsys.readouterr()
+    assert cli_main(["related", "pkg/core.py", *args, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out[0]["path"] == "pkg/util.py" and out[0]["detail"]
+    assert cli_main(["search", "parse config", *args, "--json"]) == 0
+    assert "parse_config" in [h["name"] for h in json.loads(capsys.readouterr().out)[:3]]
+
+
+def test_queries_before_a_crawl_say_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "w"
+    root.mkdir()
+    assert cli_main(["related", "a.py", str(root), "--index-dir", str(tmp_path / "none")]) == 2
+    assert "vjepa crawl" in capsys.readouterr().err
