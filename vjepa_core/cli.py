@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--max-bytes", type=int, default=1024 * 1024, help="skip files larger than this")
     crawl.add_argument("--rebuild", action="store_true", help="throw the index away and start fresh")
     crawl.add_argument("--no-history", action="store_true", help="do not read git history")
+    crawl.add_argument("--no-embed", action="store_true", help="do not refresh vectors after the crawl")
     crawl.add_argument("--json", action="store_true", help="print the summary as JSON")
     crawl.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
                        help="also ignore paths matching this gitignore-style pattern (repeatable)")
@@ -149,8 +150,20 @@ def _crawl(args: argparse.Namespace, voice: Voice, console: Console) -> int:
         report = crawl(args.root, args.index_dir, voice=voice, progress=on_progress, max_bytes=args.max_bytes,
                        allow_home=args.allow_home, rebuild=args.rebuild, history=not args.no_history,
                        exclude=args.exclude)
+    embedded = None
+    if not args.no_embed:
+        from .workspace import Workspace
+
+        ws = Workspace(report.root, report.index_dir, allow_home=True)
+        if ws.model_dir is not None:
+            embedded = ws.embed()
+            voice.say("embed.done", new=embedded.units_embedded, reused=embedded.units_reused,
+                      files=embedded.files, semantic=embedded.semantic_relations)
     if args.json:
-        print(json.dumps(_report_dict(report), indent=2))
+        out = _report_dict(report)
+        if embedded is not None:
+            out["embedded"] = dataclasses.asdict(embedded)
+        print(json.dumps(out, indent=2))
     else:
         _print_report(report)
     return 0
