@@ -58,7 +58,10 @@ def test_embed_is_incremental_and_adds_semantic_relations(trained: Workspace) ->
     third = ws.embed()
     assert 1 <= third.units_embedded <= 2
     hashes = set(ws.store.visible_units(["hash"])["hash"].to_pylist())
-    assert set(ws.store.read(UNIT_VECTORS)["hash"].to_pylist()) == hashes  # dead vectors dropped
+    stored = set(ws.store.read(UNIT_VECTORS)["hash"].to_pylist())
+    assert {k for k in stored if not k.startswith("p:")} == hashes  # dead vectors dropped
+    assert {k for k in stored if k.startswith("p:")} == {f"p:{p}" for p in
+                                                         ws.store.read("files", ["path"])["path"].to_pylist()}
     assert n_units >= 1
 
 

@@ -69,25 +69,27 @@ def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int = 6
     units = store.visible_units(["path", "hash", "text"])
     paths, hashes, texts = (units[c].to_pylist() for c in ("path", "hash", "text"))
 
+    files = store.read("files", ["path", "hash", "status"])
+    ok = [(p, fh) for p, fh, s in zip(*(files[c].to_pylist() for c in ("path", "hash", "status"))) if s == "ok"]
+    # What needs a vector: every distinct unit text, and every file's path as words (keyed "p:").
+    wanted: dict[str, str] = dict(zip(hashes, texts))
+    wanted.update({f"p:{p}": path_text(p) for p, _ in ok})
+
     have: dict[str, np.ndarray] = {}
     if _existing(store, UNIT_VECTORS):
         old = store.read(UNIT_VECTORS, where=f"model = {sql_quote(key)}")
         if old.num_rows and old.schema.field("vector").type.list_size == dim:
             have = dict(zip(old["hash"].to_pylist(), _matrix(old["vector"])))
-    todo: dict[str, str] = {}
-    for h, t in zip(hashes, texts):
-        if h not in have and h not in todo:
-            todo[h] = t
-    report.units_reused = len(set(hashes) & set(have))
+    todo = {k: t for k, t in wanted.items() if k not in have}
+    report.units_reused = sum(1 for k in wanted if k in have and not k.startswith("p:"))
     if todo:
         vecs = embed_texts(ckpt, list(todo.values()), batch_size=batch_size)
-        for h, v in zip(todo, vecs):
-            have[h] = v
-        report.units_embedded = len(todo)
-    # Keep only vectors of live units (one write, atomic).
-    live = sorted(set(hashes))
+        have.update(zip(todo, vecs))
+        report.units_embedded = sum(1 for k in todo if not k.startswith("p:"))
+    # Keep only the vectors still wanted (one write, atomic).
+    live = sorted(wanted)
     if live:
-        matrix = np.stack([have[h] for h in live]).astype(np.float32)
+        matrix = np.stack([have[k] for k in live]).astype(np.float32)
         table = pa.table({"hash": live, "model": [key] * len(live),
                           "vector": pa.FixedSizeListArray.from_arrays(pa.array(matrix.reshape(-1)), dim)},
                          schema=_vector_schema(dim, [("hash", pa.string())]))
@@ -97,14 +99,11 @@ def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int = 6
     by_file: dict[str, list[np.ndarray]] = defaultdict(list)
     for p, h in zip(paths, hashes):
         by_file[p].append(have[h])
-    files = store.read("files", ["path", "hash", "status"])
-    ok = [(p, fh) for p, fh, s in zip(*(files[c].to_pylist() for c in ("path", "hash", "status"))) if s == "ok"]
     if ok:
-        path_vecs = embed_texts(ckpt, [path_text(p) for p, _ in ok], batch_size=batch_size)
         frames = np.zeros((len(ok), dim), dtype=np.float32)
         for i, (p, _) in enumerate(ok):
             unit_mean = np.mean(by_file[p], axis=0) if by_file.get(p) else np.zeros(dim, np.float32)
-            v = unit_mean + PATH_WEIGHT * path_vecs[i]
+            v = unit_mean + PATH_WEIGHT * have[f"p:{p}"]
             frames[i] = v / max(float(np.linalg.norm(v)), 1e-12)
         store.db.create_table(FILE_VECTORS, data=pa.table({
             "path": [p for p, _ in ok], "file_hash": [h for _, h in ok], "model": [key] * len(ok),
