@@ -100,3 +100,61 @@ def print_crawl_bench(result: dict) -> None:
     Console().print(t)
     Console().print(f"crawl / parse-alone time: {result['ratio_crawl_to_parse']:.2f}x (target <= 2x); "
                     f"relations: {c['relations']}")
+
+
+_EMBED_CHILD = """
+import json, sys, time
+from vjepa_core.blas import active_blas
+from vjepa_core.checkpoint import load
+from vjepa_core.jepa import embed_texts
+texts = json.load(open(sys.argv[2]))
+ckpt = load(sys.argv[1])
+embed_texts(ckpt, texts[:64])  # warm-up: graph building and first allocations
+t = time.perf_counter()
+embed_texts(ckpt, texts)
+dt = time.perf_counter() - t
+print(json.dumps({"units": len(texts), "seconds": dt, "units_per_s": len(texts) / dt,
+                  "blas": active_blas()["path"], "peak_rss_mb": __import__("resource").getrusage(0).ru_maxrss / 1024}))
+"""
+
+
+def bench_embed(model_dir: Path, root: Path, limit: int = 2000) -> dict:
+    """Encoder units/s on CPU: the fast path (system OpenBLAS) vs MLX's bundled BLAS, same units."""
+    import json
+    import subprocess
+
+    from .blas import openblas_library
+    from .harvest import read_text
+    from .languages import language_for
+    from .units import extract
+
+    rootp = check_root(root, allow_home=True, allow_system=True)
+    texts: list[str] = []
+    for e in walk(rootp, IgnoreRules(rootp)).files:
+        language = language_for(e.rel)
+        if language in (None, "markdown"):
+            continue
+        read = read_text(e)
+        if read.text:
+            texts.extend(u.text for u in extract(e.rel, read.text, language).units)
+        if len(texts) >= limit:
+            break
+    texts = texts[:limit]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump(texts, fh)
+    base_env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "VJEPA_BLAS_REEXEC")}
+    runs = {"reference": {**base_env, "VJEPA_BLAS": "reference"}}
+    lib = openblas_library()
+    if lib:
+        runs["openblas"] = {**base_env, "LD_PRELOAD": lib}
+    out: dict = {"model": str(model_dir), "root": str(rootp), "machine": {"cpus": os.cpu_count()}}
+    try:
+        for name, env in runs.items():
+            res = subprocess.run([sys.executable, "-c", _EMBED_CHILD, str(model_dir), fh.name], env=env,
+                                 capture_output=True, text=True, check=True)
+            out[name] = json.loads(res.stdout.strip().splitlines()[-1])
+    finally:
+        os.unlink(fh.name)
+    if "openblas" in out:
+        out["speedup"] = out["openblas"]["units_per_s"] / out["reference"]["units_per_s"]
+    return out

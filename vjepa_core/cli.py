@@ -73,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     bcrawl.add_argument("--json", action="store_true")
     bcrawl.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
                         help="gitignore-style pattern to leave out, e.g. site-packages/")
+    bembed = bsub.add_parser("embed", help="encoder units/s: the fast BLAS path vs MLX's bundled BLAS")
+    bembed.add_argument("--root", type=Path, required=True, help="a source tree to take code units from")
+    bembed.add_argument("--model", type=Path, default=None, help="checkpoint folder (default: the shipped one)")
+    bembed.add_argument("--limit", type=int, default=2000, help="number of units")
+    bembed.add_argument("--json", action="store_true")
     bnext = bsub.add_parser("next-file", help="next-file prediction on a real git history (protocol section 1)")
     bnext.add_argument("--repo", type=Path, required=True, help="a git repository, e.g. a clone of psf/requests")
     bnext.add_argument("--seed", type=int, default=0)
@@ -103,6 +108,21 @@ def main(argv: list[str] | None = None) -> int:
             return _embed(args, voice)
         if args.command in ("related", "search"):
             return _query(args)
+        if args.command == "bench" and args.bench == "embed":
+            from .bench import bench_embed
+            from .workspace import DEFAULT_MODEL_DIR
+
+            result = bench_embed(args.model or DEFAULT_MODEL_DIR, args.root, args.limit)
+            if args.json:
+                print(json.dumps(result, indent=2))
+            else:
+                for name in ("reference", "openblas"):
+                    if name in result:
+                        r = result[name]
+                        print(f"{name:10s} {r['units']} units in {r['seconds']:.2f} s = {r['units_per_s']:.0f} units/s")
+                if "speedup" in result:
+                    print(f"fast path speed-up: {result['speedup']:.1f}x")
+            return 0
         if args.command == "bench" and args.bench == "next-file":
             from .nextfile import bench_next_file
 
