@@ -105,3 +105,23 @@ def test_queries_before_a_crawl_say_what_to_do(tmp_path: Path, capsys: pytest.Ca
     root.mkdir()
     assert cli_main(["related", "a.py", str(root), "--index-dir", str(tmp_path / "none")]) == 2
     assert "vjepa crawl" in capsys.readouterr().err
+
+
+def test_shipped_default_model_gives_vectors_on_a_fresh_install(git_repo: GitRepo, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from vjepa_core.checkpoint import load
+    from vjepa_core.jepa import embed_queries, embed_texts
+    from vjepa_core.workspace import DEFAULT_MODEL_DIR
+
+    ckpt = load(DEFAULT_MODEL_DIR)
+    code = ["def read_json(path):\n    with open(path) as fh:\n        return json.load(fh)\n",
+            "def add(a, b):\n    return a + b\n"]
+    vecs = embed_texts(ckpt, code)
+    assert vecs.shape == (2, ckpt.encoder_config.dim)
+    assert abs(float((vecs[0] - vecs[1]) @ (vecs[0] - vecs[1]))) > 1e-4  # not collapsed to one point
+    assert embed_queries(ckpt, ["load a json file"]).shape == (1, ckpt.encoder_config.dim)
+    # A crawl with no local model embeds with the shipped one.
+    git_repo.commit("one", {"a.py": code[0], "b.py": code[1]})
+    assert cli_main(["crawl", str(git_repo.path), "--index-dir", str(tmp_path / "idx"), "--json", "-q"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["embedded"]["units_embedded"] == 2 and out["embedded"]["files"] == 2

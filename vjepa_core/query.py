@@ -19,6 +19,8 @@ KIND_WEIGHT = {
 # Symmetric kinds are stored once per pair; directional ones (cochange) once per direction.
 SYMMETRIC = {"same_dir", "sibling", "parent", "import", "similar"}
 RRF_K = 60  # reciprocal-rank fusion constant (Cormack et al.)
+# The shipped model is small; full-text matches lead and vectors add what words miss.
+FUSION_WEIGHT = {"text": 1.0, "semantic": 0.5}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +95,7 @@ def search(store: Store, ckpt: Checkpoint | None, query: str, k: int = 10) -> li
             ranks[i]["text"] = rank
     fused = []
     for i, by in ranks.items():
-        s = sum(1.0 / (RRF_K + r) for r in by.values())
+        s = sum(FUSION_WEIGHT[m] / (RRF_K + r) for m, r in by.items())
         reason = "semantic" if by.get("semantic", 1e9) <= by.get("text", 1e9) else "text"
         detail = " and ".join(f"{m} rank {r + 1}" for m, r in sorted(by.items(), key=lambda kv: kv[1]))
         fused.append(Hit(paths[i], s, "semantic" if reason == "semantic" else "text", detail, names[i], lines[i]))

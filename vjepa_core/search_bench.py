@@ -147,17 +147,18 @@ def bench_search(root: Path, scorers: dict[str, Scorer] | None = None) -> dict:
     return {"root": str(root), "queries": len(queries), "candidates": len(functions), "methods": methods}
 
 
-def _rank_normalise(scores: np.ndarray) -> np.ndarray:
-    """Each row's scores as reciprocal ranks (RRF), so differently scaled methods can be added."""
-    order = np.argsort(-scores, axis=1, kind="stable")
-    ranks = np.empty_like(order)
-    rows = np.arange(scores.shape[0])[:, None]
-    ranks[rows, order] = np.arange(scores.shape[1])[None, :]
-    return 1.0 / (60.0 + ranks)
+# Weight of the model beside BM25 in the product: the shipped model is small (CPU-trained for
+# minutes), so it nudges the lexical ranking rather than overruling it.
+MODEL_WEIGHT = 0.25
+
+
+def _standardise(scores: np.ndarray) -> np.ndarray:
+    """Each row's scores as z-scores, so differently scaled methods can be added."""
+    return (scores - scores.mean(axis=1, keepdims=True)) / (scores.std(axis=1, keepdims=True) + 1e-9)
 
 
 def model_scorers(checkpoint_dir: Path) -> dict[str, Scorer]:
-    """`model` (query view -> code vectors, cosine) and `product` (model fused with BM25 by rank)."""
+    """`model` (query view -> code vectors, cosine) and `product` (BM25 plus the model, standardised)."""
     from .checkpoint import load
     from .jepa import embed_queries, embed_texts
 
@@ -171,7 +172,7 @@ def model_scorers(checkpoint_dir: Path) -> dict[str, Scorer]:
         return cache["model"]
 
     def product(functions: Sequence[Function], queries: Sequence[str]) -> np.ndarray:
-        return _rank_normalise(model(functions, queries)) + _rank_normalise(bm25_scores(functions, queries))
+        return _standardise(bm25_scores(functions, queries)) + MODEL_WEIGHT * _standardise(model(functions, queries))
 
     return {"model": model, "product": product}
 
