@@ -1,0 +1,146 @@
+"""nextfile: the temporal predictor learns a planted habit, never sees the test period, and the
+benchmark's baselines are the protocol's own."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vjepa_core.baselines import SPLIT, evaluate_baselines
+from vjepa_core.history import Commit, read_commits
+from vjepa_core.nextfile import (
+    NextFileConfig,
+    NextFilePredictor,
+    bench_next_file,
+    fit_pipeline,
+    path_tokens,
+    train_predictor,
+)
+
+from .conftest import GitRepo
+
+TINY = NextFileConfig(dims=16, heads=2, buckets=512, context=8, epochs=30, batch=32, lr=1e-2,
+                      ranker_hidden=4, ranker_steps=80, ranker_l2_grid=(0.01, 0.1))
+MODULES = 6
+FUTURE = "src/x/future.py"
+
+
+def _habit_repo(root: Path) -> GitRepo:
+    """A history with a planted habit.
+
+    Editing `src/x/mod_k.py` goes with `src/x/helper_k.py`; the next commit edits
+    `tests/test_mod_k.py` with `docs/mod_k.md`; single-file noise commits come in between.
+    `FUTURE` is added only in the last tenth of the history (the test period).
+    """
+    rng = random.Random(7)
+    repo = GitRepo(root)
+    n = 0
+
+    def commit(files: list[str]) -> None:
+        nonlocal n
+        n += 1
+        repo.commit(f"c{n}", {f: f"# {f} v{n}\n" for f in files})
+
+    commit([f"src/x/mod_{k}.py" for k in range(MODULES)] + [f"src/x/helper_{k}.py" for k in range(MODULES)]
+           + [f"tests/test_mod_{k}.py" for k in range(MODULES)] + [f"docs/mod_{k}.md" for k in range(MODULES)]
+           + ["README.md", "setup.py"])
+    for i in range(70):
+        k = rng.randrange(MODULES)
+        commit([f"src/x/mod_{k}.py", f"src/x/helper_{k}.py"])
+        commit([f"tests/test_mod_{k}.py", f"docs/mod_{k}.md"])
+        if rng.random() < 0.5:
+            commit([rng.choice(["README.md", "setup.py"])])
+        if i == 63:
+            commit([FUTURE])
+        if i > 63:
+            commit([FUTURE, "README.md"])
+    return repo
+
+
+@pytest.fixture(scope="module")
+def habit(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Commit]]:
+    repo = _habit_repo(tmp_path_factory.mktemp("nextfile") / "repo")
+    return repo.path, read_commits(repo.path)
+
+
+@pytest.fixture(scope="module")
+def bench(habit: tuple[Path, list[Commit]]) -> dict:
+    path, commits = habit
+    return bench_next_file(path, seed=0, cfg=TINY, commits=commits, log=lambda _: None)
+
+
+def test_bench_shape(bench: dict) -> None:
+    assert set(bench["methods"]) == {"cochange", "recency", "cochange+recency", "model", "product", "stats"}
+    assert {"product", "stats", "product-cochange", "product-recency", "product-spatial"} <= set(bench["ablation"])
+    assert set(bench) == {"repo", "queries", "methods", "ablation", "train_seconds"}
+    assert bench["queries"] > 0 and bench["train_seconds"] >= 0
+    for m in bench["methods"].values():
+        assert set(m) == {"hit@1", "hit@5", "hit@10", "mrr"}
+
+
+def test_model_learns_the_planted_habit(bench: dict) -> None:
+    m = bench["methods"]
+    assert m["model"]["mrr"] > m["recency"]["mrr"] + 0.2
+    assert m["model"]["hit@1"] > m["recency"]["hit@1"]
+    for k in ("hit@1", "hit@5", "mrr"):
+        assert m["product"][k] >= m["cochange+recency"][k] - 1e-9
+
+
+def test_baselines_equal_the_protocol(habit: tuple[Path, list[Commit]], bench: dict) -> None:
+    ref = evaluate_baselines(habit[1])
+    assert bench["queries"] == ref["queries"]
+    for name in ("cochange", "recency", "cochange+recency"):
+        assert bench["methods"][name] == ref["methods"][name]
+
+
+def test_training_never_sees_the_test_period(habit: tuple[Path, list[Commit]]) -> None:
+    _, commits = habit
+    split = int(len(commits) * SPLIT)
+    history, future = commits[:split], commits[split:]
+    assert any(FUTURE in c.files for c in future) and not any(FUTURE in c.files for c in history)
+    fitted = fit_pipeline(history, TINY, log=lambda _: None)
+    feat = fitted.model.feat
+    assert FUTURE not in feat.seen_paths and FUTURE not in feat.ids
+    assert fitted.model.train_shas and fitted.model.train_shas <= {c.sha for c in history}
+    assert not fitted.model.train_shas & {c.sha for c in future}
+    # The learned id table has one row per seen path (plus the "no id" row): nothing for FUTURE.
+    assert fitted.model.model.ids.weight.shape[0] == len(feat.seen_paths) + 1
+
+
+def test_deterministic_given_seed(habit: tuple[Path, list[Commit]], bench: dict) -> None:
+    path, commits = habit
+    again = bench_next_file(path, seed=0, cfg=TINY, commits=commits, log=lambda _: None)
+    assert again["methods"] == bench["methods"]
+    assert again["ablation"] == bench["ablation"]
+
+
+def test_runtime_rank_gives_reasons(habit: tuple[Path, list[Commit]]) -> None:
+    _, commits = habit
+    pred = NextFilePredictor(TINY).fit(commits)
+    alive = {p for c in commits for p in c.files}
+    out = pred.rank(["src/x/mod_2.py"], "src/x/mod_2.py", alive, 5)
+    assert 0 < len(out) <= 5
+    assert out[0][0] == "src/x/helper_2.py"
+    assert all(r in ("temporal", "spatial", "semantic") for _, _, r in out)
+    assert all(p in alive and p != "src/x/mod_2.py" for p, _, _ in out)
+
+
+def test_path_tokens_link_tests_to_modules() -> None:
+    a, b = set(path_tokens("tests/test_api.py")), set(path_tokens("src/requests/api.py"))
+    assert "stem:api" in a & b
+    assert "test:True" in a and "test:False" in b
+
+
+def test_content_vectors_are_optional_inputs(habit: tuple[Path, list[Commit]]) -> None:
+    _, commits = habit
+    rng = np.random.default_rng(0)
+    paths = sorted({p for c in commits for p in c.files})
+    vectors = {p: rng.standard_normal(8).astype(np.float32) for p in paths[::2]}
+    model = train_predictor(commits, replace(TINY, epochs=2), file_vectors=vectors, log=lambda _: None)
+    assert model.feat.vec_dims == 8
+    scores = model.scores("src/x/mod_1.py", [], paths)
+    assert scores.shape == (len(paths),) and np.isfinite(scores).all()
