@@ -125,3 +125,19 @@ def test_shipped_default_model_gives_vectors_on_a_fresh_install(git_repo: GitRep
     assert cli_main(["crawl", str(git_repo.path), "--index-dir", str(tmp_path / "idx"), "--json", "-q"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["embedded"]["units_embedded"] == 2 and out["embedded"]["files"] == 2
+
+
+def test_next_files_after_a_file(git_repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A habit: every change to a module comes with a change to its test.
+    for i in range(12):
+        m = i % 3
+        git_repo.commit(f"work {i}", {f"src/mod{m}.py": f"def f{m}():\n    return {i}\n",
+                                      f"tests/test_mod{m}.py": f"def test_f{m}():\n    assert {i}\n"})
+    crawl(git_repo.path, tmp_path / "idx", history=True)
+    ws = Workspace(git_repo.path, tmp_path / "idx")
+    hits = ws.predict_next(["src/mod1.py"], k=3)
+    assert hits[0].path == "tests/test_mod1.py"
+    assert all(h.reason in ("temporal", "spatial", "semantic") for h in hits)
+    assert cli_main(["next", "--after", "src/mod2.py", str(git_repo.path), "--index-dir", str(tmp_path / "idx"),
+                     "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["path"] == "tests/test_mod2.py"

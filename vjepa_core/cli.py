@@ -60,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     related.add_argument("-k", type=int, default=10)
     related.add_argument("--json", action="store_true")
 
+    nxt = sub.add_parser("next", help="the files you are likely to open next")
+    nxt.add_argument("--after", action="append", default=[], metavar="PATH",
+                     help="files just worked on, oldest first (default: the latest commit's)")
+    _common(nxt)
+    nxt.add_argument("-k", type=int, default=10)
+    nxt.add_argument("--json", action="store_true")
+
     search = sub.add_parser("search", help="semantic + full-text search over code units")
     search.add_argument("query")
     _common(search)
@@ -106,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             return _train(args, voice, console)
         if args.command == "embed":
             return _embed(args, voice)
-        if args.command in ("related", "search"):
+        if args.command in ("related", "search", "next"):
             return _query(args)
         if args.command == "bench" and args.bench == "embed":
             from .bench import bench_embed
@@ -228,7 +235,12 @@ def _query(args: argparse.Namespace) -> int:
     from .workspace import Workspace
 
     ws = Workspace(args.root, args.index_dir)
-    hits = ws.related(args.path, args.k) if args.command == "related" else ws.search(args.query, args.k)
+    if args.command == "related":
+        hits = ws.related(args.path, args.k)
+    elif args.command == "next":
+        hits = ws.predict_next(args.after, args.k)
+    else:
+        hits = ws.search(args.query, args.k)
     if args.json:
         print(json.dumps([dataclasses.asdict(h) for h in hits], indent=2))
         return 0

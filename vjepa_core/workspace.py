@@ -103,6 +103,24 @@ class Workspace:
 
         return search(self.store, self.checkpoint(), query, k)
 
+    def predict_next(self, after: list[str] | None = None, k: int = 10) -> list[Any]:
+        """The files most likely to be touched next, after `after` (oldest first) or, without it,
+        after the latest commit. Fits the predictor on the whole history each call (for now)."""
+        from .history import read_commits
+        from .nextfile import NextFilePredictor
+        from .query import Hit
+
+        commits = read_commits(self.root)
+        recent = [self.relative(p) for p in after] if after else \
+            (list(commits[-1].files) if commits else [])
+        if not recent:
+            return []
+        files = self.store.read("files", ["path", "status"])
+        alive = {p for p, s in zip(files["path"].to_pylist(), files["status"].to_pylist()) if s == "ok"}
+        predictor = NextFilePredictor().fit(commits)
+        ranked = predictor.rank(recent, recent[-1], alive - set(recent[-1:]), k)
+        return [Hit(p, score, reason, f"next after {recent[-1]}") for p, score, reason in ranked]
+
     def relative(self, path: str) -> str:
         """A workspace-relative posix path; refuses paths outside the workspace."""
         p = Path(path)
