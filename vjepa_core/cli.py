@@ -302,6 +302,16 @@ def _print_report(report) -> None:
     out.print(t)
 
 
+def _model_in_use(index_dir: Path) -> str:
+    from .workspace import DEFAULT_MODEL_DIR, LOCAL_MODEL
+
+    if (index_dir / LOCAL_MODEL / "config.json").exists():
+        return f"trained on this workspace ({index_dir / LOCAL_MODEL})"
+    if (DEFAULT_MODEL_DIR / "config.json").exists():
+        return "the shipped default model (run `vjepa train` to learn from this workspace)"
+    return "none"
+
+
 def _status(args: argparse.Namespace, voice: Voice) -> int:
     from .blas import active_blas
     from .safety import check_root
@@ -326,7 +336,7 @@ def _status(args: argparse.Namespace, voice: Voice) -> int:
     info = {"root": str(root), "index_dir": str(path), "schema_version": meta.get("schema_version"),
             "last_crawl": meta.get("last_crawl"), "commits": meta.get("commits"), "tables": counts,
             "relations_by_pattern": by_pattern, "languages": languages, "disk_bytes": store.disk_bytes(),
-            "blas": active_blas()["detail"]}
+            "blas": active_blas()["detail"], "model": _model_in_use(Path(path))}
     if args.json:
         print(json.dumps(info, indent=2))
         return 0
