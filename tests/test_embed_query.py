@@ -141,3 +141,12 @@ def test_next_files_after_a_file(git_repo: GitRepo, tmp_path: Path, capsys: pyte
     assert cli_main(["next", "--after", "src/mod2.py", str(git_repo.path), "--index-dir", str(tmp_path / "idx"),
                      "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["path"] == "tests/test_mod2.py"
+
+
+def test_local_training_fine_tunes_the_saved_model(trained: Workspace) -> None:
+    first = trained.model_dir
+    assert first == trained.index_dir / "model"
+    trained.train(steps=2)  # fine-tune: loads the saved checkpoint and keeps its tokenizer
+    from vjepa_core.checkpoint import load
+
+    assert load(trained.model_dir).encoder_config.dim == TINY["dim"]

@@ -21,6 +21,7 @@ query vectors pass a query through the same encoder and then the cross-view head
 from __future__ import annotations
 
 import inspect
+import json
 import math
 import re
 import time
@@ -254,7 +255,8 @@ def train_encoder(
         raise ValueError(f"tokenizer has {tokenizer.vocab_size} tokens, encoder config only {enc_cfg.vocab_size}")
     if init is not None and init.encoder_config != enc_cfg:
         raise ValueError("init checkpoint has a different encoder config; fine-tuning keeps the architecture")
-    if init is not None and tokenizer.to_json() != init.tokenizer_json:
+    # Compared as data: a tokenizer loaded from a checkpoint serialises with other whitespace.
+    if init is not None and json.loads(tokenizer.to_json()) != json.loads(init.tokenizer_json):
         raise ValueError("fine-tuning must use the init checkpoint's tokenizer (init.tokenizer)")
     if not units:
         raise ValueError("no units to train on")
