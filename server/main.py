@@ -1,7 +1,7 @@
 """`vjepa-lsp`: the language server entry point (stdio by default, --tcp too).
 
-The features (consent, lenses, commands, symbols) arrive with the language-server issue; this
-entry point already speaks LSP so editors can be pointed at it.
+The core is small (`server.py` holds the state); each LSP feature lives in its own module and
+registers itself on the server here.
 """
 
 from __future__ import annotations
@@ -9,17 +9,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pygls.lsp.server import LanguageServer
-
 import vjepa_core
 
-
-class VjepaServer(LanguageServer):
-    """State lives here, not in globals."""
+from . import commands, lenses, lifecycle, symbols
+from .server import VjepaServer
 
 
 def build_server() -> VjepaServer:
-    return VjepaServer("vjepa-lsp", vjepa_core.__version__)
+    server = VjepaServer("vjepa-lsp", vjepa_core.__version__)
+    for feature in (lifecycle, lenses, commands, symbols):
+        feature.register(server)
+    return server
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,75 @@
+"""workspace/executeCommand: vjepa.relatedFiles, vjepa.search, vjepa.status, vjepa.open.
+
+Results are JSON-able lists of {path, score, reason, detail}. Paths outside the approved folders or
+on the deny list are refused with an LSP error before anything is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
+from pygls.uris import from_fs_path
+
+from vjepa_core.messages import VjepaError
+
+from .folders import locate
+from .server import VjepaServer
+
+LIMIT = 10
+
+
+def as_result(hit: Any) -> dict[str, Any]:
+    out = {"path": hit.path, "score": round(float(hit.score), 6), "reason": hit.reason, "detail": hit.detail}
+    if getattr(hit, "name", ""):
+        out.update(name=hit.name, line=hit.line)
+    return out
+
+
+async def _engine(ls: VjepaServer, fn: Any, *args: Any) -> Any:
+    try:
+        return await asyncio.get_running_loop().run_in_executor(ls.engine, fn, *args)
+    except VjepaError as exc:  # exact words from the catalogue
+        raise JsonRpcInternalError(str(exc)) from exc
+
+
+async def related_files(ls: VjepaServer, uri: Any) -> list[dict[str, Any]]:
+    folder, rel = locate(ls.folders, uri)
+    if not folder.indexed:
+        return []
+    return [as_result(h) for h in await _engine(ls, folder.workspace.related, rel, LIMIT)]
+
+
+async def search(ls: VjepaServer, query: Any) -> list[dict[str, Any]]:
+    if not isinstance(query, str):
+        raise JsonRpcInvalidParams(f"vjepa.search expects a query string, got {query!r}")
+    results = []
+    for folder in [f for f in ls.folders if f.indexed]:
+        results += [as_result(h) for h in await _engine(ls, folder.workspace.search, query, LIMIT)]
+    return sorted(results, key=lambda r: -r["score"])[:LIMIT]
+
+
+def status(ls: VjepaServer) -> dict[str, Any]:
+    return {"state": "indexing" if ls.index_lock.locked() else "idle",
+            "folders": [{"root": str(f.root), "indexed": f.indexed, "files": len(f.related)}
+                        for f in ls.folders]}
+
+
+async def open_path(ls: VjepaServer, path: Any) -> dict[str, Any]:
+    folder, rel = locate(ls.folders, path)
+    target = folder.root / rel
+    if ls.supports_show_document():
+        shown = await ls.window_show_document_async(types.ShowDocumentParams(
+            uri=from_fs_path(str(target)) or "", take_focus=True))
+        return {"path": str(target), "shown": bool(shown and shown.success)}
+    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=str(target)))
+    return {"path": str(target), "shown": False}
+
+
+def register(server: VjepaServer) -> None:
+    server.command("vjepa.relatedFiles")(related_files)
+    server.command("vjepa.search")(search)
+    server.command("vjepa.status")(status)
+    server.command("vjepa.open")(open_path)

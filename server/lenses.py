@@ -1,0 +1,34 @@
+"""textDocument/codeLens: "Related: a.py · b.md · c_test.py" at the top of a file, from the cache
+filled after indexing (never an engine call here, so lenses stay fast)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+from .folders import locate
+
+if TYPE_CHECKING:
+    from .server import VjepaServer
+
+TOP = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
+
+
+def code_lens(ls: VjepaServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+    try:
+        folder, rel = locate(ls.folders, params.text_document.uri)
+    except JsonRpcException:
+        return []  # not an approved folder, or denied: no lenses, no error
+    lenses = []
+    for i, hit in enumerate(folder.related.get(rel, [])):
+        title = f"Related: {hit.path}" if i == 0 else f"· {hit.path}"
+        lenses.append(types.CodeLens(range=TOP, command=types.Command(
+            title=title, command="vjepa.open", tooltip=f"{hit.reason}: {hit.detail}",
+            arguments=[str(folder.root / hit.path)])))
+    return lenses
+
+
+def register(server: VjepaServer) -> None:
+    server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))(code_lens)

@@ -1,0 +1,36 @@
+"""Initialization options, parsed once into a typed object; a bad value falls back to its default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Options:
+    trust_workspace: bool = False
+    index_dir: Path | None = None  # one sub-folder per workspace folder goes under it
+    kind_messages: bool = True
+
+    @classmethod
+    def parse(cls, raw: Any) -> tuple[Options, list[str]]:
+        """The options and a list of complaints about values that were ignored."""
+        if not isinstance(raw, dict):
+            return cls(), [] if raw is None else [f"initializationOptions should be an object, not {raw!r}"]
+        problems: list[str] = []
+
+        def flag(key: str, default: bool) -> bool:
+            value = raw.get(key, default)
+            if isinstance(value, bool):
+                return value
+            problems.append(f"{key} should be true or false, not {value!r}; using {default}")
+            return default
+
+        index_dir = raw.get("indexDir")
+        if index_dir is not None and not isinstance(index_dir, str):
+            problems.append(f"indexDir should be a path, not {index_dir!r}; using the default")
+            index_dir = None
+        return cls(trust_workspace=flag("trustWorkspace", False),
+                   index_dir=Path(index_dir).expanduser() if index_dir else None,
+                   kind_messages=flag("kindMessages", True)), problems

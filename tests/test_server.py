@@ -1,0 +1,235 @@
+"""End to end: the real `vjepa-lsp` over stdio (pytest-lsp client) on a real git repo in a temp dir."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pygls.uris import from_fs_path
+from pytest_lsp import LanguageClient, client_capabilities, make_test_lsp_client
+
+from .conftest import GitRepo
+
+ROOT = Path(__file__).resolve().parent.parent
+CALC = "def add(a, b):\n    return a + b\n\n\ndef multiply_numbers(a, b):\n    return a * b\n"
+
+
+@pytest.fixture
+def repo(git_repo: GitRepo) -> GitRepo:
+    git_repo.commit("init", {"calc.py": CALC, "notes.md": "# Notes\n\nAbout the project.\n",
+                             "util.py": "def helper():\n    return 1\n"})
+    for i in range(3):  # calc.py and its test change together, again and again
+        git_repo.commit(f"change {i}", {
+            "calc.py": CALC + f"\nVERSION = {i}\n",
+            "tests/test_calc.py": f"from calc import add\n\n\ndef test_add():\n    assert add(1, {i}) == {1 + i}\n"})
+    return git_repo
+
+
+@asynccontextmanager
+async def session(repo: GitRepo, tmp_path: Path, *, client_name: str = "visual-studio-code",
+                  options: dict[str, Any] | None = None, answer: str | None = None
+                  ) -> AsyncIterator[LanguageClient]:
+    """A client talking to a freshly started server whose workspace is `repo`."""
+    client = make_test_lsp_client()
+    client.requests_seen = []  # type: ignore[attr-defined]
+    client.lens_refreshes = 0  # type: ignore[attr-defined]
+
+    @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def _refresh(params: None) -> None:
+        client.lens_refreshes += 1  # type: ignore[attr-defined]
+
+    if answer is not None:
+        @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
+        def _answer(params: types.ShowMessageRequestParams) -> types.MessageActionItem:
+            client.requests_seen.append(params)  # type: ignore[attr-defined]
+            return types.MessageActionItem(title=answer)
+
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "PYTHONPATH": str(ROOT)}
+    await client.start_io(sys.executable, "-m", "server.main", env=env, cwd=str(ROOT))
+    init_options = {"indexDir": str(tmp_path / "index"), **(options or {})}
+    await client.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities(client_name), initialization_options=init_options,
+        workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(repo.path)) or "", name="repo")]))
+    try:
+        yield client
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
+async def until(condition: Any, timeout: float = 30.0) -> None:
+    """Poll until `condition()` holds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.05)
+
+
+def indexed(client: LanguageClient) -> bool:
+    return any(r and getattr(r[-1], "kind", None) == "end" for r in client.progress_reports.values())
+
+
+def uri(repo: GitRepo, rel: str) -> str:
+    return from_fs_path(str(repo.path / rel)) or ""
+
+
+async def command(client: LanguageClient, name: str, *args: Any) -> Any:
+    return await client.workspace_execute_command_async(types.ExecuteCommandParams(command=name,
+                                                                                   arguments=list(args)))
+
+
+@pytest.mark.asyncio
+async def test_trusted_workspace_indexes_with_progress(repo: GitRepo, tmp_path: Path) -> None:
+    async with session(repo, tmp_path, options={"trustWorkspace": True}) as client:
+        await until(lambda: indexed(client))
+        (reports,) = client.progress_reports.values()
+        assert reports[0].kind == "begin" and reports[-1].kind == "end"
+        assert any(r.kind == "report" for r in reports)
+        texts = [m.message for m in client.messages]
+        assert any(t.startswith("Reading ") for t in texts) and any(t.startswith("Learned from") for t in texts)
+        assert (tmp_path / "index").is_dir()
+        status = await command(client, "vjepa.status")
+        assert status["folders"][0]["indexed"] is True
+
+
+@pytest.mark.asyncio
+async def test_kind_messages_off(repo: GitRepo, tmp_path: Path) -> None:
+    async with session(repo, tmp_path, options={"trustWorkspace": True, "kindMessages": False}) as client:
+        await until(lambda: indexed(client))
+        assert client.messages == []
+
+
+@pytest.mark.asyncio
+async def test_consent_never_reads_nothing(repo: GitRepo, tmp_path: Path) -> None:
+    async with session(repo, tmp_path, answer="Never") as client:
+        await until(lambda: any("no consent" in m.message for m in client.log_messages))
+        (asked,) = client.requests_seen  # type: ignore[attr-defined]
+        assert asked.message == f"May I learn from {repo.path}? Everything stays on this machine."
+        assert [a.title for a in asked.actions] == ["Allow", "Not now", "Never"]
+        assert not (tmp_path / "index").exists()
+        assert client.progress_reports == {}
+        lenses = await client.text_document_code_lens_async(
+            types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri(repo, "calc.py"))))
+        assert not lenses
+    consent = json.loads((tmp_path / "data" / "vjepa-swarm" / "consent.json").read_text())
+    assert consent == {str(repo.path): "never"}
+    # Remembered: the next session does not ask again, and still reads nothing.
+    async with session(repo, tmp_path, answer="Allow") as client:
+        await until(lambda: any("no consent" in m.message for m in client.log_messages))
+        assert client.requests_seen == []  # type: ignore[attr-defined]
+        assert not (tmp_path / "index").exists()
+
+
+@pytest.mark.asyncio
+async def test_consent_allow_indexes(repo: GitRepo, tmp_path: Path) -> None:
+    async with session(repo, tmp_path, answer="Allow") as client:
+        await until(lambda: indexed(client))
+        assert len(client.requests_seen) == 1  # type: ignore[attr-defined]
+    consent = json.loads((tmp_path / "data" / "vjepa-swarm" / "consent.json").read_text())
+    assert consent == {str(repo.path): "allow"}
+
+
+@pytest.mark.asyncio
+async def test_lenses_commands_and_symbols(repo: GitRepo, tmp_path: Path) -> None:
+    async with session(repo, tmp_path, options={"trustWorkspace": True}) as client:
+        await until(lambda: indexed(client))
+        lenses = await client.text_document_code_lens_async(
+            types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri(repo, "calc.py"))))
+        assert 1 <= len(lenses) <= 3
+        assert lenses[0].command.title == "Related: tests/test_calc.py"
+        assert lenses[0].command.command == "vjepa.open"
+        assert list(lenses[0].command.arguments or []) == [str(repo.path / "tests/test_calc.py")]
+        assert all(lens.range.start.line == 0 for lens in lenses)
+        unknown = await client.text_document_code_lens_async(
+            types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri(repo, "nope.py"))))
+        assert not unknown
+
+        related = await command(client, "vjepa.relatedFiles", uri(repo, "calc.py"))
+        assert related[0]["path"] == "tests/test_calc.py"
+        assert related[0]["reason"] == "temporal" and "3 commits" in related[0]["detail"]
+        assert set(related[0]) >= {"path", "score", "reason", "detail"}
+
+        found = await command(client, "vjepa.search", "multiply numbers")
+        assert any(r["path"] == "calc.py" for r in found)
+
+        symbols = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="multiply_numbers"))
+        hit = next(s for s in symbols if s.name == "multiply_numbers")
+        assert hit.kind == types.SymbolKind.Function
+        assert hit.location.uri == uri(repo, "calc.py") and hit.location.range.start.line == 4
+
+
+@pytest.mark.asyncio
+async def test_refusals_and_malformed_params(repo: GitRepo, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.py"
+    outside.write_text("SECRET = 1\n")
+    repo.write(".env", "TOKEN=x\n")
+    async with session(repo, tmp_path, options={"trustWorkspace": True}) as client:
+        await until(lambda: indexed(client))
+        for args in ([from_fs_path(str(outside))], [str(outside)], ["../outside.py"], [uri(repo, ".env")]):
+            with pytest.raises(JsonRpcException, match="outside|deny list"):
+                await command(client, "vjepa.relatedFiles", *args)
+        with pytest.raises(JsonRpcException, match="outside"):
+            await command(client, "vjepa.open", str(outside))
+        for name, args in (("vjepa.relatedFiles", []), ("vjepa.relatedFiles", [42]),
+                           ("vjepa.search", [{"q": 1}]), ("vjepa.nope", [])):
+            with pytest.raises(JsonRpcException):
+                await command(client, name, *args)
+        assert client.shown_documents == []
+        # Still serving.
+        assert (await command(client, "vjepa.relatedFiles", uri(repo, "calc.py")))[0]["path"]
+
+
+@pytest.mark.asyncio
+async def test_open_uses_show_document_in_vscode(repo: GitRepo, tmp_path: Path) -> None:
+    async with session(repo, tmp_path, options={"trustWorkspace": True}) as client:
+        await until(lambda: indexed(client))
+        result = await command(client, "vjepa.open", "tests/test_calc.py")
+        (shown,) = client.shown_documents
+        assert shown.uri == uri(repo, "tests/test_calc.py")
+        assert result["path"] == str(repo.path / "tests/test_calc.py")
+
+
+@pytest.mark.asyncio
+async def test_open_falls_back_to_a_message_in_old_neovim(repo: GitRepo, tmp_path: Path) -> None:
+    window = client_capabilities("neovim@v0.7.0").window
+    assert window is not None and not (window.show_document and window.show_document.support)
+    async with session(repo, tmp_path, client_name="neovim@v0.7.0",
+                       options={"trustWorkspace": True, "kindMessages": False}) as client:
+        await until(lambda: indexed(client))
+        await command(client, "vjepa.open", str(repo.path / "calc.py"))
+        assert client.shown_documents == []
+        assert [m.message for m in client.messages] == [str(repo.path / "calc.py")]
+
+
+@pytest.mark.asyncio
+async def test_save_refreshes_lenses(repo: GitRepo, tmp_path: Path) -> None:
+    async with session(repo, tmp_path, options={"trustWorkspace": True}) as client:
+        await until(lambda: client.lens_refreshes == 1)  # type: ignore[attr-defined]
+        ends = len(client.progress_reports)
+        repo.write("calc.py", CALC + "\nimport util\n")
+        client.text_document_did_save(types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=uri(repo, "calc.py"))))
+        await until(lambda: client.lens_refreshes == 2)  # type: ignore[attr-defined]
+        assert len(client.progress_reports) > ends
+        related = await command(client, "vjepa.relatedFiles", uri(repo, "calc.py"))
+        assert any(r["path"] == "util.py" for r in related)
+
+
+@pytest.mark.asyncio
+async def test_consent_not_now_asks_again_next_time(repo: GitRepo, tmp_path: Path) -> None:
+    async with session(repo, tmp_path, answer="Not now") as client:
+        await until(lambda: any("no consent" in m.message for m in client.log_messages))
+        assert len(client.requests_seen) == 1  # type: ignore[attr-defined]
+        assert not (tmp_path / "index").exists()
+        assert (await command(client, "vjepa.status"))["folders"] == []
+    assert not (tmp_path / "data" / "vjepa-swarm" / "consent.json").exists()
