@@ -150,3 +150,12 @@ def test_local_training_fine_tunes_the_saved_model(trained: Workspace) -> None:
     from vjepa_core.checkpoint import load
 
     assert load(trained.model_dir).encoder_config.dim == TINY["dim"]
+
+
+def test_related_many_equals_related_one_by_one(trained: Workspace) -> None:
+    trained.embed()
+    paths = trained.store.read("files", ["path"])["path"].to_pylist()
+    many = trained.related_many(paths, k=4)
+    assert set(many) == set(paths)
+    for p in paths:
+        assert many[p] == trained.related(p, 4)

@@ -48,6 +48,22 @@ def related(store: Store, path: str, k: int = 10) -> list[Hit]:
     """Files related to `path` by any pattern, best first, each with its strongest reason."""
     q = sql_quote(path)
     rows = store.read("relations", where=f"a = {q} OR b = {q}").to_pylist()
+    return _rank_related(path, rows, k)
+
+
+def related_many(store: Store, paths: list[str] | None = None, k: int = 10) -> dict[str, list[Hit]]:
+    """`related` for many files (default: every indexed file) from one read of the relations."""
+    wanted = set(paths) if paths is not None else None
+    rows_of: dict[str, list[dict]] = defaultdict(list)
+    for r in store.read("relations").to_pylist():
+        for end in (r["a"], r["b"]):
+            if wanted is None or end in wanted:
+                rows_of[end].append(r)
+    keys = wanted if wanted is not None else set(rows_of)
+    return {p: _rank_related(p, rows_of.get(p, []), k) for p in keys}
+
+
+def _rank_related(path: str, rows: list[dict], k: int) -> list[Hit]:
     score: dict[str, float] = defaultdict(float)
     best: dict[str, tuple[float, str, str]] = {}
     for r in rows:

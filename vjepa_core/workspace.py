@@ -98,6 +98,12 @@ class Workspace:
 
         return related(self.store, self.relative(path), k)
 
+    def related_many(self, paths: list[str] | None = None, k: int = 10) -> dict[str, list[Any]]:
+        """`related` for many files at once (default: every file with relations)."""
+        from .query import related_many
+
+        return related_many(self.store, paths, k)
+
     def search(self, query: str, k: int = 10) -> list[Any]:
         from .query import search
 
