@@ -22,6 +22,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="only errors and the final summary")
 
 
+def _query_options(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("-k", type=int, default=10, help="how many results")
+    p.add_argument("--json", action="store_true")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vjepa", description="A private workspace memory for your editor.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -56,22 +62,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     related = sub.add_parser("related", help="files related to PATH, with reasons")
     related.add_argument("path")
-    _common(related)
-    related.add_argument("-k", type=int, default=10)
-    related.add_argument("--json", action="store_true")
+    _query_options(related)
 
     nxt = sub.add_parser("next", help="the files you are likely to open next")
     nxt.add_argument("--after", action="append", default=[], metavar="PATH",
                      help="files just worked on, oldest first (default: the latest commit's)")
-    _common(nxt)
-    nxt.add_argument("-k", type=int, default=10)
-    nxt.add_argument("--json", action="store_true")
+    _query_options(nxt)
 
     search = sub.add_parser("search", help="semantic + full-text search over code units")
     search.add_argument("query")
-    _common(search)
-    search.add_argument("-k", type=int, default=10)
-    search.add_argument("--json", action="store_true")
+    _query_options(search)
 
     bench = sub.add_parser("bench", help="benchmarks (see docs/BENCHMARKS.md)")
     bsub = bench.add_subparsers(dest="bench", required=True)
