@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -93,7 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
     bsearch.add_argument("--root", type=Path, required=True, help="a source tree, e.g. requests' src/")
     bsearch.add_argument("--model", type=Path, default=None, help="checkpoint folder (default: the shipped one)")
     bsearch.add_argument("--json", action="store_true")
+    # Commands that live in their own modules (the swarm, insights): each adds its parsers and sets
+    # `handler` (a function of args, voice, console returning an exit code).
+    for name in _EXTENSIONS:
+        module = importlib.import_module(f".{name}", __package__)
+        module.register(sub, bsub)
     return parser
+
+
+_EXTENSIONS = ("cli_swarm", "cli_insights")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=True)
     voice = Voice(quiet=getattr(args, "quiet", False))
     try:
+        handler = getattr(args, "handler", None)
+        if handler is not None:
+            return int(handler(args, voice, console))
         if args.command == "crawl":
             return _crawl(args, voice, console)
         if args.command == "status":

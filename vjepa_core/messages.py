@@ -29,6 +29,9 @@ CATALOGUE: dict[str, str] = {
     "embed.none": "No model yet, so no vectors. Run `vjepa train` to make one.",
     # status
     "status.empty": "No index yet for {root}. Run `vjepa crawl {root}` to create one.",
+    # --- server (issue 4) ---
+    # --- swarm (issue 5) ---
+    # --- insights (issue 7) ---
 }
 
 ERRORS: dict[str, str] = {
@@ -58,6 +61,9 @@ ERRORS: dict[str, str] = {
     "train.no_units": "I found no code units in {root} to learn from. Run `vjepa crawl` first, or check the folder.",
     "path.outside": "{path} is outside the workspace {root}, so I won't look at it.",
     "git.failed": "Reading the git history failed: {reason}. Continuing without temporal patterns.",
+    # --- server (issue 4) ---
+    # --- swarm (issue 5) ---
+    # --- insights (issue 7) ---
 }
 
 
