@@ -143,6 +143,28 @@ def test_next_files_after_a_file(git_repo: GitRepo, tmp_path: Path, capsys: pyte
     assert json.loads(capsys.readouterr().out)[0]["path"] == "tests/test_mod2.py"
 
 
+def test_next_file_predictor_is_kept_and_learns_new_commits_online(git_repo: GitRepo, tmp_path: Path) -> None:
+    for i in range(12):
+        m = i % 3
+        git_repo.commit(f"work {i}", {f"src/mod{m}.py": f"def f{m}():\n    return {i}\n",
+                                      f"tests/test_mod{m}.py": f"def test_f{m}():\n    assert {i}\n"})
+    crawl(git_repo.path, tmp_path / "idx", history=True)
+    ws = Workspace(git_repo.path, tmp_path / "idx")
+    assert ws.predict_next(["src/mod0.py"], k=3)[0].path == "tests/test_mod0.py"
+    fitted = ws.next_predictor()[0]
+    # Two new commits pair mod0 with a new doc file: learned online, without a refit.
+    for i in range(2):
+        git_repo.commit(f"docs {i}", {"src/mod0.py": f"def f0():\n    return {100 + i}\n",
+                                      "docs/mod0.md": f"# mod0\n\nv{i}\n"})
+    crawl(git_repo.path, tmp_path / "idx", history=True)
+    predictor, commits = ws.next_predictor()
+    assert predictor is fitted and len(commits) == 14
+    assert "docs/mod0.md" in [h.path for h in ws.predict_next(["src/mod0.py"], k=3)]
+    # A rewritten history (amend) is not the past the predictor learned: it is fit again.
+    git_repo.git("commit", "-q", "--amend", "-m", "rewritten")
+    assert ws.next_predictor()[0] is not fitted
+
+
 def test_local_training_fine_tunes_the_saved_model(trained: Workspace) -> None:
     first = trained.model_dir
     assert first == trained.index_dir / "model"

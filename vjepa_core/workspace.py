@@ -25,6 +25,9 @@ class Workspace:
         self.index_dir = Path(index_dir) if index_dir else default_index_dir(self.root)
         self._store: Store | None = None
         self._ckpt: Any = None
+        self._predictor: Any = None  # the fitted next-file predictor, kept across calls
+        self._seen: list[Any] = []  # the commits it has seen
+        self._fitted_on = 0
 
     @property
     def store(self) -> Store:
@@ -111,21 +114,42 @@ class Workspace:
 
     def predict_next(self, after: list[str] | None = None, k: int = 10) -> list[Any]:
         """The files most likely to be touched next, after `after` (oldest first) or, without it,
-        after the latest commit. Fits the predictor on the whole history each call (for now)."""
-        from .history import read_commits
-        from .nextfile import NextFilePredictor
+        after the latest commit. The fitted predictor is kept: new commits update its statistics
+        online, and it is refit only when the history was rewritten or has grown by a quarter."""
         from .query import Hit
 
-        commits = read_commits(self.root)
+        predictor, commits = self.next_predictor()
         recent = [self.relative(p) for p in after] if after else \
             (list(commits[-1].files) if commits else [])
-        if not recent:
+        if not recent or predictor is None:
             return []
         files = self.store.read("files", ["path", "status"])
         alive = {p for p, s in zip(files["path"].to_pylist(), files["status"].to_pylist()) if s == "ok"}
-        predictor = NextFilePredictor().fit(commits)
         ranked = predictor.rank(recent, recent[-1], alive - set(recent[-1:]), k)
         return [Hit(p, score, reason, f"next after {recent[-1]}") for p, score, reason in ranked]
+
+    def next_predictor(self) -> tuple[Any, list[Any]]:
+        """(the fitted next-file predictor or None without history, the commits it has seen)."""
+        from .history import read_commits
+        from .nextfile import NextFilePredictor
+
+        commits = read_commits(self.root)
+        if not commits:
+            self._predictor, self._seen = None, []
+            return None, commits
+        seen = self._seen
+        same_past = self._predictor is not None and len(seen) <= len(commits) and \
+            all(a.sha == b.sha for a, b in zip(seen[-50:], commits[len(seen) - len(seen[-50:]):len(seen)]))
+        grown = len(commits) - self._fitted_on
+        if not same_past or grown > max(25, self._fitted_on // 4):
+            self._predictor = NextFilePredictor().fit(commits)
+            self._fitted_on = len(commits)
+        else:
+            for c in commits[len(seen):]:  # online: the statistics learn each new commit
+                self._predictor.state.apply(c)
+                self._predictor.aux.apply(c)
+        self._seen = commits
+        return self._predictor, commits
 
     def relative(self, path: str) -> str:
         """A workspace-relative posix path; refuses paths outside the workspace."""
