@@ -57,3 +57,19 @@ def test_hidden_tokens_do_not_leak(encoder: Encoder) -> None:
 
 def test_empty_row_is_finite(encoder: Encoder) -> None:
     assert np.isfinite(np.array(encoder.pool(_ids([[]], 8)))).all()
+
+
+def test_fast_cpu_attention_matches_the_reference_path() -> None:
+    from vjepa_core.model import fast_exp
+
+    x = mx.array(np.linspace(-80.0, 0.0, 4001, dtype=np.float32))
+    np.testing.assert_allclose(np.array(fast_exp(x)), np.exp(np.array(x, dtype=np.float64)), rtol=1e-5, atol=1e-37)
+    assert float(fast_exp(mx.array([-1e9]))[0]) < 1e-37  # the padding bias: zero weight, not garbage
+    mx.random.seed(3)
+    enc = Encoder(EncoderConfig(vocab_size=64, dim=32, depth=2, heads=4, max_len=32))
+    ids = np.random.default_rng(0).integers(5, 64, size=(6, 32)).astype(np.int32)
+    ids[1, 10:] = 0  # padded rows: the masked keys must not leak in either path
+    ids[4, 3:] = 0
+    fast = np.array(enc.pool(mx.array(ids), inference=True))
+    ref = np.array(enc.pool(mx.array(ids)))
+    np.testing.assert_allclose(fast, ref, rtol=1e-4, atol=1e-5)

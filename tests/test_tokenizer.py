@@ -73,3 +73,13 @@ def test_json_and_file_roundtrip(tok: CodeTokenizer, tmp_path: Path) -> None:
     assert CodeTokenizer.load(tmp_path / "tok.json").encode(text) == tok.encode(text)
     with pytest.raises(ValueError, match="not a valid tokenizer"):
         CodeTokenizer.from_json("{broken")
+
+
+def test_long_texts_give_the_same_ids_as_a_full_encode(corpus: list[str], tok: CodeTokenizer) -> None:
+    # encode_batch cuts long texts before tokenising; the kept ids must not change.
+    texts = [t for t in corpus if len(t) > 5000] + ["x" * 3000, " " * 2500 + "def f(): pass"]
+    for max_len in (16, 128):
+        got = tok.encode_batch(texts, max_len)
+        for row, text in enumerate(texts):
+            full = tok._tok.encode(text, add_special_tokens=False).ids[:max_len]
+            assert got[row, : len(full)].tolist() == full

@@ -381,7 +381,7 @@ def _embed(ckpt: Checkpoint, texts: Sequence[str], batch_size: int, head: CrossV
     for start in range(0, len(texts), batch_size):
         rows = order[start : start + batch_size]
         L = max(16, int(math.ceil(max(int(lengths[rows].max()), 1) / 16) * 16))
-        vec = encoder.pool(mx.array(ids[rows, : min(L, cfg.max_len)]))
+        vec = encoder.pool(mx.array(ids[rows, : min(L, cfg.max_len)]), inference=True)
         if head is not None:
             vec = head(vec)
         vec = vec / mx.maximum(mx.linalg.norm(vec, axis=-1, keepdims=True), 1e-12)

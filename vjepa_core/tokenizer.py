@@ -43,6 +43,9 @@ def _pre_tokenizer() -> pre_tokenizers.PreTokenizer:
     ])
 
 
+_CHARS_PER_TOKEN_BOUND = 16
+
+
 class CodeTokenizer:
     """A thin, typed wrapper around a `tokenizers.Tokenizer` with fixed special ids."""
 
@@ -76,7 +79,10 @@ class CodeTokenizer:
     def encode_batch(self, texts: list[str], max_len: int) -> np.ndarray:
         """int32 [B, max_len]: ids truncated to max_len and right-padded with [PAD]=0."""
         out = np.zeros((len(texts), max_len), dtype=np.int32)
-        for row, enc in enumerate(self._tok.encode_batch(list(texts), add_special_tokens=False)):
+        # Only the first max_len tokens are kept, and no token is near 16 characters on average:
+        # cutting long texts first gives the same ids and saves most of the tokenizer's time.
+        cut = [t[: max_len * _CHARS_PER_TOKEN_BOUND] for t in texts]
+        for row, enc in enumerate(self._tok.encode_batch(cut, add_special_tokens=False)):
             ids = enc.ids[:max_len]
             out[row, : len(ids)] = ids
         return out
