@@ -46,3 +46,16 @@ def test_mlx_matmul_is_correct_under_openblas() -> None:
     path, err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                                env=env).stdout.split()
     assert path == "openblas" and float(err) < 1e-3
+
+
+def test_blas_threads_sets_and_restores_the_openblas_thread_count() -> None:
+    # In a child with the fast path (OpenBLAS preloaded, one thread as the default).
+    lib = openblas_library()
+    if lib is None:
+        pytest.skip("no system OpenBLAS here") if not os.environ.get("CI") else pytest.fail("CI installs OpenBLAS")
+    code = ("from vjepa_core.blas import blas_threads\n"
+            "with blas_threads(2) as b:\n    inside = b.current()\n"
+            "print(inside, blas_threads(1).__enter__().before)\n")
+    env = {**os.environ, "LD_PRELOAD": lib, "OPENBLAS_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["2", "1"]

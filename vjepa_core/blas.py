@@ -80,3 +80,45 @@ def ensure_fast_blas() -> None:
         os.execve(sys.executable, [sys.executable, *argv[1:]], env)
     except OSError:
         return  # carry on with the reference BLAS; `vjepa status` says so
+
+
+def _openblas_handle():  # type: ignore[no-untyped-def]
+    """The OpenBLAS loaded in this process (preloaded by the fast path), or None."""
+    import ctypes
+
+    lib = next((p for p in OPENBLAS_CANDIDATES if p in _loaded_libraries()), None)
+    if lib is None:
+        return None
+    try:
+        handle = ctypes.CDLL(lib)  # already mapped: the same library, not a second copy
+        handle.openblas_get_num_threads.restype = ctypes.c_int
+        return handle
+    except (OSError, AttributeError):
+        return None
+
+
+class blas_threads:  # noqa: N801 - used like a function: `with blas_threads(2): ...`
+    """Run a block with OpenBLAS on `n` threads, then go back to the count before.
+
+    Training keeps one thread (its small products slow down with more), but the encoder's large
+    inference matmuls gain from every core. Does nothing without the fast path.
+    """
+
+    def __init__(self, n: int | None = None) -> None:
+        self.n = n or os.cpu_count() or 1
+        self.before: int | None = None
+        self._handle = None
+
+    def __enter__(self) -> blas_threads:
+        self._handle = _openblas_handle()
+        if self._handle is not None:
+            self.before = int(self._handle.openblas_get_num_threads())
+            self._handle.openblas_set_num_threads(self.n)
+        return self
+
+    def current(self) -> int | None:
+        return int(self._handle.openblas_get_num_threads()) if self._handle is not None else None
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None and self.before is not None:
+            self._handle.openblas_set_num_threads(self.before)

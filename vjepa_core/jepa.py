@@ -36,6 +36,7 @@ import numpy as np
 from mlx import nn
 from mlx.utils import tree_flatten, tree_map
 
+from vjepa_core.blas import blas_threads
 from vjepa_core.checkpoint import Checkpoint
 from vjepa_core.masks import MaskConfig, sample_masks
 from vjepa_core.model import CrossViewHead, Encoder, EncoderConfig, Predictor, masked_mean
@@ -378,15 +379,22 @@ def _embed(ckpt: Checkpoint, texts: Sequence[str], batch_size: int, head: CrossV
     lengths = (ids != 0).sum(axis=1)
     order = np.argsort(-lengths, kind="stable")  # similar lengths together: little padding
     out = np.zeros((len(texts), cfg.dim), dtype=np.float32)
-    for start in range(0, len(texts), batch_size):
+    with blas_threads():
+        _embed_batches(encoder, ids, lengths, order, batch_size, head, out)
+    return out
+
+
+def _embed_batches(encoder: Any, ids: np.ndarray, lengths: np.ndarray, order: np.ndarray, batch_size: int,
+                   head: CrossViewHead | None, out: np.ndarray) -> None:
+    max_len = ids.shape[1]
+    for start in range(0, len(ids), batch_size):
         rows = order[start : start + batch_size]
         L = max(16, int(math.ceil(max(int(lengths[rows].max()), 1) / 16) * 16))
-        vec = encoder.pool(mx.array(ids[rows, : min(L, cfg.max_len)]), inference=True)
+        vec = encoder.pool(mx.array(ids[rows, : min(L, max_len)]), inference=True)
         if head is not None:
             vec = head(vec)
         vec = vec / mx.maximum(mx.linalg.norm(vec, axis=-1, keepdims=True), 1e-12)
         out[rows] = np.array(vec)
-    return out
 
 
 def embed_texts(ckpt: Checkpoint, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
