@@ -17,30 +17,18 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
-from bm25s.stopwords import STOPWORDS_EN
 
 from .harvest import read_text, walk
+from .lexical import LexicalIndex, split_identifiers, words  # noqa: F401 (split_identifiers re-exported)
 from .safety import IgnoreRules, check_root
 from .units import extract
 
-_STOPWORDS = frozenset(STOPWORDS_EN)
-_IDENT_PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
-_WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
 _SENTENCE_END = re.compile(r"\.(\s|$)|\n\s*\n")
-
-
-def split_identifiers(text: str) -> list[str]:
-    """'getNetrcAuth(self, url_path)' -> ['get', 'netrc', 'auth', 'self', 'url', 'path']."""
-    out: list[str] = []
-    for word in _WORDS.findall(text):
-        for part in word.split("_"):
-            out.extend(p.lower() for p in _IDENT_PARTS.findall(part))
-    return out
 
 
 def bm25_tokens(text: str) -> list[str]:
     """Identifier-split tokens less English stop words (bm25s' list): the stronger baseline."""
-    return [w for w in split_identifiers(text) if w not in _STOPWORDS]
+    return words(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,8 +135,8 @@ def bench_search(root: Path, scorers: dict[str, Scorer] | None = None) -> dict:
     return {"root": str(root), "queries": len(queries), "candidates": len(functions), "methods": methods}
 
 
-# Weight of the model beside BM25 in the product: the shipped model is small (CPU-trained for
-# minutes), so it nudges the lexical ranking rather than overruling it.
+# Weight of the model beside the lexical score in the product: the shipped model is small
+# (CPU-trained for minutes), so it nudges the lexical ranking rather than overruling it.
 MODEL_WEIGHT = 0.25
 
 
@@ -157,8 +145,15 @@ def _standardise(scores: np.ndarray) -> np.ndarray:
     return (scores - scores.mean(axis=1, keepdims=True)) / (scores.std(axis=1, keepdims=True) + 1e-9)
 
 
+def lexical_scores(functions: Sequence[Function], queries: Sequence[str]) -> np.ndarray:
+    """[Q, N] the product's lexical half (vjepa_core.lexical: stemmed words, the name boosted)."""
+    index = LexicalIndex([(f.code, f.name) for f in functions])
+    return np.stack([index.scores(q) for q in queries]) if queries else np.zeros((0, len(functions)))
+
+
 def model_scorers(checkpoint_dir: Path) -> dict[str, Scorer]:
-    """`model` (query view -> code vectors, cosine) and `product` (BM25 plus the model, standardised)."""
+    """`model` (query view -> code vectors, cosine), `product` (the lexical score plus the model,
+    standardised) and `lexical` (the product without the model: its ablation)."""
     from .checkpoint import load
     from .jepa import embed_queries, embed_texts
 
@@ -171,10 +166,15 @@ def model_scorers(checkpoint_dir: Path) -> dict[str, Scorer]:
             cache["model"] = embed_queries(ckpt, list(queries)) @ code.T
         return cache["model"]
 
-    def product(functions: Sequence[Function], queries: Sequence[str]) -> np.ndarray:
-        return _standardise(bm25_scores(functions, queries)) + MODEL_WEIGHT * _standardise(model(functions, queries))
+    def lexical(functions: Sequence[Function], queries: Sequence[str]) -> np.ndarray:
+        if "lexical" not in cache:
+            cache["lexical"] = lexical_scores(functions, queries)
+        return cache["lexical"]
 
-    return {"model": model, "product": product}
+    def product(functions: Sequence[Function], queries: Sequence[str]) -> np.ndarray:
+        return _standardise(lexical(functions, queries)) + MODEL_WEIGHT * _standardise(model(functions, queries))
+
+    return {"model": model, "product": product, "lexical": lexical}
 
 
 def bench_search_cli(root: Path, checkpoint_dir: Path | None) -> dict:
