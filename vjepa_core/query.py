@@ -9,6 +9,7 @@ import numpy as np
 
 from .checkpoint import Checkpoint
 from .embed import UNIT_VECTORS, _existing, _matrix
+from .lexical import LexicalIndex
 from .store import Store, sql_quote
 
 # How much each relation kind counts towards "related". Co-change confidence is in [0, 1];
@@ -18,10 +19,6 @@ KIND_WEIGHT = {
 }
 # Symmetric kinds are stored once per pair; directional ones (cochange) once per direction.
 SYMMETRIC = {"same_dir", "sibling", "parent", "import", "similar"}
-RRF_K = 60  # reciprocal-rank fusion constant (Cormack et al.)
-# The shipped model is small; full-text matches lead and vectors add what words miss.
-FUSION_WEIGHT = {"text": 1.0, "semantic": 0.5}
-
 
 @dataclass(frozen=True, slots=True)
 class Hit:
@@ -83,37 +80,51 @@ def _rank_related(path: str, rows: list[dict], k: int) -> list[Hit]:
     return [Hit(p, s, best[p][1], best[p][2]) for p, s in ranked]
 
 
-def search(store: Store, ckpt: Checkpoint | None, query: str, k: int = 10) -> list[Hit]:
-    """Hybrid search over code units: vectors (when a model exists) and full text, fused by rank."""
-    from .jepa import embed_queries
+# Lexical indexes kept between searches, per index folder, until the units table changes.
+_LEXICAL: dict[str, tuple[int, LexicalIndex]] = {}
 
-    units = store.visible_units(["path", "name", "start_line", "hash"])
-    paths, names, lines, hashes = (units[c].to_pylist() for c in ("path", "name", "start_line", "hash"))
-    ranks: dict[int, dict[str, int]] = defaultdict(dict)
-    if ckpt is not None and _existing(store, UNIT_VECTORS) and hashes:
+
+def _lexical_index(store: Store, texts: list[str], names: list[str]) -> LexicalIndex:
+    key, version = str(store.path), store.table("units").version
+    cached = _LEXICAL.get(key)
+    if cached is None or cached[0] != version or cached[1].size != len(texts):
+        _LEXICAL[key] = (version, LexicalIndex(list(zip(texts, names))))
+    return _LEXICAL[key][1]
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    return (x - x.mean()) / (x.std() + 1e-9)
+
+
+def search(store: Store, ckpt: Checkpoint | None, query: str, k: int = 10) -> list[Hit]:
+    """Hybrid search over code units: the lexical score (stemmed identifier words, names boosted)
+    plus, when a model exists, the query's cosine to the unit vectors, standardised and added with
+    the weight the search benchmark measures (docs/BENCHMARKS.md)."""
+    from .jepa import embed_queries
+    from .search_bench import MODEL_WEIGHT
+
+    units = store.visible_units(["path", "name", "start_line", "hash", "text"])
+    paths, names, lines, hashes, texts = (units[c].to_pylist() for c in ("path", "name", "start_line", "hash", "text"))
+    if not paths:
+        return []
+    lex = _lexical_index(store, texts, names).scores(query)
+    parts = {"text": _z(lex) if lex.any() else np.zeros(len(paths))}
+    raw = {"text": lex}
+    if ckpt is not None and _existing(store, UNIT_VECTORS):
         vt = store.read(UNIT_VECTORS, ["hash", "vector"])
         row_of = {h: i for i, h in enumerate(vt["hash"].to_pylist())}
-        matrix = _matrix(vt["vector"])
-        qv = embed_queries(ckpt, [query])[0]
-        sims = matrix @ qv
-        unit_sims = np.array([sims[row_of[h]] if h in row_of else -1.0 for h in hashes])
-        for rank, i in enumerate(np.argsort(-unit_sims)[: max(50, k)]):
-            ranks[int(i)]["semantic"] = rank
-    try:
-        fts = (store.table("units").search(query, query_type="fts").select(["path", "start_line", "_score"])
-               .limit(50).to_list())
-    except (ValueError, RuntimeError, OSError):  # no full-text index yet (no embed run): vectors alone
-        fts = []
-    where = {(p, ln): i for i, (p, ln) in enumerate(zip(paths, lines))}
-    for rank, row in enumerate(fts):
-        i = where.get((row["path"], row["start_line"]))
-        if i is not None:
-            ranks[i]["text"] = rank
-    fused = []
-    for i, by in ranks.items():
-        s = sum(FUSION_WEIGHT[m] / (RRF_K + r) for m, r in by.items())
-        reason = "semantic" if by.get("semantic", 1e9) <= by.get("text", 1e9) else "text"
+        sims = _matrix(vt["vector"]) @ embed_queries(ckpt, [query])[0]
+        sem = np.array([sims[row_of[h]] if h in row_of else -1.0 for h in hashes], dtype=np.float32)
+        parts["semantic"] = MODEL_WEIGHT * _z(sem)
+        raw["semantic"] = sem
+    total = sum(parts.values())
+    hits = []
+    for i in np.argsort(-total, kind="stable")[:k]:
+        i = int(i)
+        if not lex[i] and "semantic" not in parts:
+            break  # nothing matched the words and there is no model: no evidence left
+        by = {m: int(np.sum(v > v[i])) for m, v in raw.items() if m == "semantic" or v[i] > 0}
+        reason = max(parts, key=lambda m: parts[m][i])
         detail = " and ".join(f"{m} rank {r + 1}" for m, r in sorted(by.items(), key=lambda kv: kv[1]))
-        fused.append(Hit(paths[i], s, "semantic" if reason == "semantic" else "text", detail, names[i], lines[i]))
-    fused.sort(key=lambda h: (-h.score, h.path, h.line))
-    return fused[:k]
+        hits.append(Hit(paths[i], float(total[i]), reason, detail, names[i], lines[i]))
+    return hits
