@@ -87,6 +87,8 @@ def test_search_finds_by_text_and_vectors(trained: Workspace) -> None:
     target = next(h for h in hits if h.name == "parse_config")
     assert "text rank 1" in target.detail
     assert all(h.reason in ("semantic", "text") for h in hits)
+    # Other word forms meet the code through the stemmer: "parsing ... configs" -> parse_config.
+    assert trained.search("parsing the configs")[0].name == "parse_config"
 
 
 def test_cli_related_and_search_json(trained: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
