@@ -30,8 +30,48 @@ CATALOGUE: dict[str, str] = {
     # status
     "status.empty": "No index yet for {root}. Run `vjepa crawl {root}` to create one.",
     # --- server (issue 4) ---
+    "server.reading": "Reading {root} (it stays on this machine).",
+    "server.learned": "Learned from {name}: {files} files, {units} units.",
+    "server.no_consent": "Not reading {root}: no consent.",
+    "server.train_start": "Learning how you work in {name} ({steps} steps). It stays on this machine.",
+    "server.train_step": "step {step}/{steps}, loss {loss:.3f}",
+    "server.train_done": "Training finished: model {version} now serves {name}.",
     # --- swarm (issue 5) ---
+    "swarm.start": "Gathering the swarm: {workers} worker(s) will learn from {units} code units in {shards} shares.",
+    "swarm.worker_ready": "Worker {rank} ready to help!",
+    "swarm.worker_orphan": "Worker {rank} stopping: the coordinator has gone. `vjepa train --resume` picks up from the last checkpoint.",
+    "swarm.sharing": "Workers sharing what they learned...",
+    "swarm.worker_lost": "Worker {rank} stopped ({reason}). Carrying on with {workers} worker(s) from step {step}; nothing saved is lost.",
+    "swarm.restart": "The workers stopped ({reason}). Starting them again from step {step}.",
+    "swarm.resume": "Picking up where we left off: step {step} of {steps}.",
+    "swarm.nothing_to_resume": "Nothing to resume, so starting a fresh run.",
+    "swarm.done": "The swarm finished {steps} steps in {seconds} s.",
+    "swarm.promoted": "The new model is in use: {why}.",
+    "swarm.kept": "Keeping the current model: {why}.",
+    "swarm.saved": "Saved the new model at {path}.",
+    "swarm.idle_start": "You're away, so I'm learning from your latest changes in the background.",
+    "swarm.idle_stop": "Welcome back! I paused the background training; it carries on from its checkpoint later.",
     # --- insights (issue 7) ---
+    "insights.start": "Looking for patterns in how you work on {root}. Nothing leaves this machine.",
+    "insights.pattern.order": "You usually work on {first} first, then {then} ({support} of {total} sessions, about {gap} apart).",
+    "insights.pattern.test_after": (
+        "You usually create tests after the modules they test: {support} of {total} tests came in a later "
+        "commit, typically {gap} ({commits}) later."
+    ),
+    "insights.pattern.test_first": (
+        "You usually write the test first: {support} of {total} tests came before their module, "
+        "typically {gap} ({commits}) earlier."
+    ),
+    "insights.suggest.cluster": "These {n} files might belong in {target}: {files}.",
+    "insights.suggest.new_folder": "These {n} files might belong together in a new folder such as {target}: {files}.",
+    "insights.suggest.reason": "They changed together (up to {commits} commits) and share words like {terms}, across {folders} folders.",
+    "insights.summary": "This project is about {themes}, written mostly in {languages}.",
+    "insights.summary.empty": "This project is written mostly in {languages}; there is not enough code yet to name its themes.",
+    "insights.no_patterns": "No clear habits yet. They show up after a few more work sessions.",
+    "insights.no_suggestions": "Everything looks at home where it is. Nothing to reorganise.",
+    "insights.never_moves": "These are only ideas: I never move files myself.",
+    "graph.written": "Your knowledge graph is ready: {path} ({nodes} files, {edges} links). It works offline in any browser.",
+    "graph.opening": "Opening it in your browser.",
 }
 
 ERRORS: dict[str, str] = {
@@ -62,8 +102,31 @@ ERRORS: dict[str, str] = {
     "path.outside": "{path} is outside the workspace {root}, so I won't look at it.",
     "git.failed": "Reading the git history failed: {reason}. Continuing without temporal patterns.",
     # --- server (issue 4) ---
+    "server.not_indexed": "{root} is not indexed yet. Wait for its progress to finish, then try again.",
+    "server.no_folder": "No workspace folder is indexed yet. Allow a folder and wait for its progress to finish.",
+    "server.training_busy": "Training is already running. Wait for it to finish, then try again.",
+    "server.train_failed": "Training on {root} failed: {reason}. The previous model stays in use.",
+    "server.index_failed": "Indexing {root} failed: {reason}.",
+    "server.bad_argument": "{command} expects {expected}, got {got}.",
     # --- swarm (issue 5) ---
+    "swarm.busy": "Another swarm run is already going in {path}. Let it finish, or watch it with `vjepa swarm status`.",
+    "swarm.failed": (
+        "The swarm stopped after {restarts} restart(s): {reason}. The last checkpoint is safe: run "
+        "`vjepa train --resume` to continue; the workers' output is in {log}."
+    ),
+    "swarm.too_few_files": "{files} file(s) cannot be shared among {workers} workers. Use --workers {files} or fewer.",
+    "swarm.no_launcher": "I can't find MLX's launcher (`mlx.launch`) for {python}. Reinstall MLX there (`pip install mlx`).",
+    "swarm.hostfile": "The hostfile {path} is unusable: {reason}. docs/swarm.md shows its format.",
+    "swarm.no_run": "There is no swarm run in {path} yet. Start one with `vjepa train --workers 2`.",
+    "swarm.bad_option": "{option} must be {expected} (got {value}).",
     # --- insights (issue 7) ---
+    "graph.out_is_dir": "{path} is a folder. Give --out a file name, for example {path}/graph.html.",
+    "graph.out_unwritable": "I couldn't write the graph to {path}: {reason}. Choose another place with --out.",
+    "api.bad_input": "{what} expects {expected}, got {got}.",
+    "perception.unknown": "The vjepa_filesystem perception has no capability {capability!r}. It offers: {known}.",
+    "perception.bad_host": (
+        "{host} has no register_perception(name, model, capabilities) method, so I can't register with it."
+    ),
 }
 
 
