@@ -129,6 +129,21 @@ def test_runtime_rank_gives_reasons(habit: tuple[Path, list[Commit]]) -> None:
     assert all(p in alive and p != "src/x/mod_2.py" for p, _, _ in out)
 
 
+def test_a_moved_file_keeps_its_history(habit: tuple[Path, list[Commit]]) -> None:
+    # mod_2 moves to a name that shares nothing with its old path; its co-change partner must
+    # still come first (the baselines, by the protocol, would start the moved file afresh).
+    _, commits = habit
+    pred = NextFilePredictor(TINY).fit(commits)
+    old, new = "src/x/mod_2.py", "lib/engine_core.py"
+    move = Commit("f" * 40, commits[-1].time + 60, (("D", old), ("A", new)), ((old, new),))
+    pred.state.apply(move)
+    pred.aux.apply(move)
+    alive = {p for c in commits for p in c.files} - {old} | {new}
+    assert pred.state.co.get(new, {}).get("src/x/helper_2.py", 0) == 0  # plain co-change forgot
+    top = [p for p, _, _ in pred.rank([new], new, alive, 3)]
+    assert top[0] == "src/x/helper_2.py", top
+
+
 def test_path_tokens_link_tests_to_modules() -> None:
     a, b = set(path_tokens("tests/test_api.py")), set(path_tokens("src/requests/api.py"))
     assert "stem:api" in a & b

@@ -382,7 +382,7 @@ def train_predictor(commits: list[Commit], cfg: NextFileConfig, *, seed: int = 0
 
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     "cochange": ("co_log", "conf", "conf_rev", "co_rank", "cr_rank", "co_gap", "freq_log", "ctx_conf",
-                 "q_freq_log"),
+                 "q_freq_log", "lin_co_log", "lin_conf"),
     "recency": ("rec_rank", "in_recent", "since_log", "in_last_commit"),
     "spatial": ("same_dir", "path_dist", "twin", "same_ext", "test_mix"),
     "model": ("model_cos", "model_rank"),
@@ -398,19 +398,36 @@ class _Aux:
         self.co_last: defaultdict[str, dict[str, int]] = defaultdict(dict)
         self.last_commits: list[frozenset[str]] = []
         self.ctx = _Context(k)
+        # Co-change that follows renames: a file's lineage is the path it was first known by, so a
+        # moved file keeps what its history says (the baselines, by the protocol, start it afresh).
+        self.lineage: dict[str, str] = {}
+        self.lin_co: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.lin_freq: Counter[str] = Counter()
+
+    def key(self, path: str) -> str:
+        return self.lineage.get(path, path)
 
     def fork(self) -> _Aux:
         """A copy whose window and last commits can take pseudo-commits (editor activity)."""
         out = _Aux(self.ctx.k)
         out.last, out.co_last, out.last_commits = self.last, self.co_last, list(self.last_commits)
+        out.lineage, out.lin_co, out.lin_freq = self.lineage, self.lin_co, self.lin_freq
         out.ctx = replace(self.ctx, events=list(self.ctx.events))
         return out
 
     def apply(self, c: Commit) -> None:
         files = sorted(c.files)
+        for old, new in c.renames:
+            self.lineage[new] = self.lineage.get(old, old)
         for p in files:
             self.last[p] = c.time
         if len(files) <= MAX_FILES:
+            keys = sorted({self.key(p) for p in files})
+            for a in keys:
+                self.lin_freq[a] += 1
+                for b in keys:
+                    if a != b:
+                        self.lin_co[a][b] += 1
             for f in files:
                 d = self.co_last[f]
                 for g in files:
@@ -440,6 +457,12 @@ def _candidate_features(q: Query, st: HistoryState, aux: _Aux, model: TrainedPre
             for g, c in st.co.get(r, Counter()).items():
                 ctx_conf[g] += c / st.freq[r]
     cands.update(dict.fromkeys(g for g, _ in ctx_conf.most_common(n) if g in q.alive and g != f))
+    fkey = aux.key(f)
+    lin = aux.lin_co.get(fkey, Counter())
+    lin_freq = aux.lin_freq[fkey]
+    if lin:
+        by_key = {aux.key(g): g for g in q.alive}
+        cands.update(dict.fromkeys(by_key[k] for k, _ in lin.most_common(2 * n) if k in by_key))
     stem = core_stem(f)
     twins = [g for g in q.alive if g != f and core_stem(g) == stem]
     cands.update(dict.fromkeys(twins[:5]))
@@ -482,6 +505,7 @@ def _candidate_features(q: Query, st: HistoryState, aux: _Aux, model: TrainedPre
             1.0 / (1 + co_pos[g]) if g in co_pos else 1.0 / (1 + len(co_pos) + rec_pos.get(g, 99)),
             1.0 / (1 + math.log1p(max(hours_co, 0))) if hours_co is not None else 0.0,
             math.log1p(st.freq[g]), ctx_conf.get(g, 0.0), q_freq,
+            math.log1p(lin.get(aux.key(g), 0)), lin.get(aux.key(g), 0) / lin_freq if lin_freq else 0.0,
             1.0 / (1 + rec_pos[g]) if g in rec_pos else 0.0, float(g in rec_pos),
             math.log1p(max(since, 0)) / 10, float(g in last),
             float(posixpath.dirname(g) == fdir), (len(fparts) + len(gparts) - 2 * common) / 4,
