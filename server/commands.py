@@ -1,7 +1,13 @@
-"""workspace/executeCommand: vjepa.relatedFiles, vjepa.search, vjepa.status, vjepa.open.
+"""workspace/executeCommand: vjepa.relatedFiles, vjepa.predictNext, vjepa.search, vjepa.open.
+(vjepa.status lives in status.py, vjepa.trainNow in training.py.)
 
 Results are JSON-able lists of {path, score, reason, detail}. Paths outside the approved folders or
 on the deny list are refused with an LSP error before anything is read.
+
+Adding a command (e.g. vjepa.insights, vjepa.graph): write an async handler taking the server and
+the command's arguments (unpacked), run engine work through `engine_call`, raise
+`JsonRpcInvalidParams` for bad arguments, return JSON-able data; register it in a `register(server)`
+of its own module and add that module to `main.FEATURES`. Declared commands reach every client.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from pygls.uris import from_fs_path
 from vjepa_core.messages import VjepaError
 
 from .folders import locate
+from .nextfiles import predict_next
 from .server import VjepaServer
 
 LIMIT = 10
@@ -28,7 +35,8 @@ def as_result(hit: Any) -> dict[str, Any]:
     return out
 
 
-async def _engine(ls: VjepaServer, fn: Any, *args: Any) -> Any:
+async def engine_call(ls: VjepaServer, fn: Any, *args: Any) -> Any:
+    """Run `fn(*args)` in the engine thread; an engine error becomes an LSP error with its exact words."""
     try:
         return await asyncio.get_running_loop().run_in_executor(ls.engine, fn, *args)
     except VjepaError as exc:  # exact words from the catalogue
@@ -39,7 +47,7 @@ async def related_files(ls: VjepaServer, uri: Any) -> list[dict[str, Any]]:
     folder, rel = locate(ls.folders, uri)
     if not folder.indexed:
         return []
-    return [as_result(h) for h in await _engine(ls, folder.workspace.related, rel, LIMIT)]
+    return [as_result(h) for h in await engine_call(ls, folder.workspace.related, rel, LIMIT)]
 
 
 async def search(ls: VjepaServer, query: Any) -> list[dict[str, Any]]:
@@ -47,14 +55,8 @@ async def search(ls: VjepaServer, query: Any) -> list[dict[str, Any]]:
         raise JsonRpcInvalidParams(f"vjepa.search expects a query string, got {query!r}")
     results = []
     for folder in [f for f in ls.folders if f.indexed]:
-        results += [as_result(h) for h in await _engine(ls, folder.workspace.search, query, LIMIT)]
+        results += [as_result(h) for h in await engine_call(ls, folder.workspace.search, query, LIMIT)]
     return sorted(results, key=lambda r: -r["score"])[:LIMIT]
-
-
-def status(ls: VjepaServer) -> dict[str, Any]:
-    return {"state": "indexing" if ls.index_lock.locked() else "idle",
-            "folders": [{"root": str(f.root), "indexed": f.indexed, "files": len(f.related)}
-                        for f in ls.folders]}
 
 
 async def open_path(ls: VjepaServer, path: Any) -> dict[str, Any]:
@@ -70,6 +72,6 @@ async def open_path(ls: VjepaServer, path: Any) -> dict[str, Any]:
 
 def register(server: VjepaServer) -> None:
     server.command("vjepa.relatedFiles")(related_files)
+    server.command("vjepa.predictNext")(predict_next)
     server.command("vjepa.search")(search)
-    server.command("vjepa.status")(status)
     server.command("vjepa.open")(open_path)

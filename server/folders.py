@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
 from vjepa_core.safety import denied_name
-from vjepa_core.store import default_index_dir
+from vjepa_core.store import Store, default_index_dir
 from vjepa_core.workspace import Workspace
 
 
@@ -20,6 +21,24 @@ class Folder:
     workspace: Workspace
     indexed: bool = False
     related: dict[str, list[Any]] = field(default_factory=dict)  # rel path -> top hits, for lenses
+    next: dict[str, Any] = field(default_factory=dict)  # rel path -> its top next-file hit, for lenses
+    recent: deque[str] = field(default_factory=lambda: deque(maxlen=16))  # last edited, oldest first
+    files: int = 0  # indexed files and their code units, for vjepa/status
+    units: int = 0
+    model: dict[str, str] = field(default_factory=lambda: {"name": "none", "version": ""})
+    next_key: tuple[Any, ...] = ()  # what the next cache was computed from (history, files)
+    scheduler: Any = None  # idle-time training (touch(), close()); see VjepaServer.on_user_activity
+
+
+def indexed_paths(store: Store) -> tuple[list[str], int]:
+    """The files indexed whole (status ok) and their code units."""
+    files = store.read("files", ["path", "status", "n_units"])
+    paths, units = [], 0
+    for p, s, n in zip(*(files[c].to_pylist() for c in ("path", "status", "n_units"))):
+        if s == "ok":
+            paths.append(p)
+            units += n or 0
+    return paths, units
 
 
 def make_folder(root: Path, index_base: Path | None) -> Folder:

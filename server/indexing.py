@@ -1,5 +1,5 @@
 """Index approved folders off the event loop, with work-done progress ($/progress) and kind messages,
-then embed and fill the related-files cache the code lenses answer from."""
+then embed and fill the caches the code lenses and the status answer from."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from vjepa_core.crawl import crawl
-from vjepa_core.store import Store
-from vjepa_core.workspace import Workspace
+from vjepa_core.messages import text
 
-from .folders import Folder
+from .events import load_recent
+from .folders import Folder, indexed_paths
+from .nextfiles import fill_next
+from .status import model_info
 
 if TYPE_CHECKING:
     from .server import VjepaServer
@@ -21,22 +23,25 @@ if TYPE_CHECKING:
 LENS_FILES = 3
 
 
-def fill_related(folder: Folder) -> None:
-    """Runs in the engine thread: the top related files of every indexed file."""
-    store: Store = folder.workspace.store
-    files = store.read("files", ["path", "status"])
-    indexed = [p for p, s in zip(files["path"].to_pylist(), files["status"].to_pylist()) if s == "ok"]
+def refresh_caches(folder: Folder) -> None:
+    """Runs in the engine thread: what lenses and status answer from (related files, counts, the
+    model in use), recomputed in full and then swapped in. (Next files: nextfiles.fill_next.)"""
+    indexed, units = indexed_paths(folder.workspace.store)
     # One read of the relations for every file, not one query per file.
-    folder.related = folder.workspace.related_many(indexed, LENS_FILES)
+    related = folder.workspace.related_many(indexed, LENS_FILES)
+    folder.related, folder.files, folder.units = related, len(indexed), units
+    folder.model = model_info(folder.workspace)
 
 
 def _refresh(folder: Folder, progress: object) -> object:
-    """Runs in the engine thread: crawl (incremental), embed, recompute the lens cache."""
+    """Runs in the engine thread: crawl (incremental), embed, recompute the caches."""
     report = crawl(folder.root, folder.workspace.index_dir, progress=progress)  # type: ignore[arg-type]
-    # A fresh handle, so the store opens the tables the crawl just wrote.
-    folder.workspace = Workspace(folder.root, folder.workspace.index_dir)
+    # The same Workspace on: its store sees what the crawl wrote (read consistency 0), and it keeps
+    # the loaded model and the fitted next-file predictor, which then only learns the new commits.
     folder.workspace.embed()
-    fill_related(folder)
+    if not folder.indexed:
+        load_recent(folder)
+    refresh_caches(folder)
     folder.indexed = True
     return report
 
@@ -50,31 +55,36 @@ async def index_folder(ls: VjepaServer, folder: Folder, *, announce: bool = True
         await ls.work_done_progress.create_async(token)
         ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(
             title=f"Learning from {folder.root.name}", percentage=0, cancellable=False))
-    if announce and ls.options.kind_messages:
-        ls.window_show_message(types.ShowMessageParams(
-            type=types.MessageType.Info, message=f"Reading {folder.root} (it stays on this machine)."))
+    if announce:
+        ls.say(text("server.reading", root=folder.root))
     last = [-1]
 
     def progress(done: int, total: int, path: str) -> None:  # engine thread
         pct = int(100 * done / total) if total else 100
-        if with_progress and pct != last[0]:
-            last[0] = pct
+        if pct == last[0]:
+            return
+        last[0] = pct
+        loop.call_soon_threadsafe(ls.set_progress, {"done": done, "total": total, "percentage": pct})
+        if with_progress:
             loop.call_soon_threadsafe(ls.work_done_progress.report, token, types.WorkDoneProgressReport(
                 message=f"{done}/{total} {path}", percentage=pct))
 
     try:
         report = await loop.run_in_executor(ls.engine, _refresh, folder, progress)
+        await fill_next(ls, folder)
     except Exception as exc:  # noqa: BLE001 -- the exact error goes to the user; serving goes on
-        ls.window_show_message(types.ShowMessageParams(
-            type=types.MessageType.Error, message=f"Indexing {folder.root} failed: {exc}"))
+        message = text("server.index_failed", root=folder.root, reason=exc)
+        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
         if with_progress:
-            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"failed: {exc}"))
+            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
         return
-    summary = (f"Learned from {folder.root.name}: {getattr(report, 'files_indexed', 0)} files, "
-               f"{getattr(report, 'units', 0)} units.")
+    finally:
+        ls.progress = None
+    summary = text("server.learned", name=folder.root.name, files=getattr(report, "files_indexed", 0),
+                   units=getattr(report, "units", 0))
     if with_progress:
         ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=summary))
-    if announce and ls.options.kind_messages:
-        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=summary))
+    if announce:
+        ls.say(summary)
     else:
         ls.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=summary))

@@ -1,5 +1,6 @@
-"""textDocument/codeLens: "Related: a.py · b.md · c_test.py" at the top of a file, from the cache
-filled after indexing (never an engine call here, so lenses stay fast)."""
+"""textDocument/codeLens: "Related: a.py · b.md · c_test.py" (one lens per file) and
+"Next: tests/test_x.py" at the top of a file, from the caches filled after indexing (never an
+engine call here, so lenses stay fast). The reason is in each lens's tooltip."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ def code_lens(ls: VjepaServer, params: types.CodeLensParams) -> list[types.CodeL
         title = f"Related: {hit.path}" if i == 0 else f"· {hit.path}"
         lenses.append(types.CodeLens(range=TOP, command=types.Command(
             title=title, command="vjepa.open", tooltip=f"{hit.reason}: {hit.detail}",
+            arguments=[str(folder.root / hit.path)])))
+    hit = folder.next.get(rel)
+    if hit is not None:
+        lenses.append(types.CodeLens(range=TOP, command=types.Command(
+            title=f"Next: {hit.path}", command="vjepa.open", tooltip=f"{hit.reason}: {hit.detail}",
             arguments=[str(folder.root / hit.path)])))
     return lenses
 

@@ -1,34 +1,42 @@
-"""initialize / initialized / textDocument/didSave: read the options, ask consent, index, keep fresh."""
+"""initialize / initialized / didSave / shutdown: read the options, ask consent, index, keep fresh."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from vjepa_core.messages import VjepaError
+from vjepa_core.messages import VjepaError, text
 
+from . import events
 from .consent import approve
-from .folders import Folder, locate, make_folder
+from .folders import Folder, make_folder
 from .indexing import index_folder
 from .options import Options
+from .watcher import watch
 
 if TYPE_CHECKING:
     from .server import VjepaServer
 
+SHUTDOWN_FLUSH_SECONDS = 2.0  # the last events are written if the engine is free within this
+
 
 def initialize(ls: VjepaServer, params: types.InitializeParams) -> None:
     ls.options, problems = Options.parse(params.initialization_options)
+    if params.client_info and params.client_info.name:
+        ls.client_name = params.client_info.name
     for problem in problems:
         ls.window_log_message(types.LogMessageParams(type=types.MessageType.Warning, message=problem))
 
 
 async def _start(ls: VjepaServer) -> None:
+    ls.background(events.flush_forever(ls))
     for root in ls.workspace_roots():
         if not await approve(ls, root):
             ls.window_log_message(types.LogMessageParams(
-                type=types.MessageType.Info, message=f"Not reading {root}: no consent."))
+                type=types.MessageType.Info, message=text("server.no_consent", root=root)))
             continue
         try:
             folder = make_folder(root, ls.options.index_dir)
@@ -36,8 +44,12 @@ async def _start(ls: VjepaServer) -> None:
             ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=str(exc)))
             continue
         ls.folders.append(folder)
+        if ls.options.watch:  # started before the first crawl, so nothing changed during it is missed
+            ls.background(watch(ls, folder))
         async with ls.index_lock:
+            ls.publish_status()
             await index_folder(ls, folder)
+        ls.publish_status()
     await refresh_lenses(ls)
 
 
@@ -57,23 +69,38 @@ async def refresh_lenses(ls: VjepaServer) -> None:
 
 async def _reindex(ls: VjepaServer, folder: Folder) -> None:
     async with ls.index_lock:
-        ls.pending.discard(folder.root)  # saves from here on queue one more re-crawl
+        ls.pending.discard(folder.root)  # changes from here on queue one more re-crawl
+        ls.publish_status()
         await index_folder(ls, folder, announce=False)
+    ls.publish_status()
     await refresh_lenses(ls)
 
 
-def did_save(ls: VjepaServer, params: types.DidSaveTextDocumentParams) -> None:
-    try:
-        folder, _ = locate(ls.folders, params.text_document.uri)
-    except JsonRpcException:
-        return  # outside the approved folders or denied: not ours to read
-    if folder.root not in ls.pending:  # one waiting re-crawl covers every save behind it
+def queue_reindex(ls: VjepaServer, folder: Folder) -> None:
+    """One incremental re-crawl (re-parse, re-embed, deleted files removed), then a lens refresh.
+    One waiting re-crawl covers every change behind it."""
+    if folder.root not in ls.pending:
         ls.pending.add(folder.root)
+        ls.publish_status()
         ls.background(_reindex(ls, folder))
 
 
-def shutdown(ls: VjepaServer, params: None) -> None:
-    """Drop queued engine work, so exit is not held up by it (a running crawl finishes its file)."""
+def did_save(ls: VjepaServer, params: types.DidSaveTextDocumentParams) -> None:
+    folder = events.record(ls, params.text_document.uri, "save")
+    if folder is not None:  # outside the approved folders or denied: not ours to read
+        queue_reindex(ls, folder)
+
+
+async def shutdown(ls: VjepaServer, params: None) -> None:
+    """Stop watching and idle training, write the last events if the engine is free soon, drop
+    queued engine work (a running crawl finishes its file; the index stays consistent if killed)."""
+    ls.stopping.set()
+    try:
+        await asyncio.wait_for(events.flush(ls), SHUTDOWN_FLUSH_SECONDS)
+    except asyncio.TimeoutError:
+        pass
+    for folder in [f for f in ls.folders if f.scheduler is not None]:
+        await asyncio.to_thread(folder.scheduler.close)  # stops its training process, if any
     ls.engine.shutdown(wait=False, cancel_futures=True)
 
 

@@ -11,13 +11,16 @@ import sys
 
 import vjepa_core
 
-from . import commands, lenses, lifecycle, symbols
+from . import commands, events, lenses, lifecycle, status, symbols, training
 from .server import VjepaServer
+
+# Each feature module registers its handlers; a new one (vjepa.insights, vjepa.graph) joins this list.
+FEATURES = (lifecycle, events, lenses, commands, status, training, symbols)
 
 
 def build_server() -> VjepaServer:
     server = VjepaServer("vjepa-lsp", vjepa_core.__version__)
-    for feature in (lifecycle, lenses, commands, symbols):
+    for feature in FEATURES:
         feature.register(server)
     return server
 

@@ -1,4 +1,5 @@
-"""The server object: options, consent, approved folders and the one engine thread."""
+"""The server object: options, consent, approved folders, the one engine thread, and the hooks other
+parts of VJEPA attach to (`on_user_activity` for the idle-training scheduler, `extra_commands`)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import asyncio
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from .consent import ConsentBook
+from .events import EventLog
 from .folders import Folder
 from .options import Options
 
@@ -29,7 +32,42 @@ class VjepaServer(LanguageServer):
         self.engine = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vjepa-engine")
         self.index_lock = asyncio.Lock()  # one crawl at a time
         self.pending: set[Path] = set()  # folders with a re-crawl queued
+        self.client_name = "lsp"  # clientInfo.name from initialize: the events' source
+        self.training = False  # a vjepa.trainNow is running
+        self.events = EventLog()  # editor events (path, time, kind; never content), written in batches
+        self.stopping = asyncio.Event()  # set on shutdown: the watchers and the event flusher end
+        self.progress: dict[str, int] | None = None  # done/total/percentage of the running job
+        self._last_status: dict[str, Any] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+
+    def on_user_activity(self, path: str | None = None) -> None:
+        """The one hook for "the user is working now" (didOpen, didChange, didSave; `path` is
+        workspace-relative): every folder's idle-training scheduler (`Folder.scheduler`, e.g.
+        vjepa_core.swarm.idle.IdleScheduler) restarts its idle clock and stops a running training,
+        wherever the edit is, since training and typing share the same CPU."""
+        for folder in self.folders:
+            if folder.scheduler is not None:
+                folder.scheduler.touch()
+
+    @property
+    def state(self) -> str:
+        if self.training:
+            return "training"
+        return "indexing" if self.index_lock.locked() or self.pending else "idle"
+
+    def set_progress(self, progress: dict[str, int] | None) -> None:
+        """The running job's progress for `vjepa/status` (None when it ends); called on the loop."""
+        self.progress = progress
+        self.publish_status()
+
+    def publish_status(self) -> None:
+        """Send `vjepa/status` when anything in it changed (state, counts, model)."""
+        from .status import snapshot
+
+        now = snapshot(self)
+        if now != self._last_status:
+            self._last_status = now
+            self.protocol.notify("vjepa/status", now)
 
     def background(self, work: Coroutine[object, object, None]) -> None:
         """Run `work` as a task on the loop, keeping a reference so it is not collected."""
@@ -42,6 +80,13 @@ class VjepaServer(LanguageServer):
         if not task.cancelled() and task.exception() is not None:  # say it, exactly; keep serving
             self.window_log_message(types.LogMessageParams(
                 type=types.MessageType.Error, message=f"vjepa: {task.exception()!r}"))
+
+    def say(self, message: str) -> None:
+        """A kind message: shown (window/showMessage), or only logged when `kindMessages` is off."""
+        if self.options.kind_messages:
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))
+        else:
+            self.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=message))
 
     def _capability(self, *names: str) -> object:
         node: object = self.client_capabilities

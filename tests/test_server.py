@@ -34,14 +34,26 @@ def repo(git_repo: GitRepo) -> GitRepo:
     return git_repo
 
 
-@asynccontextmanager
-async def session(repo: GitRepo, tmp_path: Path, *, client_name: str = "visual-studio-code",
-                  options: dict[str, Any] | None = None, answer: str | None = None
-                  ) -> AsyncIterator[LanguageClient]:
+def plain(value: Any) -> Any:
+    """A custom notification's params as JSON data (pygls hands them over as named tuples)."""
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+async def start(repo: GitRepo, tmp_path: Path, *, client_name: str = "visual-studio-code",
+                options: dict[str, Any] | None = None, answer: str | None = None) -> LanguageClient:
     """A client talking to a freshly started server whose workspace is `repo`."""
     client = make_test_lsp_client()
     client.requests_seen = []  # type: ignore[attr-defined]
     client.lens_refreshes = 0  # type: ignore[attr-defined]
+    client.statuses = []  # type: ignore[attr-defined]
+
+    @client.feature("vjepa/status")
+    def _status(params: Any) -> None:
+        client.statuses.append(plain(params))  # type: ignore[attr-defined]
 
     @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
     def _refresh(params: None) -> None:
@@ -58,7 +70,17 @@ async def session(repo: GitRepo, tmp_path: Path, *, client_name: str = "visual-s
     init_options = {"indexDir": str(tmp_path / "index"), **(options or {})}
     await client.initialize_session(types.InitializeParams(
         capabilities=client_capabilities(client_name), initialization_options=init_options,
+        client_info=types.ClientInfo(name=client_name),
         workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(repo.path)) or "", name="repo")]))
+    return client
+
+
+@asynccontextmanager
+async def session(repo: GitRepo, tmp_path: Path, *, client_name: str = "visual-studio-code",
+                  options: dict[str, Any] | None = None, answer: str | None = None
+                  ) -> AsyncIterator[LanguageClient]:
+    """`start`, then shut the server down politely at the end."""
+    client = await start(repo, tmp_path, client_name=client_name, options=options, answer=answer)
     try:
         yield client
     finally:
@@ -103,13 +125,6 @@ async def test_trusted_workspace_indexes_with_progress(repo: GitRepo, tmp_path: 
 
 
 @pytest.mark.asyncio
-async def test_kind_messages_off(repo: GitRepo, tmp_path: Path) -> None:
-    async with session(repo, tmp_path, options={"trustWorkspace": True, "kindMessages": False}) as client:
-        await until(lambda: indexed(client))
-        assert client.messages == []
-
-
-@pytest.mark.asyncio
 async def test_consent_never_reads_nothing(repo: GitRepo, tmp_path: Path) -> None:
     async with session(repo, tmp_path, answer="Never") as client:
         await until(lambda: any("no consent" in m.message for m in client.log_messages))
@@ -140,13 +155,16 @@ async def test_consent_allow_indexes(repo: GitRepo, tmp_path: Path) -> None:
 
 
 @pytest.mark.asyncio
-async def test_lenses_commands_and_symbols(repo: GitRepo, tmp_path: Path) -> None:
+async def test_lenses_commands_symbols_and_show_document(repo: GitRepo, tmp_path: Path) -> None:
     async with session(repo, tmp_path, options={"trustWorkspace": True}) as client:
         await until(lambda: indexed(client))
         lenses = await client.text_document_code_lens_async(
             types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri(repo, "calc.py"))))
-        assert 1 <= len(lenses) <= 3
+        *related_lenses, next_lens = lenses
+        assert 1 <= len(related_lenses) <= 3
         assert lenses[0].command.title == "Related: tests/test_calc.py"
+        assert next_lens.command.title == "Next: tests/test_calc.py"
+        assert next_lens.command.tooltip == "temporal: next after calc.py"
         assert lenses[0].command.command == "vjepa.open"
         assert list(lenses[0].command.arguments or []) == [str(repo.path / "tests/test_calc.py")]
         assert all(lens.range.start.line == 0 for lens in lenses)
@@ -167,6 +185,12 @@ async def test_lenses_commands_and_symbols(repo: GitRepo, tmp_path: Path) -> Non
         assert hit.kind == types.SymbolKind.Function
         assert hit.location.uri == uri(repo, "calc.py") and hit.location.range.start.line == 4
 
+        # VS Code shows documents itself: vjepa.open asks it to (window/showDocument).
+        result = await command(client, "vjepa.open", "tests/test_calc.py")
+        (shown,) = client.shown_documents
+        assert shown.uri == uri(repo, "tests/test_calc.py")
+        assert result == {"path": str(repo.path / "tests/test_calc.py"), "shown": True}
+
 
 @pytest.mark.asyncio
 async def test_refusals_and_malformed_params(repo: GitRepo, tmp_path: Path) -> None:
@@ -180,49 +204,59 @@ async def test_refusals_and_malformed_params(repo: GitRepo, tmp_path: Path) -> N
                 await command(client, "vjepa.relatedFiles", *args)
         with pytest.raises(JsonRpcException, match="outside"):
             await command(client, "vjepa.open", str(outside))
-        for name, args in (("vjepa.relatedFiles", []), ("vjepa.relatedFiles", [42]),
-                           ("vjepa.search", [{"q": 1}]), ("vjepa.nope", [])):
+        with pytest.raises(JsonRpcException, match="outside"):
+            await command(client, "vjepa.predictNext", "../outside.py")
+        malformed: list[tuple[str, list[Any]]] = [
+            ("vjepa.relatedFiles", []), ("vjepa.relatedFiles", [42]), ("vjepa.relatedFiles", [None]),
+            ("vjepa.relatedFiles", ["calc.py", "x"]), ("vjepa.relatedFiles", ["a\x00b"]),
+            ("vjepa.predictNext", [42]), ("vjepa.predictNext", [{"uri": 1}]), ("vjepa.predictNext", ["a", "b"]),
+            ("vjepa.search", []), ("vjepa.search", [{"q": 1}]), ("vjepa.search", [["x"]]),
+            ("vjepa.open", []), ("vjepa.open", [3]), ("vjepa.open", [""]),
+            ("vjepa.status", ["extra"]), ("vjepa.trainNow", ["extra"]), ("vjepa.nope", []),
+        ]
+        for name, args in malformed:
             with pytest.raises(JsonRpcException):
                 await command(client, name, *args)
         assert client.shown_documents == []
-        # Still serving.
-        assert (await command(client, "vjepa.relatedFiles", uri(repo, "calc.py")))[0]["path"]
+        # Still serving, with the same answers.
+        assert (await command(client, "vjepa.relatedFiles", uri(repo, "calc.py")))[0]["path"] == "tests/test_calc.py"
+        assert (await command(client, "vjepa.predictNext", "calc.py"))[0]["path"] == "tests/test_calc.py"
+        assert (await command(client, "vjepa.status"))["folders"][0]["indexed"] is True
 
 
 @pytest.mark.asyncio
-async def test_open_uses_show_document_in_vscode(repo: GitRepo, tmp_path: Path) -> None:
-    async with session(repo, tmp_path, options={"trustWorkspace": True}) as client:
-        await until(lambda: indexed(client))
-        result = await command(client, "vjepa.open", "tests/test_calc.py")
-        (shown,) = client.shown_documents
-        assert shown.uri == uri(repo, "tests/test_calc.py")
-        assert result["path"] == str(repo.path / "tests/test_calc.py")
-
-
-@pytest.mark.asyncio
-async def test_open_falls_back_to_a_message_in_old_neovim(repo: GitRepo, tmp_path: Path) -> None:
+async def test_old_neovim_gets_a_message_and_kind_messages_off(repo: GitRepo, tmp_path: Path) -> None:
     window = client_capabilities("neovim@v0.7.0").window
     assert window is not None and not (window.show_document and window.show_document.support)
     async with session(repo, tmp_path, client_name="neovim@v0.7.0",
                        options={"trustWorkspace": True, "kindMessages": False}) as client:
         await until(lambda: indexed(client))
-        await command(client, "vjepa.open", str(repo.path / "calc.py"))
-        assert client.shown_documents == []
+        result = await command(client, "vjepa.open", str(repo.path / "calc.py"))
+        assert client.shown_documents == [] and result["shown"] is False
+        # kindMessages off: the path is the only message shown; the kind ones went to the log.
         assert [m.message for m in client.messages] == [str(repo.path / "calc.py")]
+        assert any(m.message.startswith("Learned from repo") for m in client.log_messages)
 
 
 @pytest.mark.asyncio
 async def test_save_refreshes_lenses(repo: GitRepo, tmp_path: Path) -> None:
-    async with session(repo, tmp_path, options={"trustWorkspace": True}) as client:
-        await until(lambda: client.lens_refreshes == 1)  # type: ignore[attr-defined]
+    # The watcher is off: the save alone must bring the new relation in.
+    async with session(repo, tmp_path, options={"trustWorkspace": True, "watch": False}) as client:
+        await until(lambda: client.lens_refreshes == 1, timeout=90)  # type: ignore[attr-defined]
+        params = types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri(repo, "calc.py")))
+        before = {lens.command.title: lens.command.tooltip for lens in await client.text_document_code_lens_async(params)}
+        assert not any("imports" in str(t) for t in before.values())
         ends = len(client.progress_reports)
         repo.write("calc.py", CALC + "\nimport util\n")
         client.text_document_did_save(types.DidSaveTextDocumentParams(
             text_document=types.TextDocumentIdentifier(uri=uri(repo, "calc.py"))))
-        await until(lambda: client.lens_refreshes == 2)  # type: ignore[attr-defined]
+        await until(lambda: client.lens_refreshes == 2, timeout=90)  # type: ignore[attr-defined]
         assert len(client.progress_reports) > ends
         related = await command(client, "vjepa.relatedFiles", uri(repo, "calc.py"))
         assert any(r["path"] == "util.py" for r in related)
+        after = [(lens.command.title, lens.command.tooltip) for lens in await client.text_document_code_lens_async(params)]
+        assert after[0][0] == "Related: tests/test_calc.py" and after[-1][0] == "Next: tests/test_calc.py"
+        assert ("· util.py", "spatial: imports or is imported by it") in after
 
 
 @pytest.mark.asyncio

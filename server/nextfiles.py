@@ -1,0 +1,90 @@
+"""Next-file predictions: the cache behind the "Next: ..." lens, and `vjepa.predictNext(uri?)`.
+
+The cache is filled in the engine thread after each (re-)indexing, before lenses are refreshed;
+the lens only reads it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
+
+from vjepa_core.messages import VjepaError, text
+from vjepa_core.query import Hit
+
+from .folders import Folder, indexed_paths, locate
+from .server import VjepaServer  # at run time: pygls reads the command handlers' type hints
+
+LIMIT = 10
+CHUNK = 100  # files per engine job when filling the cache (about half a second of work)
+
+
+def _rank_each(predictor: Any, alive: set[str], paths: list[str], k: int) -> dict[str, list[Hit]]:
+    """`Workspace.predict_next(after=[p], k)` for every p in `paths`, from one fitted predictor and
+    one file list instead of one history read per file."""
+    if predictor is None:
+        return {}
+    out = {}
+    for path in paths:
+        ranked = predictor.rank([path], path, alive - {path}, k)
+        out[path] = [Hit(p, score, reason, f"next after {path}") for p, score, reason in ranked]
+    return out
+
+
+def _plan(folder: Folder) -> tuple[Any, set[str], tuple[Any, ...]] | None:
+    """Runs in the engine thread: (predictor, indexed files, cache key), or None when the cache is
+    still right. Predictions depend on the history and on which files exist, not on their content:
+    a save that adds no file and no commit keeps the cache as it is."""
+    predictor, commits = folder.workspace.next_predictor()
+    indexed, _ = indexed_paths(folder.workspace.store)
+    key = (commits[-1].sha if commits else "", len(commits), frozenset(indexed))
+    return None if key == folder.next_key else (predictor, set(indexed), key)
+
+
+async def fill_next(ls: VjepaServer, folder: Folder) -> None:
+    """The top next file after each indexed file, for the lenses: computed in the engine thread in
+    chunks, so commands asked meanwhile are answered between them; then swapped in whole."""
+    loop = asyncio.get_running_loop()
+    plan = await loop.run_in_executor(ls.engine, _plan, folder)
+    if plan is None:
+        return
+    predictor, alive, key = plan
+    paths, ranked = sorted(alive), {}
+    for i in range(0, len(paths), CHUNK):
+        ranked.update(await loop.run_in_executor(ls.engine, _rank_each, predictor, alive, paths[i:i + CHUNK], 1))
+    folder.next = {p: hits[0] for p, hits in ranked.items() if hits}
+    folder.next_key = key
+
+
+def _after(ls: VjepaServer, uri: Any) -> tuple[Folder, list[str] | None]:
+    """The folder to ask and the files to predict after: the given one, else the files last edited
+    in the editor (the event log), else None (the workspace's latest commit)."""
+    if uri is not None:
+        folder, rel = locate(ls.folders, uri)
+        if not folder.indexed:
+            raise VjepaError("server.not_indexed", root=folder.root)
+        return folder, [rel]
+    indexed = [f for f in ls.folders if f.indexed]
+    if not indexed:
+        raise VjepaError("server.no_folder")
+    folder = max(indexed, key=lambda f: len(f.recent) > 0)  # the first with edits, else the first
+    return folder, list(folder.recent) or None
+
+
+async def predict_next(ls: VjepaServer, *args: Any) -> list[dict[str, Any]]:
+    """vjepa.predictNext(uri?): the files most likely to be worked on next, with scores and reasons.
+    (pygls has no optional command arguments: hence *args.)"""
+    from .commands import as_result, engine_call
+
+    if len(args) > 1:
+        raise JsonRpcInvalidParams(text("server.bad_argument", command="vjepa.predictNext",
+                                        expected="one file URI or path, or nothing", got=list(args)))
+    uri = args[0] if args else None
+    try:
+        folder, after = _after(ls, uri)
+    except VjepaError as exc:
+        raise JsonRpcInternalError(str(exc)) from exc
+    hits = await engine_call(ls, folder.workspace.predict_next, after, LIMIT)
+    return [as_result(h) for h in hits]

@@ -1,0 +1,90 @@
+"""`vjepa.trainNow()`: fine-tune the model on the workspace now, off the event loop, with
+work-done progress and kind messages; then re-embed, refresh the caches and the lenses."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInternalError
+
+from vjepa_core.messages import text
+
+from .folders import Folder
+from .indexing import refresh_caches
+from .server import VjepaServer  # at run time: pygls reads the command handlers' type hints
+
+
+def _train(folder: Folder, steps: int, log: Any) -> dict[str, Any]:
+    """Runs in the engine thread: train, embed with the new model, recompute every cache."""
+    started = time.perf_counter()
+    saved = folder.workspace.train(steps=steps, log=log)
+    folder.workspace.embed()
+    refresh_caches(folder)
+    return {"root": str(folder.root), "model": dict(folder.model), "path": str(saved), "steps": steps,
+            "seconds": round(time.perf_counter() - started, 3)}
+
+
+async def train_now(ls: VjepaServer) -> list[dict[str, Any]]:
+    """vjepa.trainNow(): one result per indexed folder ({root, model, path, steps, seconds})."""
+    from .lifecycle import refresh_lenses
+
+    folders = [f for f in ls.folders if f.indexed]
+    if not folders:
+        raise JsonRpcInternalError(text("server.no_folder"))
+    if ls.training:
+        raise JsonRpcInternalError(text("server.training_busy"))
+    results = []
+    ls.training = True
+    try:
+        async with ls.index_lock:
+            ls.publish_status()
+            for folder in folders:
+                results.append(await _train_folder(ls, folder))
+    finally:
+        ls.training, ls.progress = False, None
+        ls.publish_status()
+    await refresh_lenses(ls)
+    return results
+
+
+async def _train_folder(ls: VjepaServer, folder: Folder) -> dict[str, Any]:
+    loop = asyncio.get_running_loop()
+    steps = ls.options.train_steps
+    token = str(uuid.uuid4())
+    with_progress = ls.supports_progress()
+    if with_progress:
+        await ls.work_done_progress.create_async(token)
+        ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(
+            title=f"Training on {folder.root.name}", percentage=0, cancellable=False))
+    ls.say(text("server.train_start", name=folder.root.name, steps=steps))
+
+    def log(entry: dict[str, Any]) -> None:  # engine thread
+        if "loss" not in entry:
+            return
+        pct = min(99, int(100 * entry["step"] / steps))
+        loop.call_soon_threadsafe(ls.set_progress, {"percentage": pct})
+        if with_progress:
+            loop.call_soon_threadsafe(ls.work_done_progress.report, token, types.WorkDoneProgressReport(
+                message=text("server.train_step", step=entry["step"], steps=steps, loss=entry["loss"]),
+                percentage=pct))
+
+    try:
+        result = await loop.run_in_executor(ls.engine, _train, folder, steps, log)
+    except Exception as exc:
+        message = text("server.train_failed", root=folder.root, reason=exc)
+        if with_progress:
+            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+        raise JsonRpcInternalError(message) from exc
+    done = text("server.train_done", version=folder.model["version"], name=folder.root.name)
+    if with_progress:
+        ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=done))
+    ls.say(done)
+    return result
+
+
+def register(server: VjepaServer) -> None:
+    server.command("vjepa.trainNow")(train_now)
