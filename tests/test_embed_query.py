@@ -143,6 +143,8 @@ def test_next_files_after_a_file(git_repo: GitRepo, tmp_path: Path, capsys: pyte
     assert cli_main(["next", "--after", "src/mod2.py", str(git_repo.path), "--index-dir", str(tmp_path / "idx"),
                      "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["path"] == "tests/test_mod2.py"
+    many = ws.predict_next_many(["src/mod0.py", "src/mod1.py"], k=2)
+    assert [hits[0].path for hits in many.values()] == ["tests/test_mod0.py", "tests/test_mod1.py"]
 
 
 def test_next_file_predictor_is_kept_and_learns_new_commits_online(git_repo: GitRepo, tmp_path: Path) -> None:

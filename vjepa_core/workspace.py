@@ -128,6 +128,28 @@ class Workspace:
         ranked = predictor.rank(recent, recent[-1], alive - set(recent[-1:]), k)
         return [Hit(p, score, reason, f"next after {recent[-1]}") for p, score, reason in ranked]
 
+    def predict_next_many(self, paths: list[str], k: int = 10) -> dict[str, list[Any]]:
+        """`predict_next(after=[p], k)` for each path, from one fitted predictor and one file list."""
+        from .query import Hit
+
+        predictor, _ = self.next_predictor()
+        if predictor is None:
+            return {}
+        files = self.store.read("files", ["path", "status"])
+        alive = {p for p, s in zip(files["path"].to_pylist(), files["status"].to_pylist()) if s == "ok"}
+        out: dict[str, list[Any]] = {}
+        for path in paths:
+            rel = self.relative(path)
+            ranked = predictor.rank([rel], rel, alive - {rel}, k)
+            out[rel] = [Hit(p, score, reason, f"next after {rel}") for p, score, reason in ranked]
+        return out
+
+    def reload_model(self) -> Path | None:
+        """Forget the loaded checkpoint (after training or a promotion); the next use loads the
+        model now in use. Returns its folder."""
+        self._ckpt = None
+        return self.model_dir
+
     def next_predictor(self) -> tuple[Any, list[Any]]:
         """(the fitted next-file predictor or None without history, the commits it has seen)."""
         from .history import read_commits
