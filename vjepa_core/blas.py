@@ -97,7 +97,7 @@ def _openblas_handle():  # type: ignore[no-untyped-def]
         return None
 
 
-class blas_threads:  # noqa: N801 - used like a function: `with blas_threads(2): ...`
+class blas_threads:  # used like a function: `with blas_threads(2): ...`
     """Run a block with OpenBLAS on `n` threads, then go back to the count before.
 
     Training keeps one thread (its small products slow down with more), but the encoder's large
@@ -109,7 +109,7 @@ class blas_threads:  # noqa: N801 - used like a function: `with blas_threads(2):
         self.before: int | None = None
         self._handle = None
 
-    def __enter__(self) -> blas_threads:
+    def __enter__(self) -> blas_threads:  # noqa: PYI034
         self._handle = _openblas_handle()
         if self._handle is not None:
             self.before = int(self._handle.openblas_get_num_threads())

@@ -236,6 +236,22 @@ def _as_view_input(unit: str | CodeUnit) -> tuple[str, str, str]:
     return unit.text, unit.kind, unit.name
 
 
+def init_models(enc_cfg: EncoderConfig, init: Checkpoint | None) -> tuple[JEPA, Encoder]:
+    """The context encoder + predictor + head (trained; from `init` when given) and the target
+    encoder (EMA only, frozen), starting equal to the context encoder."""
+    model = JEPA(enc_cfg)
+    target = Encoder(enc_cfg)
+    if init is not None:
+        model.encoder.load_weights(init.module_weights("encoder"), strict=True)
+        if init.has("predictor"):
+            model.predictor.load_weights(init.module_weights("predictor"), strict=True)
+        if init.has("cross_head"):
+            model.cross_head.load_weights(init.module_weights("cross_head"), strict=True)
+    target.update(tree_map(lambda p: p, model.encoder.parameters()))
+    target.freeze()
+    return model, target
+
+
 def train_encoder(
     units: Sequence[str] | Sequence[CodeUnit],
     tokenizer: CodeTokenizer,
@@ -278,17 +294,7 @@ def train_encoder(
     body_ids_all = tokenizer.encode_batch([b for _, b in pairs], enc_cfg.max_len) if pairs else None
     probe = ids_all[rng.choice(len(ids_all), size=min(cfg.probe_size, len(ids_all)), replace=False)]
 
-    # Models: context encoder + predictor + head (trained), target encoder (EMA only).
-    model = JEPA(enc_cfg)
-    target = Encoder(enc_cfg)
-    if init is not None:
-        model.encoder.load_weights(init.module_weights("encoder"), strict=True)
-        if init.has("predictor"):
-            model.predictor.load_weights(init.module_weights("predictor"), strict=True)
-        if init.has("cross_head"):
-            model.cross_head.load_weights(init.module_weights("cross_head"), strict=True)
-    target.update(tree_map(lambda p: p, model.encoder.parameters()))
-    target.freeze()
+    model, target = init_models(enc_cfg, init)
     mx.eval(model.parameters(), target.parameters())
     optimizer = _optimizer(cfg)
     optimizer.init(model.trainable_parameters())

@@ -70,8 +70,6 @@ class Workspace:
         `from_scratch`) and save it atomically; returns the checkpoint folder."""
         from . import checkpoint as ckpt_io
         from .jepa import TrainConfig, train_encoder
-        from .model import EncoderConfig
-        from .tokenizer import CodeTokenizer
         from .units import CodeUnit
 
         t = self.store.visible_units(["path", "kind", "name", "text", "start_line", "end_line", "hash"])
@@ -79,22 +77,31 @@ class Workspace:
             *(t[c].to_pylist() for c in ("path", "kind", "name", "text", "start_line", "end_line", "hash")))]
         if not units:
             raise VjepaError("train.no_units", root=self.root)
-        init = None if from_scratch else self.checkpoint()
-        if init is not None:
-            tokenizer, enc_cfg = init.tokenizer, init.encoder_config
-        else:
-            tokenizer = CodeTokenizer.train((u.text for u in units), vocab_size=8192)
-            enc_cfg = EncoderConfig(vocab_size=tokenizer.vocab_size)
-            if enc_overrides:
-                overrides = dict(enc_overrides)
-                if "dim" in overrides:  # the predictor stays narrow: half the encoder's width
-                    overrides.setdefault("predictor_dim", max(16, overrides["dim"] // 2))
-                enc_cfg = replace(enc_cfg, **overrides)
+        init, tokenizer, enc_cfg = self.training_setup(units, from_scratch, enc_overrides)
         result = train_encoder(units, tokenizer, enc_cfg, TrainConfig(steps=steps, seed=seed), init=init, log=log)
         target = Path(out) if out else self.index_dir / LOCAL_MODEL
         ckpt_io.save(result, target)
         self._ckpt = None
         return target
+
+    def training_setup(self, units: list[Any], from_scratch: bool = False,
+                       enc_overrides: dict[str, Any] | None = None) -> tuple[Any, Any, Any]:
+        """(init checkpoint or None, tokenizer, encoder config) for training on `units`: the current
+        model's when fine-tuning, else a new tokenizer trained on the units and a new config."""
+        from .model import EncoderConfig
+        from .tokenizer import CodeTokenizer
+
+        init = None if from_scratch else self.checkpoint()
+        if init is not None:
+            return init, init.tokenizer, init.encoder_config
+        tokenizer = CodeTokenizer.train((u.text for u in units), vocab_size=8192)
+        enc_cfg = EncoderConfig(vocab_size=tokenizer.vocab_size)
+        if enc_overrides:
+            overrides = dict(enc_overrides)
+            if "dim" in overrides:  # the predictor stays narrow: half the encoder's width
+                overrides.setdefault("predictor_dim", max(16, overrides["dim"] // 2))
+            enc_cfg = replace(enc_cfg, **overrides)
+        return None, tokenizer, enc_cfg
 
     def related(self, path: str, k: int = 10) -> list[Any]:
         from .query import related

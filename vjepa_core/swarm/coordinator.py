@@ -25,8 +25,6 @@ import psutil
 from vjepa_core import checkpoint as ckpt_io
 from vjepa_core.jepa import TrainConfig, make_views
 from vjepa_core.messages import VjepaError, Voice, text
-from vjepa_core.model import EncoderConfig
-from vjepa_core.tokenizer import CodeTokenizer
 from vjepa_core.units import CodeUnit
 
 from .partition import partition_by_file
@@ -82,17 +80,7 @@ def prepare_run(ws: Any, run: RunFolder, *, workers: int, steps: int, seed: int 
     shards = shards or workers
     if files < max(shards, workers):
         raise VjepaError("swarm.too_few_files", files=files, workers=max(shards, workers))
-    init = None if from_scratch else ws.checkpoint()
-    if init is not None:
-        tokenizer, enc_cfg = init.tokenizer, init.encoder_config
-    else:
-        tokenizer = CodeTokenizer.train((u.text for u in units), vocab_size=8192)
-        enc_cfg = EncoderConfig(vocab_size=tokenizer.vocab_size)
-        if enc_overrides:
-            overrides = dict(enc_overrides)
-            if "dim" in overrides:  # as Workspace.train: the predictor is half the encoder's width
-                overrides.setdefault("predictor_dim", max(16, overrides["dim"] // 2))
-            enc_cfg = replace(enc_cfg, **overrides)
+    init, tokenizer, enc_cfg = ws.training_setup(units, from_scratch, enc_overrides)
     cfg = TrainConfig(steps=steps, seed=seed)
     if batch_size:
         cfg = replace(cfg, batch_size=batch_size, cross_view_batch=batch_size)

@@ -32,9 +32,17 @@ from mlx.utils import tree_flatten, tree_map, tree_unflatten
 
 from vjepa_core import checkpoint as ckpt_io
 from vjepa_core.checkpoint import Checkpoint
-from vjepa_core.jepa import JEPA, TrainConfig, _bucket_len, _loss, _optimizer, _schedule, collapse_stats
+from vjepa_core.jepa import (
+    TrainConfig,
+    _bucket_len,
+    _loss,
+    _optimizer,
+    _schedule,
+    collapse_stats,
+    init_models,
+)
 from vjepa_core.masks import MaskConfig, sample_masks
-from vjepa_core.model import Encoder, EncoderConfig
+from vjepa_core.model import EncoderConfig
 from vjepa_core.tokenizer import CodeTokenizer
 
 from .runfolder import RunFolder
@@ -174,17 +182,7 @@ def _train(run: RunFolder, spec: dict[str, Any], world: Any, heart: Heartbeat, s
     proc = psutil.Process()
 
     mx.random.seed(seed)
-    model = JEPA(enc_cfg)
-    target = Encoder(enc_cfg)
-    if spec.get("init"):
-        init = ckpt_io.load(run.init_dir)
-        model.encoder.load_weights(init.module_weights("encoder"), strict=True)
-        if init.has("predictor"):
-            model.predictor.load_weights(init.module_weights("predictor"), strict=True)
-        if init.has("cross_head"):
-            model.cross_head.load_weights(init.module_weights("cross_head"), strict=True)
-    target.update(tree_map(lambda p: p, model.encoder.parameters()))
-    target.freeze()
+    model, target = init_models(enc_cfg, ckpt_io.load(run.init_dir) if spec.get("init") else None)
     optimizer = _optimizer(cfg)
     optimizer.init(model.trainable_parameters())
     start = 0
