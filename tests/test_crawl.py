@@ -119,6 +119,18 @@ def test_incremental_recrawl_changed_added_deleted_renamed(project: GitRepo, tmp
     _consistent(store)
 
 
+def test_an_index_inside_the_workspace_is_never_crawled(project: GitRepo) -> None:
+    # An editor may keep the index in the workspace (indexDir: ${workspaceFolder}/.vjepa).
+    idx = project.path / ".vjepa" / "index"
+    first = crawl(project.path, idx, history=False)
+    again = crawl(project.path, idx, history=False)
+    assert (again.new, again.changed, again.deleted) == (0, 0, 0)
+    assert again.files_seen == first.files_seen
+    store = Store.open(idx, project.path.resolve())
+    assert not any(p.startswith(".vjepa/") for p in store.file_rows())
+    assert not any(p.startswith(".vjepa/") for p in first.skipped_paths)
+
+
 def test_bad_files_are_skipped_with_reasons_and_decodable_text_is_kept(tmp_path: Path) -> None:
     root = tmp_path / "w"
     root.mkdir()

@@ -194,7 +194,10 @@ def crawl(
     if report.repaired:
         voice.say("crawl.repair", count=report.repaired)
 
-    walked: WalkResult = walk(root_path, IgnoreRules(root_path, exclude))
+    # The index may live inside the workspace (an editor's indexDir setting): never crawl it.
+    own = [f"/{store.path.resolve().relative_to(root_path).as_posix()}/"] \
+        if root_path in store.path.resolve().parents else []
+    walked: WalkResult = walk(root_path, IgnoreRules(root_path, [*exclude, *own]))
     report.files_seen = len(walked.files)
     report.skipped.update(walked.skipped)
     report.skipped_paths.extend(walked.skipped_paths)
