@@ -180,7 +180,9 @@
     var h = document.createElement("h2"); h.textContent = n.p; panel.appendChild(h);
     var meta = document.createElement("div"); meta.className = "kind";
     meta.textContent = (n.l || "text") + " \u00b7 " + n.r + " \u00b7 " + items.length + " links"; panel.appendChild(meta);
-    var open = document.createElement("a"); open.href = "vscode://file" + encodeURI(abs); open.textContent = "Open";
+    // In a VS Code webview the host follows any href as well as the page's own message: no href there.
+    var open = document.createElement("a"); open.href = vscode ? "#" : "vscode://file" + encodeURI(abs);
+    open.textContent = "Open";
     open.id = "open-link";
     open.addEventListener("click", function (ev) { ev.preventDefault(); openFile(n.p); });
     panel.appendChild(open);

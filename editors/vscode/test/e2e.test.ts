@@ -16,6 +16,8 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { resolveServerCommand } from '../src/common/command';
 import { describeTraining, statusBar, toPickItems } from '../src/common/format';
+import { graphFile, realpathOrSelf as realpath, resolveOpenRequest, webviewHtml } from '../src/common/graph';
+import { escapeMarkdown, insightsMarkdown } from '../src/common/insights';
 import { DEFAULTS, toInitializationOptions } from '../src/common/settings';
 
 const ROOT = process.env.VJEPA_REPO_ROOT ?? path.resolve(__dirname, '../../../..');
@@ -28,6 +30,7 @@ let connection: ProtocolConnection;
 const shown: string[] = [];
 const statuses: unknown[] = [];
 let stderr = '';
+let serverCommands: string[] = [];
 
 function git(...args: string[]): void {
     execFileSync('git', ['-C', repo, ...args], {
@@ -88,7 +91,7 @@ before(async () => {
     connection.listen();
 
     const settings = { ...DEFAULTS, trustWorkspace: true, kindMessages: false, indexDir: '${workspaceFolder}/../index' };
-    await connection.sendRequest(InitializeRequest.type, {
+    const init = await connection.sendRequest(InitializeRequest.type, {
         processId: process.pid,
         rootUri: pathToFileURL(repo).toString(),
         workspaceFolders: [{ uri: pathToFileURL(repo).toString(), name: 'repo' }],
@@ -100,6 +103,7 @@ before(async () => {
         // trainSteps (not a VS Code setting) keeps Train Now short here.
         initializationOptions: { ...toInitializationOptions(settings, { home: os.homedir(), workspaceFolder: repo, workspaceTrusted: true }), trainSteps: 2 },
     });
+    serverCommands = init.capabilities.executeCommandProvider?.commands ?? [];
     connection.sendNotification('initialized', {});
     await until(async () => {
         const status = (await run('vjepa.status')) as { folders?: { indexed: boolean }[] };
@@ -127,7 +131,10 @@ test('the index went where indexDir (with ${workspaceFolder}) says', () => {
 });
 
 test('code lenses at the top of the file name the co-changed file and open it', async () => {
-    const lenses = (await connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: uri('calc.py') } })) as CodeLens[];
+    const ask = async () => (await connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: uri('calc.py') } })) as CodeLens[];
+    // The Next lens comes from a cache the server fills just after the index (then it asks for a lens refresh).
+    await until(async () => (await ask()).some((l) => l.command?.title.startsWith('Next: ')), 'the Next lens', 30_000);
+    const lenses = await ask();
     const titles = lenses.map((l) => l.command?.title ?? '');
     assert.equal(titles[0], 'Related: tests/test_calc.py');
     assert.ok(titles.filter((t) => !t.startsWith('Next: ')).length <= 3, JSON.stringify(titles));
@@ -180,3 +187,55 @@ test('a path outside the workspace is refused, and the server keeps serving', as
     await assert.rejects(run('vjepa.relatedFiles', pathToFileURL(path.join(tmp, 'elsewhere.py')).toString()), /outside/);
     assert.equal(toPickItems(await run('vjepa.relatedFiles', uri('calc.py')))[0].path, 'tests/test_calc.py');
 });
+
+/** Runs `check` when the server declares `command`; otherwise skips, saying why (a server from before it). */
+function withServerCommand(command: string, check: () => Promise<void>) {
+    return async (t: { skip: (why: string) => void }) => {
+        if (!serverCommands.includes(command)) {
+            const why = `the server does not declare ${command} yet (it declares ${serverCommands.join(', ')})`;
+            console.log(`skipped: ${why}`);
+            t.skip(why);
+            return;
+        }
+        await check();
+    };
+}
+
+test('Show Knowledge Graph: vjepa.graph writes the page; in the webview only its own script runs and it opens files of the folder only',
+    withServerCommand('vjepa.graph', async () => {
+        const before = shown.length;
+        const result = await run('vjepa.graph', pathToFileURL(repo).toString(), { open: false }) as { shown?: boolean };
+        assert.equal(shown.length, before, 'with {open: false} the server does not also open a browser');
+        assert.equal(result.shown, false);
+        const file = graphFile(result);
+        assert.ok(file && fs.existsSync(file), `no graph file: ${file}`);
+        const html = webviewHtml(fs.readFileSync(file, 'utf8'), 'dGVzdA==');
+        const csp = [...html.matchAll(/http-equiv="Content-Security-Policy" content="([^"]*)"/g)].map((m) => m[1]);
+        assert.deepEqual(csp, ["default-src 'none'; script-src 'nonce-dGVzdA=='; style-src 'unsafe-inline'"]);
+        const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+        assert.ok(scripts.length >= 2 && scripts.every((s) => s.includes('nonce="dGVzdA=="') && !/\ssrc=/.test(s)), scripts.join(' '));
+        const payload = /<script nonce="dGVzdA==" id="vjepa-data" type="application\/json">([\s\S]*?)<\/script>/.exec(html);
+        assert.ok(payload, 'the data block is in the page');
+        const data = JSON.parse(payload[1]) as { root: string; nodes: { p: string }[] };
+        const paths = data.nodes.map((n) => n.p);
+        assert.ok(paths.includes('calc.py') && paths.includes('tests/test_calc.py'), paths.join(','));
+        // What the page posts when a node's "Open" is clicked (graph.js openFile), handled as the extension does.
+        const message = { command: 'open', path: `${data.root.replace(/\/$/, '')}/tests/test_calc.py`, relative: 'tests/test_calc.py' };
+        assert.deepEqual(resolveOpenRequest(message, repo, realpath),
+            { ok: true, path: realpath(path.join(repo, 'tests/test_calc.py')), relative: 'tests/test_calc.py' });
+        for (const outside of [file, `${data.root}/../elsewhere.py`, '../index']) {
+            assert.equal(resolveOpenRequest({ command: 'open', path: outside }, repo, realpath).ok, false, outside);
+        }
+    }));
+
+test('Show Insights: vjepa.insights reads as Markdown with the summary, habits and tidying ideas',
+    withServerCommand('vjepa.insights', async () => {
+        const result = (await run('vjepa.insights', pathToFileURL(repo).toString())) as {
+            patterns: unknown[]; suggestions: unknown[]; summary: { sentence: string } };
+        assert.ok(Array.isArray(result.patterns) && Array.isArray(result.suggestions), JSON.stringify(result).slice(0, 500));
+        assert.equal(typeof result.summary.sentence, 'string');
+        const md = insightsMarkdown(result);
+        assert.match(md, /^# VJEPA insights: repo\n/);
+        assert.ok(md.includes(escapeMarkdown(result.summary.sentence || 'Not enough indexed yet')), md);
+        assert.ok(md.includes('\n## How you work\n') && md.includes('\n## Tidying ideas\n'), md);
+    }));

@@ -13,9 +13,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, Page } from 'playwright-core';
+import { chromium, Frame, Page } from 'playwright-core';
 
-const HERE = path.resolve(__dirname, '../..'); // editors/vscode (this file runs from out/test/)
+const HERE = path.resolve(__dirname, '../..'); // editors/vscode (this file runs from out/e2e/)
 const ROOT = path.resolve(HERE, '../..');
 const CODE_SERVER = process.env.CODE_SERVER ?? path.join(HERE, '.e2e/vscode-host/node_modules/.bin/code-server');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -84,6 +84,22 @@ async function palette(page: Page, command: string): Promise<void> {
     await input.fill(`>${command}`);
     await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor();
     await page.keyboard.press('Enter');
+}
+
+/** The frame (webviews are nested iframes) where `selector` shows up. */
+async function frameWith(page: Page, selector: string, ms: number): Promise<Frame> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+        for (const frame of page.frames()) {
+            if (await frame.locator(selector).count().catch(() => 0)) {
+                return frame;
+            }
+        }
+        if (Date.now() > deadline) {
+            throw new Error(`no frame shows ${selector}`);
+        }
+        await new Promise((r) => setTimeout(r, 250));
+    }
 }
 
 async function main(): Promise<void> {
@@ -166,6 +182,35 @@ async function main(): Promise<void> {
         await page.screenshot({ path: path.join(SHOTS, 'vscode-related.png') });
         await page.keyboard.press('Enter');
         await page.locator('.tab.active', { hasText: 'test_calc.py' }).waitFor({ timeout: 30_000 });
+
+        // "VJEPA: Show Knowledge Graph": the page's script runs in the webview under the extension's
+        // CSP (body[data-ready="1"] is set by graph.js), and its Open link opens the file beside it.
+        await palette(page, 'VJEPA: Show Knowledge Graph');
+        const graph = await frameWith(page, 'body[data-ready="1"] canvas#graph', 60_000);
+        const files = await graph.locator('#stat-nodes').innerText();
+        console.log('graph:', (await graph.locator('#stats').innerText()).replace(/\s+/g, ' '));
+        assert.equal(files, '4');
+        await graph.locator('#search').fill('test_calc');
+        await graph.locator('#search').press('Enter');
+        await graph.locator('#open-link').waitFor();
+        await page.screenshot({ path: path.join(SHOTS, 'vscode-graph.png') });
+        const openCalcTest = page.locator('.tab.active', { hasText: 'test_calc.py' });
+        assert.equal(await openCalcTest.count(), 0);
+        await graph.locator('#open-link').click();
+        // The file opens beside the graph (editor group 2), the graph stays where it was.
+        await page.locator('.tab.active[aria-label*="Editor Group 2"]', { hasText: 'test_calc.py' }).waitFor({ timeout: 30_000 });
+        // ... and nothing else tries to open it (VS Code's webview host would follow the page's vscode:// link).
+        await new Promise((r) => setTimeout(r, 1000));
+        assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'no "Unable to open" dialog');
+        assert.equal(await page.locator('.tab.active', { hasText: 'VJEPA graph: repo' }).count(), 1, 'the graph stays in its group');
+
+        // "VJEPA: Show Insights": a Markdown preview with the summary and the two sections.
+        await palette(page, 'VJEPA: Show Insights');
+        const insights = await frameWith(page, 'h1:has-text("VJEPA insights: repo")', 60_000);
+        const headings = await insights.locator('h2').allInnerTexts();
+        console.log('insights:', headings.join(' | '));
+        assert.deepEqual(headings, ['How you work', 'Tidying ideas']);
+        await page.screenshot({ path: path.join(SHOTS, 'vscode-insights.png') });
         console.log('code-server end-to-end: all checks passed');
     } catch (err) {
         console.error(log.slice(-4000));
