@@ -81,9 +81,10 @@
     var ys = nodes.map(function (n) { return n.y; }).sort(function (a, b) { return a - b; });
     var lo = nodes.length > 30 ? Math.floor(nodes.length * 0.02) : 0, hi = nodes.length - 1 - lo;
     var minX = xs[lo], maxX = xs[hi], minY = ys[lo], maxY = ys[hi];
-    var s = Math.min(w / (maxX - minX + 80), h / (maxY - minY + 80));
-    view.scale = Math.min(s, 4);
-    view.tx = w / 2 - (minX + maxX) / 2 * view.scale; view.ty = h / 2 - (minY + maxY) / 2 * view.scale;
+    // A margin for labels and the side panel (up to 340 px wide), and no huge zoom on tiny graphs.
+    var s = Math.min((w - 360) / (maxX - minX + 1), (h - 140) / (maxY - minY + 1));
+    view.scale = Math.max(Math.min(s, 2), 0.05);
+    view.tx = (w - 340) / 2 - (minX + maxX) / 2 * view.scale; view.ty = (h + 50) / 2 - (minY + maxY) / 2 * view.scale;
   }
 
   // --- state -> what is shown ---
