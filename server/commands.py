@@ -1,13 +1,16 @@
 """workspace/executeCommand: vjepa.relatedFiles, vjepa.predictNext, vjepa.search, vjepa.open.
-(vjepa.status lives in status.py, vjepa.trainNow in training.py.)
+(vjepa.status lives in status.py, vjepa.trainNow in training.py, vjepa.insights and vjepa.graph in
+insights.py.)
 
-Results are JSON-able lists of {path, score, reason, detail}. Paths outside the approved folders or
-on the deny list are refused with an LSP error before anything is read.
+Results are JSON-able lists of {path, score, reason, detail}. Commands that take a file also take
+an optional last argument of flags (arguments.py), e.g. {"pick": true} to offer the results as a
+pick list (picking.py). Paths outside the approved folders or on the deny list are refused with an
+LSP error before anything is read.
 
-Adding a command (e.g. vjepa.insights, vjepa.graph): write an async handler taking the server and
-the command's arguments (unpacked), run engine work through `engine_call`, raise
-`JsonRpcInvalidParams` for bad arguments, return JSON-able data; register it in a `register(server)`
-of its own module and add that module to `main.FEATURES`. Declared commands reach every client.
+Adding a command: write an async handler taking the server and the command's arguments (unpacked),
+run engine work through `engine_call`, raise `JsonRpcInvalidParams` for bad arguments, return
+JSON-able data; register it in a `register(server)` of its own module and add that module to
+`main.FEATURES`. Declared commands reach every client.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.uris import from_fs_path
 
-from vjepa_core.messages import VjepaError
+from vjepa_core.messages import VjepaError, text
 
+from . import picking
+from .arguments import file_and_flags
 from .folders import locate
 from .nextfiles import predict_next
 from .server import VjepaServer
@@ -43,11 +48,20 @@ async def engine_call(ls: VjepaServer, fn: Any, *args: Any) -> Any:
         raise JsonRpcInternalError(str(exc)) from exc
 
 
-async def related_files(ls: VjepaServer, uri: Any) -> list[dict[str, Any]]:
-    folder, rel = locate(ls.folders, uri)
-    if not folder.indexed:
-        return []
-    return [as_result(h) for h in await engine_call(ls, folder.workspace.related, rel, LIMIT)]
+async def related_files(ls: VjepaServer, *args: Any) -> list[dict[str, Any]]:
+    """vjepa.relatedFiles(uri?, {"pick": bool}?): without a file, the one last opened or edited (Helix's
+    `:lsp-workspace-command` sends no arguments). With picking, the results are also offered."""
+    target, flags = file_and_flags("vjepa.relatedFiles", args, ("pick",))
+    target = target if target is not None else ls.active
+    if target is None:
+        raise JsonRpcInvalidParams(text("server.no_file", command="vjepa.relatedFiles"))
+    folder, rel = locate(ls.folders, target)
+    results = [as_result(h) for h in await engine_call(ls, folder.workspace.related, rel, LIMIT)] \
+        if folder.indexed else []
+    if picking.wanted(ls, flags):
+        picking.offer(ls, folder.root, results, text("server.pick_related", path=rel),
+                      text("server.pick_nothing", path=rel))
+    return results
 
 
 async def search(ls: VjepaServer, query: Any) -> list[dict[str, Any]]:

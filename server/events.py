@@ -101,6 +101,7 @@ def record(ls: VjepaServer, uri: str, kind: str) -> Folder | None:
     except JsonRpcException:
         return None  # outside the approved folders or denied: not even the path is kept
     ls.events.add(folder, rel, kind, ls.client_name)
+    ls.active = uri
     ls.on_user_activity(rel)
     return folder
 

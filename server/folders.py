@@ -28,6 +28,7 @@ class Folder:
     model: dict[str, str] = field(default_factory=lambda: {"name": "none", "version": ""})
     next_key: tuple[Any, ...] = ()  # what the next cache was computed from (history, files)
     scheduler: Any = None  # idle-time training (touch(), close()); see VjepaServer.on_user_activity
+    idle_training: dict[str, Any] = field(default_factory=lambda: {"state": "off"})  # for vjepa/status
 
 
 def indexed_paths(store: Store) -> tuple[list[str], int]:

@@ -13,6 +13,7 @@ from vjepa_core.messages import VjepaError, text
 from . import events
 from .consent import approve
 from .folders import Folder, make_folder
+from .idle import close_schedulers, start_scheduler
 from .indexing import index_folder
 from .options import Options
 from .watcher import watch
@@ -50,6 +51,8 @@ async def _start(ls: VjepaServer) -> None:
             ls.publish_status()
             await index_folder(ls, folder)
         ls.publish_status()
+        if folder.indexed and not ls.stopping.is_set():
+            await start_scheduler(ls, folder)
     await refresh_lenses(ls)
 
 
@@ -99,8 +102,7 @@ async def shutdown(ls: VjepaServer, params: None) -> None:
         await asyncio.wait_for(events.flush(ls), SHUTDOWN_FLUSH_SECONDS)
     except asyncio.TimeoutError:
         pass
-    for folder in [f for f in ls.folders if f.scheduler is not None]:
-        await asyncio.to_thread(folder.scheduler.close)  # stops its training process, if any
+    await close_schedulers(ls)  # each stops its training process, if any
     ls.engine.shutdown(wait=False, cancel_futures=True)
 
 

@@ -11,11 +11,11 @@ import sys
 
 import vjepa_core
 
-from . import commands, events, lenses, lifecycle, status, symbols, training
+from . import commands, events, insights, lenses, lifecycle, status, symbols, training
 from .server import VjepaServer
 
-# Each feature module registers its handlers; a new one (vjepa.insights, vjepa.graph) joins this list.
-FEATURES = (lifecycle, events, lenses, commands, status, training, symbols)
+# Each feature module registers its handlers; a new one joins this list.
+FEATURES = (lifecycle, events, lenses, commands, status, training, symbols, insights)
 
 
 def build_server() -> VjepaServer:
@@ -32,10 +32,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=2087)
     args = parser.parse_args(argv)
     server = build_server()
-    if args.tcp:
-        server.start_tcp(args.host, args.port)
-    else:
-        server.start_io()
+    try:
+        if args.tcp:
+            server.start_tcp(args.host, args.port)
+        else:
+            server.start_io()
+    finally:  # the client went away without a shutdown: leave no training process behind
+        for folder in [f for f in server.folders if f.scheduler is not None]:
+            folder.scheduler.close()
     return 0
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcInternalError
 
 from vjepa_core.messages import VjepaError, text
 from vjepa_core.query import Hit
 
+from .arguments import file_and_flags
 from .folders import Folder, indexed_paths, locate
 from .server import VjepaServer  # at run time: pygls reads the command handlers' type hints
 
@@ -21,16 +22,12 @@ LIMIT = 10
 CHUNK = 100  # files per engine job when filling the cache (about half a second of work)
 
 
-def _rank_each(predictor: Any, alive: set[str], paths: list[str], k: int) -> dict[str, list[Hit]]:
+def _rank_each(workspace: Any, predictor: Any, alive: set[str], paths: list[str], k: int) -> dict[str, list[Hit]]:
     """`Workspace.predict_next(after=[p], k)` for every p in `paths`, from one fitted predictor and
     one file list instead of one history read per file."""
     if predictor is None:
         return {}
-    out = {}
-    for path in paths:
-        ranked = predictor.rank([path], path, alive - {path}, k)
-        out[path] = [Hit(p, score, reason, f"next after {path}") for p, score, reason in ranked]
-    return out
+    return workspace.predict_next_many(paths, k, predictor=predictor, alive=alive)
 
 
 def _plan(folder: Folder) -> tuple[Any, set[str], tuple[Any, ...]] | None:
@@ -53,7 +50,8 @@ async def fill_next(ls: VjepaServer, folder: Folder) -> None:
     predictor, alive, key = plan
     paths, ranked = sorted(alive), {}
     for i in range(0, len(paths), CHUNK):
-        ranked.update(await loop.run_in_executor(ls.engine, _rank_each, predictor, alive, paths[i:i + CHUNK], 1))
+        ranked.update(await loop.run_in_executor(ls.engine, _rank_each, folder.workspace, predictor, alive,
+                                                paths[i:i + CHUNK], 1))
     folder.next = {p: hits[0] for p, hits in ranked.items() if hits}
     folder.next_key = key
 
@@ -74,17 +72,19 @@ def _after(ls: VjepaServer, uri: Any) -> tuple[Folder, list[str] | None]:
 
 
 async def predict_next(ls: VjepaServer, *args: Any) -> list[dict[str, Any]]:
-    """vjepa.predictNext(uri?): the files most likely to be worked on next, with scores and reasons.
-    (pygls has no optional command arguments: hence *args.)"""
+    """vjepa.predictNext(uri?, {"pick": bool}?): the files most likely to be worked on next, with
+    scores and reasons; with picking, also offered as a pick list. (pygls has no optional command
+    arguments: hence *args.)"""
+    from . import picking
     from .commands import as_result, engine_call
 
-    if len(args) > 1:
-        raise JsonRpcInvalidParams(text("server.bad_argument", command="vjepa.predictNext",
-                                        expected="one file URI or path, or nothing", got=list(args)))
-    uri = args[0] if args else None
+    uri, flags = file_and_flags("vjepa.predictNext", args, ("pick",))
     try:
         folder, after = _after(ls, uri)
     except VjepaError as exc:
         raise JsonRpcInternalError(str(exc)) from exc
-    hits = await engine_call(ls, folder.workspace.predict_next, after, LIMIT)
-    return [as_result(h) for h in hits]
+    results = [as_result(h) for h in await engine_call(ls, folder.workspace.predict_next, after, LIMIT)]
+    if picking.wanted(ls, flags):
+        picking.offer(ls, folder.root, results, text("server.pick_next"),
+                      text("server.pick_nothing", path=after[-1] if after else folder.root.name))
+    return results

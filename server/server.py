@@ -33,6 +33,7 @@ class VjepaServer(LanguageServer):
         self.index_lock = asyncio.Lock()  # one crawl at a time
         self.pending: set[Path] = set()  # folders with a re-crawl queued
         self.client_name = "lsp"  # clientInfo.name from initialize: the events' source
+        self.active: str | None = None  # the file last opened, changed or saved (a URI): the "current" one
         self.training = False  # a vjepa.trainNow is running
         self.events = EventLog()  # editor events (path, time, kind; never content), written in batches
         self.stopping = asyncio.Event()  # set on shutdown: the watchers and the event flusher end
@@ -53,7 +54,17 @@ class VjepaServer(LanguageServer):
     def state(self) -> str:
         if self.training:
             return "training"
-        return "indexing" if self.index_lock.locked() or self.pending else "idle"
+        if self.index_lock.locked() or self.pending:
+            return "indexing"
+        idle_training = (f.idle_training.get("state") for f in self.folders)
+        return "training" if any(s in ("training", "stopping") for s in idle_training) else "idle"
+
+    def picks(self) -> bool:
+        """Whether command results are also offered as a pick list (window/showMessageRequest):
+        `pickResults`, else for clients that show no code lenses and ignore command results."""
+        if self.options.pick_results is not None:
+            return self.options.pick_results
+        return self.client_name.lower() == "helix"
 
     def set_progress(self, progress: dict[str, int] | None) -> None:
         """The running job's progress for `vjepa/status` (None when it ends); called on the loop."""

@@ -17,11 +17,14 @@ from .folders import Folder
 from .indexing import refresh_caches
 from .server import VjepaServer  # at run time: pygls reads the command handlers' type hints
 
+STOP_SLACK_SECONDS = 1.0  # beyond the scheduler's grace time, for it to notice the process is gone
+
 
 def _train(folder: Folder, steps: int, log: Any) -> dict[str, Any]:
     """Runs in the engine thread: train, embed with the new model, recompute every cache."""
     started = time.perf_counter()
     saved = folder.workspace.train(steps=steps, log=log)
+    folder.workspace.reload_model()
     folder.workspace.embed()
     refresh_caches(folder)
     return {"root": str(folder.root), "model": dict(folder.model), "path": str(saved), "steps": steps,
@@ -40,6 +43,8 @@ async def train_now(ls: VjepaServer) -> list[dict[str, Any]]:
     results = []
     ls.training = True
     try:
+        ls.on_user_activity()  # asking to train is activity: idle-time training stops and stays off
+        await idle_training_stopped(ls, folders)
         async with ls.index_lock:
             ls.publish_status()
             for folder in folders:
@@ -51,6 +56,15 @@ async def train_now(ls: VjepaServer) -> list[dict[str, Any]]:
     return results
 
 
+async def idle_training_stopped(ls: VjepaServer, folders: list[Folder]) -> None:
+    """Wait (on the loop, briefly) until no idle-time training process runs beside this one: the
+    scheduler kills a stopping one after its grace time."""
+    for folder in [f for f in folders if f.scheduler is not None]:
+        deadline = time.monotonic() + folder.scheduler.stop_grace + STOP_SLACK_SECONDS
+        while folder.scheduler.state in ("training", "stopping") and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+
+
 async def _train_folder(ls: VjepaServer, folder: Folder) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     steps = ls.options.train_steps
@@ -60,9 +74,12 @@ async def _train_folder(ls: VjepaServer, folder: Folder) -> dict[str, Any]:
         await ls.work_done_progress.create_async(token)
         ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(
             title=f"Training on {folder.root.name}", percentage=0, cancellable=False))
-    ls.say(text("server.train_start", name=folder.root.name, steps=steps))
+    ls.say(text("server.train_start" if steps != 1 else "server.train_start_one", name=folder.root.name,
+                steps=steps))
 
     def log(entry: dict[str, Any]) -> None:  # engine thread
+        if folder.scheduler is not None:
+            folder.scheduler.touch()  # keeps idle-time training from starting beside this run
         if "loss" not in entry:
             return
         pct = min(99, int(100 * entry["step"] / steps))

@@ -115,7 +115,7 @@ async def test_train_now_refreshes_model_status_and_lenses(repo: GitRepo, tmp_pa
         reports = client.progress_reports[token]
         assert reports[0].title == "Training on repo" and reports[-1].kind == "end"
         assert reports[-1].message == f"Training finished: model {result['model']['version']} now serves repo."
-        assert any(m.message.startswith("Learning how you work in repo (1 steps)") for m in client.messages)
+        assert any(m.message.startswith("Learning how you work in repo (1 step)") for m in client.messages)
         await until(lambda: client.lens_refreshes == 2)
         # The caches were rebuilt with the new model: lenses and search still answer.
         assert (await lenses_of(client, repo, "calc.py"))[0].command.title == "Related: tests/test_calc.py"

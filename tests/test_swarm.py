@@ -323,3 +323,25 @@ def test_idle_training_starts_stops_and_resumes(workspace: tuple[Path, Path], tm
     finally:
         sched.close()
     assert sched.state == "closed"
+
+
+def test_a_run_started_by_the_scheduler_stops_when_the_server_is_killed() -> None:
+    # The server (here: a stand-in process) dies with SIGKILL; its training, in its own session,
+    # must not live on.
+    from vjepa_core.swarm.idle import PARENT_ENV
+
+    server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    child = subprocess.Popen(
+        [sys.executable, "-c", ("from vjepa_core.swarm.idle import stop_when_parent_dies\n"
+         "import time\nstop_when_parent_dies(0.1)\ntime.sleep(60)")],
+        env={**os.environ, PARENT_ENV: str(server.pid)}, start_new_session=True)
+    try:
+        time.sleep(1.0)
+        assert child.poll() is None  # the server lives: the run goes on
+        server.kill()
+        server.wait()
+        assert child.wait(timeout=10) == -signal.SIGTERM
+    finally:
+        for p in (server, child):
+            if p.poll() is None:
+                p.kill()

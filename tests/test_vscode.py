@@ -53,10 +53,10 @@ def test_typecheck_unit_and_end_to_end(installed: None) -> None:
         assert re.search(rf"^\s*ok \d+ - {re.escape(name)}$", out, re.MULTILINE), name
     # The graph and insights cases run against the real server; they may only be skipped when that
     # server does not declare the command (an older server), and then they say so.
-    for name, command in (("Show Knowledge Graph: vjepa.graph writes the page; in the webview only its own script "
-                           "runs and it opens files of the folder only", "vjepa.graph"),
-                          ("Show Insights: vjepa.insights reads as Markdown with the summary, habits and tidying "
-                           "ideas", "vjepa.insights")):
+    for name, command in ((("Show Knowledge Graph: vjepa.graph writes the page; in the webview only its own script "
+                           "runs and it opens files of the folder only"), "vjepa.graph"),
+                          (("Show Insights: vjepa.insights reads as Markdown with the summary, habits and tidying "
+                           "ideas"), "vjepa.insights")):
         line = re.search(rf"^\s*ok \d+ - {re.escape(name)}( # SKIP .*)?$", out, re.MULTILINE)
         assert line, name
         assert not line.group(1) or f"does not declare {command}" in line.group(1), line.group(0)

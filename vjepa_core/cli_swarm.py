@@ -51,6 +51,9 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
 
 
 def _train(args: argparse.Namespace, voice: Voice, console: Console) -> int:
+    from .swarm.idle import stop_when_parent_dies
+
+    stop_when_parent_dies()  # started by the server's idle scheduler: do not outlive it
     if not (args.resume or args.hostfile or (args.workers or 1) > 1):
         from .cli import _train as plain_train
 

@@ -34,6 +34,11 @@ CATALOGUE: dict[str, str] = {
     "server.learned": "Learned from {name}: {files} files, {units} units.",
     "server.no_consent": "Not reading {root}: no consent.",
     "server.train_start": "Learning how you work in {name} ({steps} steps). It stays on this machine.",
+    "server.train_start_one": "Learning how you work in {name} (1 step). It stays on this machine.",
+    "server.pick_related": "Files related to {path}. Open one?",
+    "server.pick_next": "You'll likely work on one of these next. Open one?",
+    "server.pick_nothing": "Nothing to suggest for {path} yet.",
+    "server.graph_written": "The knowledge graph is ready: {path}",
     "server.train_step": "step {step}/{steps}, loss {loss:.3f}",
     "server.train_done": "Training finished: model {version} now serves {name}.",
     # --- swarm (issue 5) ---
@@ -108,6 +113,7 @@ ERRORS: dict[str, str] = {
     "server.train_failed": "Training on {root} failed: {reason}. The previous model stays in use.",
     "server.index_failed": "Indexing {root} failed: {reason}.",
     "server.bad_argument": "{command} expects {expected}, got {got}.",
+    "server.no_file": "{command} needs a file: open one in the editor, or pass its URI or path.",
     # --- swarm (issue 5) ---
     "swarm.busy": "Another swarm run is already going in {path}. Let it finish, or watch it with `vjepa swarm status`.",
     "swarm.failed": (

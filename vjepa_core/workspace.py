@@ -135,15 +135,20 @@ class Workspace:
         ranked = predictor.rank(recent, recent[-1], alive - set(recent[-1:]), k)
         return [Hit(p, score, reason, f"next after {recent[-1]}") for p, score, reason in ranked]
 
-    def predict_next_many(self, paths: list[str], k: int = 10) -> dict[str, list[Any]]:
-        """`predict_next(after=[p], k)` for each path, from one fitted predictor and one file list."""
+    def predict_next_many(self, paths: list[str], k: int = 10, *, predictor: Any = None,
+                          alive: set[str] | None = None) -> dict[str, list[Any]]:
+        """`predict_next(after=[p], k)` for each path, from one fitted predictor and one file list.
+        A caller working in chunks passes the `predictor` (from `next_predictor`) and `alive` (the
+        indexed files) it took once, so every chunk ranks against the same state."""
         from .query import Hit
 
-        predictor, _ = self.next_predictor()
+        if predictor is None:
+            predictor, _ = self.next_predictor()
         if predictor is None:
             return {}
-        files = self.store.read("files", ["path", "status"])
-        alive = {p for p, s in zip(files["path"].to_pylist(), files["status"].to_pylist()) if s == "ok"}
+        if alive is None:
+            files = self.store.read("files", ["path", "status"])
+            alive = {p for p, s in zip(files["path"].to_pylist(), files["status"].to_pylist()) if s == "ok"}
         out: dict[str, list[Any]] = {}
         for path in paths:
             rel = self.relative(path)

@@ -27,6 +27,34 @@ import psutil
 from .coordinator import run_folder, swarm_dir
 from .runfolder import read_json
 
+# The scheduler's pid, given to the training it starts: a run in its own session outlives a server
+# killed with SIGKILL, so it watches for that and stops itself (its checkpoint stays resumable).
+PARENT_ENV = "VJEPA_PARENT_PID"
+
+
+def stop_when_parent_dies(poll_s: float = 1.0) -> threading.Thread | None:
+    """In a run started by the scheduler: a daemon thread that, once the scheduler's process is gone,
+    sends SIGTERM to this run's process group: the same stop as `IdleScheduler.touch()`."""
+    try:
+        parent = int(os.environ.get(PARENT_ENV, ""))
+    except ValueError:
+        return None
+
+    def alive() -> bool:
+        try:
+            return psutil.Process(parent).status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
+
+    def watch() -> None:
+        while alive():
+            time.sleep(poll_s)
+        os.killpg(os.getpgrp(), signal.SIGTERM)
+
+    thread = threading.Thread(target=watch, name="vjepa-parent-watch", daemon=True)
+    thread.start()
+    return thread
+
 
 def on_battery() -> bool:
     """True only when psutil reports a battery that is not charging; False when it cannot tell."""
@@ -140,7 +168,8 @@ class IdleScheduler:
     def _start(self) -> None:
         with open(swarm_dir(self.index_dir) / "idle.log", "ab") as log:
             self._proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=log,
-                                          stderr=subprocess.STDOUT, start_new_session=True)
+                                          stderr=subprocess.STDOUT, start_new_session=True,
+                                          env={**os.environ, PARENT_ENV: str(os.getpid())})
         self.runs += 1
         self._set_state("training")
 

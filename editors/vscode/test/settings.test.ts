@@ -15,14 +15,14 @@ test('unset settings are the defaults, with no complaints', () => {
 test('a value of the wrong type falls back to its default and is named', () => {
     const raw: Record<string, unknown> = { idleMinutes: 0, workers: 1.5, kindMessages: 'yes', path: ['vjepa-lsp', ''], indexDir: 3 };
     const { settings, problems } = readSettings((key) => raw[key]);
-    assert.equal(settings.idleMinutes, 10);
+    assert.equal(settings.idleMinutes, 2);
     assert.equal(settings.workers, 0);
     assert.equal(settings.kindMessages, true);
     assert.deepEqual(settings.path, []);
     assert.equal(settings.indexDir, '');
     assert.equal(problems.length, 5);
     assert.equal(problems[0], 'vjepa.path should be a list of non-empty strings, not ["vjepa-lsp",""]; using [].');
-    assert.ok(problems.some((p) => p === 'vjepa.idleMinutes should be a number of minutes, at least 1, not 0; using 10.'));
+    assert.ok(problems.some((p) => p === 'vjepa.idleMinutes should be a number of minutes above 0, not 0; using 2.'));
 });
 
 test('settings map to the server initializationOptions', () => {
@@ -33,7 +33,7 @@ test('settings map to the server initializationOptions', () => {
 });
 
 test('defaults leave indexDir and workers to the server', () => {
-    assert.deepEqual(toInitializationOptions(DEFAULTS, env), { trustWorkspace: false, kindMessages: true, idleMinutes: 10 });
+    assert.deepEqual(toInitializationOptions(DEFAULTS, env), { trustWorkspace: false, kindMessages: true, idleMinutes: 2 });
 });
 
 test('trustWorkspace only counts in a workspace VS Code trusts', () => {

@@ -18,7 +18,7 @@ export const DEFAULTS: Settings = {
     interpreter: [],
     trustWorkspace: false,
     kindMessages: true,
-    idleMinutes: 10,
+    idleMinutes: 2,
     indexDir: '',
     workers: 0,
 };
@@ -57,7 +57,7 @@ export function readSettings(get: (key: keyof Settings) => unknown): { settings:
         interpreter: pick('interpreter', isStringList, 'a list of non-empty strings'),
         trustWorkspace: pick('trustWorkspace', (v) => typeof v === 'boolean', 'true or false'),
         kindMessages: pick('kindMessages', (v) => typeof v === 'boolean', 'true or false'),
-        idleMinutes: pick('idleMinutes', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 1, 'a number of minutes, at least 1'),
+        idleMinutes: pick('idleMinutes', (v) => typeof v === 'number' && Number.isFinite(v) && v > 0, 'a number of minutes above 0'),
         indexDir: pick('indexDir', (v) => typeof v === 'string', 'a folder path'),
         workers: pick('workers', (v) => Number.isInteger(v) && (v as number) >= 0, 'a whole number, 0 or more'),
     };
