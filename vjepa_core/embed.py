@@ -60,9 +60,9 @@ def _existing(store: Store, name: str) -> bool:
     return name in set(store.db.list_tables().tables)
 
 
-def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int = 64) -> EmbedReport:
+def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int | None = None) -> EmbedReport:
     """Bring unit vectors, file vectors and semantic relations up to date for model `key`."""
-    from .jepa import embed_texts
+    from .jepa import EMBED_BATCH, embed_texts
 
     report = EmbedReport()
     dim = ckpt.encoder_config.dim
@@ -83,7 +83,7 @@ def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int = 6
     todo = {k: t for k, t in wanted.items() if k not in have}
     report.units_reused = sum(1 for k in wanted if k in have and not k.startswith("p:"))
     if todo:
-        vecs = embed_texts(ckpt, list(todo.values()), batch_size=batch_size)
+        vecs = embed_texts(ckpt, list(todo.values()), batch_size=batch_size or EMBED_BATCH)
         have.update(zip(todo, vecs))
         report.units_embedded = sum(1 for k in todo if not k.startswith("p:"))
     # Keep only the vectors still wanted (one write, atomic).

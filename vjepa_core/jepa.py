@@ -378,6 +378,11 @@ def train_encoder(
 
 
 # ---- embedding -----------------------------------------------------------------------------------
+# Units per forward pass. On 2 CPU cores 16 beat 64 by about 40% (the activations stay in cache):
+# `vjepa bench embed`, docs/BENCHMARKS.md.
+EMBED_BATCH = 16
+
+
 def _embed(ckpt: Checkpoint, texts: Sequence[str], batch_size: int, head: CrossViewHead | None) -> np.ndarray:
     cfg = ckpt.encoder_config
     encoder = ckpt.encoder
@@ -395,7 +400,7 @@ def _embed_batches(encoder: Any, ids: np.ndarray, lengths: np.ndarray, order: np
     max_len = ids.shape[1]
     for start in range(0, len(ids), batch_size):
         rows = order[start : start + batch_size]
-        L = max(16, int(math.ceil(max(int(lengths[rows].max()), 1) / 16) * 16))
+        L = max(8, int(math.ceil(max(int(lengths[rows].max()), 1) / 8) * 8))  # SIMD-friendly, little padding
         vec = encoder.pool(mx.array(ids[rows, : min(L, max_len)]), inference=True)
         if head is not None:
             vec = head(vec)
@@ -403,12 +408,12 @@ def _embed_batches(encoder: Any, ids: np.ndarray, lengths: np.ndarray, order: np
         out[rows] = np.array(vec)
 
 
-def embed_texts(ckpt: Checkpoint, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+def embed_texts(ckpt: Checkpoint, texts: Sequence[str], batch_size: int = EMBED_BATCH) -> np.ndarray:
     """Unit vectors: L2-normalised pooled target-encoder outputs, float32 [N, D]."""
     return _embed(ckpt, texts, batch_size, None)
 
 
-def embed_queries(ckpt: Checkpoint, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+def embed_queries(ckpt: Checkpoint, texts: Sequence[str], batch_size: int = EMBED_BATCH) -> np.ndarray:
     """Query vectors in the unit-vector space: the encoder, then the cross-view head when present."""
     head = None
     if ckpt.has("cross_head"):
