@@ -53,7 +53,8 @@ def bench_swarm(root: str | Path, index_dir: Path | None, counts: list[int], *, 
                        "final_loss": round(curves[n][-1][2], 4)}
     target = curves[1 if 1 in curves else counts[0]][-1][2]
     for n, curve in curves.items():
-        hit = next((t for _, t, loss in curve if loss <= target + 1e-6), None)
+        # The curves agree only up to float rounding across worker counts (about 1e-4): 0.1% slack.
+        hit = next((t for _, t, loss in curve if loss <= target * 1.001), None)
         runs[n]["time_to_target_s"] = round(hit, 2) if hit is not None else None
     return {"root": str(ws.root), "steps": steps, "global_batch": batch_size, "target_loss": round(target, 4),
             "runs": [runs[n] for n in counts]}
