@@ -182,7 +182,11 @@ async def test_helix_picks_insights_and_graph(repo: GitRepo, tmp_path: Path) -> 
                            ("vjepa.predictNext", [{"pick": True}, "calc.py"])]:
             with pytest.raises(JsonRpcException):
                 await command(client, name, *args)
-        assert (await command(client, "vjepa.insights"))["counts"] == report["counts"]  # still serving
+        counts = (await command(client, "vjepa.insights"))["counts"]  # still serving
+        # Editor events are flushed once a second, so their count may have grown meanwhile.
+        assert counts["events"] >= report["counts"]["events"]
+        assert {k: v for k, v in counts.items() if k != "events"} == \
+            {k: v for k, v in report["counts"].items() if k != "events"}
 
 
 @pytest.mark.asyncio
