@@ -129,14 +129,18 @@ def test_shipped_default_model_gives_vectors_on_a_fresh_install(git_repo: GitRep
     assert out["embedded"]["units_embedded"] == 2 and out["embedded"]["files"] == 2
 
 
-def test_next_files_after_a_file(git_repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # A habit: every change to a module comes with a change to its test.
+def _module_and_test_habit(git_repo: GitRepo, tmp_path: Path) -> Workspace:
+    """A habit: every change to a module comes with a change to its test; crawled."""
     for i in range(12):
         m = i % 3
         git_repo.commit(f"work {i}", {f"src/mod{m}.py": f"def f{m}():\n    return {i}\n",
                                       f"tests/test_mod{m}.py": f"def test_f{m}():\n    assert {i}\n"})
     crawl(git_repo.path, tmp_path / "idx", history=True)
-    ws = Workspace(git_repo.path, tmp_path / "idx")
+    return Workspace(git_repo.path, tmp_path / "idx")
+
+
+def test_next_files_after_a_file(git_repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ws = _module_and_test_habit(git_repo, tmp_path)
     hits = ws.predict_next(["src/mod1.py"], k=3)
     assert hits[0].path == "tests/test_mod1.py"
     assert all(h.reason in ("temporal", "spatial", "semantic") for h in hits)
@@ -148,12 +152,7 @@ def test_next_files_after_a_file(git_repo: GitRepo, tmp_path: Path, capsys: pyte
 
 
 def test_next_file_predictor_is_kept_and_learns_new_commits_online(git_repo: GitRepo, tmp_path: Path) -> None:
-    for i in range(12):
-        m = i % 3
-        git_repo.commit(f"work {i}", {f"src/mod{m}.py": f"def f{m}():\n    return {i}\n",
-                                      f"tests/test_mod{m}.py": f"def test_f{m}():\n    assert {i}\n"})
-    crawl(git_repo.path, tmp_path / "idx", history=True)
-    ws = Workspace(git_repo.path, tmp_path / "idx")
+    ws = _module_and_test_habit(git_repo, tmp_path)
     assert ws.predict_next(["src/mod0.py"], k=3)[0].path == "tests/test_mod0.py"
     fitted = ws.next_predictor()[0]
     # Two new commits pair mod0 with a new doc file: learned online, without a refit.
