@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_EXTENSIONS = ("cli_swarm", "cli_insights")
+_EXTENSIONS = ("cli_swarm", "cli_insights", "cli_lsp_bench")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,11 @@ CATALOGUE: dict[str, str] = {
     # status
     "status.empty": "No index yet for {root}. Run `vjepa crawl {root}` to create one.",
     # --- server (issue 4) ---
+    "bench_lsp.generating": "Making a practice workspace: {files} Python files and {commits} commits.",
+    "bench_lsp.indexing": "Starting vjepa-lsp on {files} files and waiting for its first index.",
+    "bench_lsp.lenses": "Asking for code lenses {requests} times over {files} files.",
+    "bench_lsp.saves": "Editing and saving {saves} files, timing each until its lens shows the change.",
+    "bench_lsp.idle": "Letting the server rest for {seconds:g} s to see how quiet it is.",
     "server.reading": "Reading {root} (it stays on this machine).",
     "server.learned": "Learned from {name}: {files} files, {units} units.",
     "server.no_consent": "Not reading {root}: no consent.",
@@ -107,6 +112,11 @@ ERRORS: dict[str, str] = {
     "path.outside": "{path} is outside the workspace {root}, so I won't look at it.",
     "git.failed": "Reading the git history failed: {reason}. Continuing without temporal patterns.",
     # --- server (issue 4) ---
+    "bench_lsp.no_root": "{root} is not a folder. Pass --root with a workspace folder, or --generate N.",
+    "bench_lsp.bad_count": "{option} must be a positive number (20 or more for --generate), got {value}.",
+    "bench_lsp.index_timeout": (
+        "vjepa-lsp did not finish its first index within {seconds:g} s. Try a larger --timeout. Its last words: {tail}"
+    ),
     "server.not_indexed": "{root} is not indexed yet. Wait for its progress to finish, then try again.",
     "server.no_folder": "No workspace folder is indexed yet. Allow a folder and wait for its progress to finish.",
     "server.training_busy": "Training is already running. Wait for it to finish, then try again.",
