@@ -46,6 +46,33 @@ def _refresh(folder: Folder, progress: object) -> object:
     return report
 
 
+def _update(folder: Folder, paths: list[str]) -> set[str] | None:
+    """Runs in the engine thread: the saved files only (Workspace.update_files), then the related
+    lenses of every file whose relations changed. None: the change needs the full re-index."""
+    touched = folder.workspace.update_files(paths)
+    if touched:
+        folder.related.update(folder.workspace.related_many(sorted(touched), LENS_FILES))
+    return touched
+
+
+async def update_folder(ls: VjepaServer, folder: Folder, paths: list[str]) -> bool:
+    """A save's re-index: the fast path when it applies (the same files, the same history: Next
+    lenses and counts stay as they are), else the full `index_folder`. Returns whether anything
+    the lenses show may have changed."""
+    loop = asyncio.get_running_loop()
+    if folder.indexed:
+        try:
+            touched = await loop.run_in_executor(ls.engine, _update, folder, paths)
+        except Exception as exc:  # noqa: BLE001 -- said in the log; the full re-index below decides
+            ls.window_log_message(types.LogMessageParams(
+                type=types.MessageType.Warning, message=f"fast update of {', '.join(paths)} failed: {exc}"))
+            touched = None
+        if touched is not None:
+            return bool(touched)
+    await index_folder(ls, folder, announce=False)
+    return True
+
+
 async def index_folder(ls: VjepaServer, folder: Folder, *, announce: bool = True) -> None:
     """Crawl + embed one folder in the engine thread, reporting progress from the loop."""
     loop = asyncio.get_running_loop()

@@ -12,9 +12,9 @@ from vjepa_core.messages import VjepaError, text
 
 from . import events
 from .consent import approve
-from .folders import Folder, make_folder
+from .folders import Folder, locate, make_folder
 from .idle import close_schedulers, start_scheduler
-from .indexing import index_folder
+from .indexing import index_folder, update_folder
 from .options import Options
 from .watcher import watch
 
@@ -72,26 +72,40 @@ async def refresh_lenses(ls: VjepaServer) -> None:
 
 async def _reindex(ls: VjepaServer, folder: Folder) -> None:
     async with ls.index_lock:
-        ls.pending.discard(folder.root)  # changes from here on queue one more re-crawl
+        paths = ls.pending.pop(folder.root, None)  # changes from here on queue one more re-index
         ls.publish_status()
-        await index_folder(ls, folder, announce=False)
+        changed = True
+        if paths:
+            changed = await update_folder(ls, folder, sorted(paths))
+        else:
+            await index_folder(ls, folder, announce=False)
     ls.publish_status()
-    await refresh_lenses(ls)
+    if changed:
+        await refresh_lenses(ls)
 
 
-def queue_reindex(ls: VjepaServer, folder: Folder) -> None:
-    """One incremental re-crawl (re-parse, re-embed, deleted files removed), then a lens refresh.
-    One waiting re-crawl covers every change behind it."""
-    if folder.root not in ls.pending:
-        ls.pending.add(folder.root)
-        ls.publish_status()
-        ls.background(_reindex(ls, folder))
+def queue_reindex(ls: VjepaServer, folder: Folder, paths: set[str] | None = None) -> None:
+    """Queue one re-index: `paths` (workspace-relative files just saved) take the fast path that
+    re-reads only them; None is a full incremental re-crawl (re-parse, re-embed, deleted files
+    removed). Either is followed by a lens refresh. One waiting re-index covers every change
+    behind it; any full request makes it full."""
+    if folder.root in ls.pending:
+        queued = ls.pending[folder.root]
+        ls.pending[folder.root] = None if queued is None or paths is None else queued | paths
+        return
+    ls.pending[folder.root] = None if paths is None else set(paths)
+    ls.publish_status()
+    ls.background(_reindex(ls, folder))
 
 
 def did_save(ls: VjepaServer, params: types.DidSaveTextDocumentParams) -> None:
     folder = events.record(ls, params.text_document.uri, "save")
     if folder is not None:  # outside the approved folders or denied: not ours to read
-        queue_reindex(ls, folder)
+        try:
+            _, rel = locate([folder], params.text_document.uri)
+        except JsonRpcException:
+            return
+        queue_reindex(ls, folder, {rel})
 
 
 async def shutdown(ls: VjepaServer, params: None) -> None:

@@ -31,7 +31,8 @@ class VjepaServer(LanguageServer):
         # calls never race each other on the same index.
         self.engine = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vjepa-engine")
         self.index_lock = asyncio.Lock()  # one crawl at a time
-        self.pending: set[Path] = set()  # folders with a re-crawl queued
+        # Folders with a re-index queued: the saved files to update, or None for a full re-crawl.
+        self.pending: dict[Path, set[str] | None] = {}
         self.client_name = "lsp"  # clientInfo.name from initialize: the events' source
         self.active: str | None = None  # the file last opened, changed or saved (a URI): the "current" one
         self.training = False  # a vjepa.trainNow is running

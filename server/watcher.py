@@ -83,4 +83,7 @@ async def watch(ls: VjepaServer, folder: Folder) -> None:
         if relevant:
             ls.window_log_message(types.LogMessageParams(
                 type=types.MessageType.Log, message=f"watch: {len(relevant)} changed under {folder.root}"))
-            queue_reindex(ls, folder)
+            # Edited files take the fast path (it hands added and deleted ones to the full re-crawl);
+            # a commit or new ignore rules re-crawl in full.
+            full = HISTORY_MOVED in relevant or any(posixpath.basename(r) in RULE_FILES for r in relevant)
+            queue_reindex(ls, folder, None if full else set(relevant))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -16,13 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute
 
 from . import relations as rel
 from .harvest import DEFAULT_MAX_BYTES, SKIP_SECRET, FileEntry, WalkResult, read_text, walk
-from .history import GitError
+from .history import GitError, head_sha
 from .languages import language_for
 from .messages import Voice
-from .safety import IgnoreRules, check_root
+from .safety import IgnoreRules, check_root, denied_location, denied_name
 from .secret_scan import find_secret
 from .store import DIRS, FILES, UNITS, Store, release_freed_memory
 from .units import CodeUnit, extract
@@ -251,13 +253,112 @@ def crawl(
     store.replace("dirs", _skeleton(walked, seen))
 
     store.set_meta(last_crawl=time.strftime("%Y-%m-%d %H:%M:%S"), commits=str(report.commits),
-                   crawl_started_ns=str(crawl_started_ns))
+                   crawl_started_ns=str(crawl_started_ns), head=head_sha(root_path) if history else "")
     voice.say("crawl.compact")
     store.compact()
     if report.skipped[SKIP_SECRET]:
         voice.say("crawl.secrets", count=report.skipped[SKIP_SECRET])
     report.seconds = time.perf_counter() - started
     voice.say("crawl.done", files=report.files_indexed, units=report.units, relations=report.relations_total)
+    return report
+
+
+@dataclass
+class UpdateReport:
+    """What `update_files` did: the files it re-read, and every file whose relations it changed."""
+
+    changed: list[str] = field(default_factory=list)  # content changed (re-parsed, units replaced)
+    unchanged: list[str] = field(default_factory=list)  # same content (size/mtime refreshed)
+    touched: set[str] = field(default_factory=set)  # changed files and both ends of changed relations
+    seconds: float = 0.0
+
+
+def _entry_for(root: Path, rules: IgnoreRules, rel: str) -> FileEntry | None:
+    """The walk's verdict on one path, without walking: None when the walk would not list it
+    (denied, ignored at any level, a symlink, not a regular file, gone). Only names are checked
+    before the one lstat."""
+    parts = rel.split("/")
+    if not rel or rel.startswith("/") or ".." in parts:
+        return None
+    for depth in range(len(parts)):
+        folder = "/".join(parts[:depth])
+        rules.load_dir(folder)
+        if depth and (denied_name(folder, True) or rules.ignored(folder, True)):
+            return None
+    if denied_name(rel) or rules.ignored(rel):
+        return None
+    path = os.path.join(str(root), *parts)
+    if denied_location(Path(path)):
+        return None
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return FileEntry(rel, path, st.st_size, st.st_mtime_ns)
+
+
+def update_files(root: str | os.PathLike[str], index_dir: str | os.PathLike[str] | None, paths: list[str], *,
+                 max_bytes: int = DEFAULT_MAX_BYTES, allow_home: bool = False, allow_system: bool = False,
+                 exclude: tuple[str, ...] | list[str] = ()) -> UpdateReport | None:
+    """Bring a few known files up to date without walking the workspace (an editor's save).
+
+    Handles what a save does: files already indexed whose content changed (or did not). Anything
+    else changes the set of indexed files, the folder skeleton or the history: a new, deleted,
+    newly ignored or newly unreadable file, a file now holding a secret, or a new commit. Then it
+    writes nothing and returns None, and the caller runs a full (incremental) `crawl`.
+    Import relations of the changed files are replaced; the other relations depend only on the set
+    of files and the history, which did not change.
+    """
+    started = time.perf_counter()
+    root_path = check_root(root, allow_home=allow_home, allow_system=allow_system)
+    store = Store.open(Path(index_dir) if index_dir else None, root_path)
+    meta = store.meta()
+    if "head" not in meta or meta["head"] != head_sha(root_path):
+        return None  # never crawled whole by this version, or the history moved
+    if any(posixpath.basename(p) in (".gitignore", ".vjepaignore") for p in paths):
+        return None  # the rules changed: what is indexed may change anywhere
+    own = [f"/{store.path.resolve().relative_to(root_path).as_posix()}/"] \
+        if root_path in store.path.resolve().parents else []
+    rules = IgnoreRules(root_path, [*exclude, *own])
+    known = store.file_rows()
+    outcomes: list[tuple[Outcome, dict]] = []
+    for path in sorted(set(paths)):
+        k = known.get(path)
+        entry = _entry_for(root_path, rules, path)
+        if k is None or k["status"] != "ok" or entry is None:
+            return None
+        o = process_file(entry, k["hash"], max_bytes)
+        if o.status not in ("ok", "unchanged") or o.parse_error:
+            return None
+        outcomes.append((o, k))
+    report = UpdateReport()
+    batch = _Batch(store)
+    changed_imports: dict[str, tuple[str | None, list[str]]] = {}
+    for o, k in outcomes:
+        if o.status == "unchanged":
+            batch.add(_unchanged_row(k, o.entry), previously_known=True)
+            report.unchanged.append(o.entry.rel)
+            continue
+        batch.add(o, previously_known=True)
+        report.changed.append(o.entry.rel)
+        if sorted(o.imports) != sorted(k["imports"] or []) or o.language != k["language"]:
+            changed_imports[o.entry.rel] = (o.language, o.imports)
+    batch.flush()
+    report.touched.update(report.changed)
+    if changed_imports:
+        ok = frozenset(p for p, row in known.items() if row["status"] == "ok")
+        old = store.read("relations")
+        mask = pa.array([not (pat == "spatial" and kind == "import" and a in changed_imports)
+                         for a, pat, kind in zip(*(old[c].to_pylist() for c in ("a", "pattern", "kind")))],
+                        type=pa.bool_())
+        dropped = old.filter(pa.compute.invert(mask))
+        report.touched.update(dropped["b"].to_pylist())
+        new = rel.import_relations(ok, changed_imports)
+        report.touched.update(r.b for r in new)
+        store.replace("relations", pa.concat_tables([old.filter(mask), rel.to_table(new)]))
+    report.seconds = time.perf_counter() - started
     return report
 
 

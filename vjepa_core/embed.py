@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute
 from lancedb.index import FTS
 
 from .checkpoint import CONFIG_NAME, Checkpoint
@@ -116,22 +117,127 @@ def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int | N
     return report
 
 
+def _top_neighbours(frames: np.ndarray, rows: np.ndarray) -> list[tuple[int, int, float]]:
+    """(row, neighbour, cosine) for each of `rows`: its SEMANTIC_NEIGHBOURS most similar other files
+    at SEMANTIC_MIN_COSINE or more, best first (ties: lower index first)."""
+    out: list[tuple[int, int, float]] = []
+    k = min(SEMANTIC_NEIGHBOURS, len(frames) - 1)
+    if k <= 0:
+        return out
+    for start in range(0, len(rows), 512):
+        chunk = rows[start:start + 512]
+        sims = frames[chunk] @ frames.T
+        sims[np.arange(len(chunk)), chunk] = -1.0
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        for i, a in enumerate(chunk):
+            cand = sorted(top[i].tolist(), key=lambda b: (-sims[i, b], b))
+            out.extend((int(a), b, float(sims[i, b])) for b in cand if sims[i, b] >= SEMANTIC_MIN_COSINE)
+    return out
+
+
 def _semantic_relations(store: Store, paths: list[str], frames: np.ndarray) -> int:
     """Top neighbours by cosine as relations of pattern 'semantic' (the others are kept)."""
     from .relations import Relation, to_table
 
-    rels: list[Relation] = []
-    for start in range(0, len(paths), 512):
-        sims = frames[start:start + 512] @ frames.T
-        for i, row in enumerate(sims):
-            a = start + i
-            row[a] = -1.0
-            top = np.argsort(-row)[:SEMANTIC_NEIGHBOURS]
-            rels.extend(Relation(paths[a], paths[b], "semantic", "similar", float(row[b]))
-                        for b in top if row[b] >= SEMANTIC_MIN_COSINE)
+    rels = [Relation(paths[a], paths[b], "semantic", "similar", w)
+            for a, b, w in _top_neighbours(frames, np.arange(len(paths)))]
     others = store.read("relations", where="pattern != 'semantic'")
     store.replace("relations", pa.concat_tables([others, to_table(rels)]))
     return len(rels)
+
+
+def embed_files(store: Store, ckpt: Checkpoint, key: str, paths: list[str]) -> set[str] | None:
+    """After `crawl.update_files` changed `paths`: their unit vectors, file vectors and the semantic
+    relations that depend on them, without reading or rewriting the rest. Returns the files whose
+    relations changed (`paths` included), or None when there is nothing to update from (no vectors
+    of this model yet): then `embed_index` does the whole job.
+
+    Exact, not approximate: a file's neighbour row is recomputed when the changed file was among its
+    neighbours or now beats its weakest one."""
+    from .jepa import EMBED_BATCH, embed_texts
+    from .relations import Relation, to_table
+
+    if store.meta().get("model") != key or not (_existing(store, UNIT_VECTORS) and _existing(store, FILE_VECTORS)):
+        return None
+    paths = sorted(set(paths))
+    if not paths:
+        return set()
+    dim = ckpt.encoder_config.dim
+    in_paths = " OR ".join(f"path IN ({', '.join(sql_quote(p) for p in paths[i:i + 400])})"
+                           for i in range(0, len(paths), 400))
+    units = store.visible_units(["path", "hash", "text"], where=in_paths)
+    wanted: dict[str, str] = dict(zip(units["hash"].to_pylist(), units["text"].to_pylist()))
+    wanted.update({f"p:{p}": path_text(p) for p in paths})
+    keys = sorted(wanted)
+    have: dict[str, np.ndarray] = {}
+    for i in range(0, len(keys), 400):
+        found = store.read(UNIT_VECTORS, ["hash", "vector"], where=f"model = {sql_quote(key)} AND hash IN "
+                           f"({', '.join(sql_quote(h) for h in keys[i:i + 400])})")
+        if found.num_rows:
+            have.update(zip(found["hash"].to_pylist(), _matrix(found["vector"])))
+    todo = [h for h in keys if h not in have]
+    if todo:
+        vecs = embed_texts(ckpt, [wanted[h] for h in todo], batch_size=EMBED_BATCH)
+        have.update(zip(todo, vecs))
+        store.table(UNIT_VECTORS).add(pa.table(
+            {"hash": todo, "model": [key] * len(todo),
+             "vector": pa.FixedSizeListArray.from_arrays(pa.array(vecs.astype(np.float32).reshape(-1)), dim)},
+            schema=_vector_schema(dim, [("hash", pa.string())])))
+
+    files = store.read("files", ["path", "hash", "status"], where=in_paths)
+    file_hash = {p: h for p, h, st in zip(*(files[c].to_pylist() for c in ("path", "hash", "status"))) if st == "ok"}
+    by_file: dict[str, list[np.ndarray]] = defaultdict(list)
+    for p, h in zip(units["path"].to_pylist(), units["hash"].to_pylist()):
+        by_file[p].append(have[h])
+    new_frames: dict[str, np.ndarray] = {}
+    for p in paths:
+        if p not in file_hash:
+            continue
+        unit_mean = np.mean(by_file[p], axis=0) if by_file.get(p) else np.zeros(dim, np.float32)
+        v = unit_mean + PATH_WEIGHT * have[f"p:{p}"]
+        new_frames[p] = (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
+    table = store.table(FILE_VECTORS)
+    table.delete(in_paths)
+    if new_frames:
+        table.add(pa.table({
+            "path": list(new_frames), "file_hash": [file_hash[p] for p in new_frames], "model": [key] * len(new_frames),
+            "vector": pa.FixedSizeListArray.from_arrays(pa.array(np.stack(list(new_frames.values())).reshape(-1)), dim)},
+            schema=_vector_schema(dim, [("path", pa.string()), ("file_hash", pa.string())])))
+
+    # Semantic rows to recompute: the changed files', and every row the changed files enter or leave.
+    vt = store.read(FILE_VECTORS, ["path", "vector"])
+    all_paths = vt["path"].to_pylist()
+    frames = _matrix(vt["vector"])
+    index = {p: i for i, p in enumerate(all_paths)}
+    rels = store.read("relations")
+    is_sem = pa.compute.equal(rels["pattern"], "semantic")
+    sem = rels.filter(is_sem)
+    row_of: defaultdict[str, list[tuple[str, float]]] = defaultdict(list)
+    for a, b, w in zip(*(sem[c].to_pylist() for c in ("a", "b", "weight"))):
+        row_of[a].append((b, w))
+    changed = [p for p in new_frames if p in index]
+    redo = set(changed)
+    if changed:
+        sims = frames[[index[p] for p in changed]] @ frames.T  # [changed, all]
+        for x, i in index.items():
+            row = row_of.get(x, [])
+            if any(b in new_frames for b, _ in row):
+                redo.add(x)
+                continue
+            floor = min((w for _, w in row), default=SEMANTIC_MIN_COSINE) if len(row) >= SEMANTIC_NEIGHBOURS \
+                else SEMANTIC_MIN_COSINE
+            if any(sims[j, i] >= floor and changed[j] != x for j in range(len(changed))):
+                redo.add(x)
+    redo |= {p for p in paths if p not in index}  # gone from the vectors: its row goes too
+    rows = np.array(sorted(index[p] for p in redo if p in index), dtype=np.int64)
+    fresh = [Relation(all_paths[a], all_paths[b], "semantic", "similar", w) for a, b, w in _top_neighbours(frames, rows)]
+    touched = set(paths) | redo
+    for x in redo:
+        touched.update(b for b, _ in row_of.get(x, []))
+    touched.update(r.b for r in fresh)
+    keep = pa.compute.invert(pa.compute.and_(is_sem, pa.compute.is_in(rels["a"], pa.array(sorted(redo), pa.string()))))
+    store.replace("relations", pa.concat_tables([rels.filter(keep), to_table(fresh)]))
+    return touched
 
 
 def file_vectors(store: Store) -> dict[str, np.ndarray]:

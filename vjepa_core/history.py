@@ -68,6 +68,15 @@ def is_git_work_tree(root: Path) -> bool:
     return proc.returncode == 0 and proc.stdout.strip() == b"true"
 
 
+def head_sha(root: Path) -> str:
+    """The commit HEAD points at ('' outside a git work tree or before the first commit)."""
+    try:
+        proc = _git(root, "rev-parse", "-q", "--verify", "HEAD")
+    except GitError:
+        return ""
+    return proc.stdout.decode().strip() if proc.returncode == 0 else ""
+
+
 def read_commits(root: Path, *, max_commits: int | None = None) -> list[Commit]:
     """Non-merge commits, oldest first, with only the changes under `root`, relative to it.
 

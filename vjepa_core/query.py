@@ -52,7 +52,11 @@ def related_many(store: Store, paths: list[str] | None = None, k: int = 10) -> d
     """`related` for many files (default: every indexed file) from one read of the relations."""
     wanted = set(paths) if paths is not None else None
     rows_of: dict[str, list[dict]] = defaultdict(list)
-    for r in store.read("relations").to_pylist():
+    where = None
+    if wanted is not None and len(wanted) <= 2000:  # a few files: read only their relations
+        listed = ", ".join(sql_quote(p) for p in sorted(wanted))
+        where = f"a IN ({listed}) OR b IN ({listed})" if wanted else "false"
+    for r in store.read("relations", where=where).to_pylist():
         for end in (r["a"], r["b"]):
             if wanted is None or end in wanted:
                 rows_of[end].append(r)

@@ -92,7 +92,13 @@ def spatial(files: Iterable[str], imports: dict[str, tuple[str | None, list[str]
                     if posixpath.dirname(a) != posixpath.dirname(b):
                         out.append(Relation(a, b, "spatial", "sibling", 1.0))
 
-    known = frozenset(paths)
+    out.extend(import_relations(frozenset(paths), imports))
+    return out
+
+
+def import_relations(known: frozenset[str], imports: dict[str, tuple[str | None, list[str]]]) -> list[Relation]:
+    """Import relations of the files in `imports`, resolved against the workspace files `known`."""
+    out: list[Relation] = []
     for p, (language, specs) in sorted(imports.items()):
         if not language or not specs or p not in known:
             continue

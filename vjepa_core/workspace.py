@@ -16,6 +16,7 @@ from .store import Store, default_index_dir
 # (docs/default-model.md has the command); local training fine-tunes from it.
 DEFAULT_MODEL_DIR = Path(__file__).parent / "default_model"
 LOCAL_MODEL = "model"  # under the workspace's index folder
+COMPACT_EVERY = 20  # update_files calls between compactions
 
 
 class Workspace:
@@ -28,6 +29,7 @@ class Workspace:
         self._predictor: Any = None  # the fitted next-file predictor, kept across calls
         self._seen: list[Any] = []  # the commits it has seen
         self._fitted_on = 0
+        self._updates = 0  # update_files calls, for compaction
 
     @property
     def store(self) -> Store:
@@ -63,6 +65,31 @@ class Workspace:
             return None
         assert self.model_dir is not None
         return embed_index(self.store, ckpt, model_key(self.model_dir))
+
+    def update_files(self, paths: list[str]) -> set[str] | None:
+        """An editor's save, fast: re-read `paths` (already indexed files), re-embed what changed,
+        and return every file whose relations changed. None when the change needs the full
+        incremental crawl (a file added, deleted or now skipped, a new commit): nothing was
+        written then, and the caller runs `crawl` and `embed`."""
+        from .crawl import update_files
+        from .embed import embed_files, model_key
+
+        report = update_files(self.root, self.index_dir, paths)
+        if report is None:
+            return None
+        touched = set(report.touched)
+        ckpt = self.checkpoint()
+        if ckpt is not None and report.changed:
+            assert self.model_dir is not None
+            more = embed_files(self.store, ckpt, model_key(self.model_dir), report.changed)
+            if more is None:
+                self.embed()
+                return None  # every vector was rewritten: every file's relations may have moved
+            touched |= more
+        self._updates += 1
+        if self._updates % COMPACT_EVERY == 0:
+            self.store.compact()  # a version per write: tidy up now and then, as a crawl does
+        return touched
 
     def train(self, *, steps: int = 300, seed: int = 0, from_scratch: bool = False, out: Path | None = None,
               enc_overrides: dict[str, Any] | None = None, log: Callable[[dict[str, Any]], None] | None = None) -> Path:
