@@ -26,7 +26,7 @@ from .languages import language_for
 from .messages import Voice
 from .safety import IgnoreRules, check_root, denied_location, denied_name
 from .secret_scan import find_secret
-from .store import DIRS, FILES, UNITS, Store, release_freed_memory
+from .store import DIRS, FILES, UNITS, Store, release_freed_memory, sql_quote
 from .units import CodeUnit, extract
 
 # Files per write batch: bigger batches mean fewer LanceDB versions; tunable for tests and tiny machines.
@@ -301,7 +301,7 @@ def _entry_for(root: Path, rules: IgnoreRules, rel: str) -> FileEntry | None:
 
 def update_files(root: str | os.PathLike[str], index_dir: str | os.PathLike[str] | None, paths: list[str], *,
                  max_bytes: int = DEFAULT_MAX_BYTES, allow_home: bool = False, allow_system: bool = False,
-                 exclude: tuple[str, ...] | list[str] = ()) -> UpdateReport | None:
+                 exclude: tuple[str, ...] | list[str] = (), store: Store | None = None) -> UpdateReport | None:
     """Bring a few known files up to date without walking the workspace (an editor's save).
 
     Handles what a save does: files already indexed whose content changed (or did not). Anything
@@ -309,11 +309,11 @@ def update_files(root: str | os.PathLike[str], index_dir: str | os.PathLike[str]
     newly ignored or newly unreadable file, a file now holding a secret, or a new commit. Then it
     writes nothing and returns None, and the caller runs a full (incremental) `crawl`.
     Import relations of the changed files are replaced; the other relations depend only on the set
-    of files and the history, which did not change.
+    of files and the history, which did not change. `store`: an open handle on the same index.
     """
     started = time.perf_counter()
     root_path = check_root(root, allow_home=allow_home, allow_system=allow_system)
-    store = Store.open(Path(index_dir) if index_dir else None, root_path)
+    store = store or Store.open(Path(index_dir) if index_dir else None, root_path)
     meta = store.meta()
     if "head" not in meta or meta["head"] != head_sha(root_path):
         return None  # never crawled whole by this version, or the history moved
@@ -349,15 +349,16 @@ def update_files(root: str | os.PathLike[str], index_dir: str | os.PathLike[str]
     report.touched.update(report.changed)
     if changed_imports:
         ok = frozenset(p for p, row in known.items() if row["status"] == "ok")
-        old = store.read("relations")
-        mask = pa.array([not (pat == "spatial" and kind == "import" and a in changed_imports)
-                         for a, pat, kind in zip(*(old[c].to_pylist() for c in ("a", "pattern", "kind")))],
-                        type=pa.bool_())
-        dropped = old.filter(pa.compute.invert(mask))
-        report.touched.update(dropped["b"].to_pylist())
+        listed = ", ".join(sql_quote(p) for p in sorted(changed_imports))
+        stale = f"pattern = 'spatial' AND kind = 'import' AND a IN ({listed})"
+        report.touched.update(store.read("relations", ["b"], where=stale)["b"].to_pylist())
         new = rel.import_relations(ok, changed_imports)
         report.touched.update(r.b for r in new)
-        store.replace("relations", pa.concat_tables([old.filter(mask), rel.to_table(new)]))
+        # Two small writes, not a rewrite of every relation. A kill between them loses these
+        # imports until the next full crawl (every start of the server runs one).
+        store.table("relations").delete(stale)
+        if new:
+            store.table("relations").add(rel.to_table(new))
     report.seconds = time.perf_counter() - started
     return report
 

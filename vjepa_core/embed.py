@@ -209,25 +209,25 @@ def embed_files(store: Store, ckpt: Checkpoint, key: str, paths: list[str]) -> s
     all_paths = vt["path"].to_pylist()
     frames = _matrix(vt["vector"])
     index = {p: i for i, p in enumerate(all_paths)}
-    rels = store.read("relations")
-    is_sem = pa.compute.equal(rels["pattern"], "semantic")
-    sem = rels.filter(is_sem)
+    sem = store.read("relations", ["a", "b", "weight"], where="pattern = 'semantic'")
     row_of: defaultdict[str, list[tuple[str, float]]] = defaultdict(list)
     for a, b, w in zip(*(sem[c].to_pylist() for c in ("a", "b", "weight"))):
         row_of[a].append((b, w))
     changed = [p for p in new_frames if p in index]
     redo = set(changed)
     if changed:
-        sims = frames[[index[p] for p in changed]] @ frames.T  # [changed, all]
+        cols = np.array([index[p] for p in changed])
+        sims = frames[cols] @ frames.T  # [changed, all]
+        sims[np.arange(len(cols)), cols] = -np.inf  # a file is not its own neighbour
+        best = sims.max(axis=0)
         for x, i in index.items():
             row = row_of.get(x, [])
             if any(b in new_frames for b, _ in row):
-                redo.add(x)
+                redo.add(x)  # a changed file was its neighbour: its weight moved
                 continue
-            floor = min((w for _, w in row), default=SEMANTIC_MIN_COSINE) if len(row) >= SEMANTIC_NEIGHBOURS \
-                else SEMANTIC_MIN_COSINE
-            if any(sims[j, i] >= floor and changed[j] != x for j in range(len(changed))):
-                redo.add(x)
+            full = len(row) >= min(SEMANTIC_NEIGHBOURS, len(index) - 1)
+            if best[i] >= (min(w for _, w in row) if full and row else SEMANTIC_MIN_COSINE):
+                redo.add(x)  # a changed file now enters its neighbours
     redo |= {p for p in paths if p not in index}  # gone from the vectors: its row goes too
     rows = np.array(sorted(index[p] for p in redo if p in index), dtype=np.int64)
     fresh = [Relation(all_paths[a], all_paths[b], "semantic", "similar", w) for a, b, w in _top_neighbours(frames, rows)]
@@ -235,8 +235,14 @@ def embed_files(store: Store, ckpt: Checkpoint, key: str, paths: list[str]) -> s
     for x in redo:
         touched.update(b for b, _ in row_of.get(x, []))
     touched.update(r.b for r in fresh)
-    keep = pa.compute.invert(pa.compute.and_(is_sem, pa.compute.is_in(rels["a"], pa.array(sorted(redo), pa.string()))))
-    store.replace("relations", pa.concat_tables([rels.filter(keep), to_table(fresh)]))
+    # Delete the recomputed rows, add them anew: two small writes (a kill between them loses these
+    # rows until the next full embed, which every start of the server runs).
+    table = store.table("relations")
+    listed = sorted(redo)
+    for i in range(0, len(listed), 400):
+        table.delete(f"pattern = 'semantic' AND a IN ({', '.join(sql_quote(p) for p in listed[i:i + 400])})")
+    if fresh:
+        table.add(to_table(fresh))
     return touched
 
 

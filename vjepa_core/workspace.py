@@ -74,7 +74,7 @@ class Workspace:
         from .crawl import update_files
         from .embed import embed_files, model_key
 
-        report = update_files(self.root, self.index_dir, paths)
+        report = update_files(self.root, self.index_dir, paths, store=self.store)
         if report is None:
             return None
         touched = set(report.touched)
