@@ -26,7 +26,7 @@ from .languages import language_for
 from .messages import Voice
 from .safety import IgnoreRules, check_root, denied_location, denied_name
 from .secret_scan import find_secret
-from .store import DIRS, FILES, UNITS, Store, release_freed_memory, sql_quote
+from .store import DIRS, FILES, UNITS, Store, in_predicates, release_freed_memory, sql_quote
 from .units import CodeUnit, extract
 
 # Files per write batch: bigger batches mean fewer LanceDB versions; tunable for tests and tiny machines.
@@ -322,7 +322,9 @@ def update_files(root: str | os.PathLike[str], index_dir: str | os.PathLike[str]
     own = [f"/{store.path.resolve().relative_to(root_path).as_posix()}/"] \
         if root_path in store.path.resolve().parents else []
     rules = IgnoreRules(root_path, [*exclude, *own])
-    known = store.file_rows()
+    wanted = sorted(set(paths))
+    known = {r["path"]: r for pred in in_predicates("path", wanted)
+             for r in store.read("files", where=pred).to_pylist()}
     outcomes: list[tuple[Outcome, dict]] = []
     for path in sorted(set(paths)):
         k = known.get(path)
@@ -348,7 +350,8 @@ def update_files(root: str | os.PathLike[str], index_dir: str | os.PathLike[str]
     batch.flush()
     report.touched.update(report.changed)
     if changed_imports:
-        ok = frozenset(p for p, row in known.items() if row["status"] == "ok")
+        files = store.read("files", ["path"], where="status = 'ok'")
+        ok = frozenset(files["path"].to_pylist())
         listed = ", ".join(sql_quote(p) for p in sorted(changed_imports))
         stale = f"pattern = 'spatial' AND kind = 'import' AND a IN ({listed})"
         report.touched.update(store.read("relations", ["b"], where=stale)["b"].to_pylist())

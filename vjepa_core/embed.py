@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import pyarrow.compute  # noqa: F401 - pa.compute
 from lancedb.index import FTS
 
 from .checkpoint import CONFIG_NAME, Checkpoint
-from .store import Store, sql_quote
+from .store import Store, in_predicates, sql_quote
 
 UNIT_VECTORS = "unit_vectors"
 FILE_VECTORS = "file_vectors"
@@ -29,7 +30,14 @@ PATH_WEIGHT = 0.5  # how much a file's path counts in its frame vector, beside i
 
 def model_key(checkpoint_dir: Path) -> str:
     """Identifies a model by its weights' digest, so vectors of another model are never mixed in."""
-    config = json.loads((Path(checkpoint_dir) / CONFIG_NAME).read_text(encoding="utf-8"))
+    path = Path(checkpoint_dir) / CONFIG_NAME
+    st = path.stat()
+    return _model_key(str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=8)
+def _model_key(path: str, mtime_ns: int, size: int) -> str:  # the config holds the tokenizer: slow to parse
+    config = json.loads(Path(path).read_text(encoding="utf-8"))
     return str(config["weights_sha256"])[:16]
 
 
@@ -163,8 +171,7 @@ def embed_files(store: Store, ckpt: Checkpoint, key: str, paths: list[str]) -> s
     if not paths:
         return set()
     dim = ckpt.encoder_config.dim
-    in_paths = " OR ".join(f"path IN ({', '.join(sql_quote(p) for p in paths[i:i + 400])})"
-                           for i in range(0, len(paths), 400))
+    in_paths = " OR ".join(in_predicates("path", paths))
     units = store.visible_units(["path", "hash", "text"], where=in_paths)
     wanted: dict[str, str] = dict(zip(units["hash"].to_pylist(), units["text"].to_pylist()))
     wanted.update({f"p:{p}": path_text(p) for p in paths})

@@ -111,7 +111,7 @@ def sql_quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _in_predicates(column: str, values: Sequence[str]) -> Iterable[str]:
+def in_predicates(column: str, values: Sequence[str]) -> Iterable[str]:
     for i in range(0, len(values), _BATCH_PREDICATE):
         chunk = values[i:i + _BATCH_PREDICATE]
         yield f"{column} IN ({', '.join(sql_quote(v) for v in chunk)})"
@@ -227,7 +227,7 @@ class Store:
 
     def delete_paths(self, paths: Sequence[str]) -> None:
         paths = sorted(paths)
-        for pred in _in_predicates("path", paths):
+        for pred in in_predicates("path", paths):
             # File rows first: their units become invisible at once, then go.
             self.table("files").delete(pred)
             self.table("units").delete(pred)
