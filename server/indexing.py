@@ -11,6 +11,7 @@ from lsprotocol import types
 
 from vjepa_core.crawl import crawl
 from vjepa_core.messages import text
+from vjepa_core.workspace import release_memory
 
 from .events import load_recent
 from .folders import Folder, indexed_paths
@@ -43,6 +44,7 @@ def _refresh(folder: Folder, progress: object) -> object:
         load_recent(folder)
     refresh_caches(folder)
     folder.indexed = True
+    release_memory()  # a long-lived process keeps its peak otherwise
     return report
 
 

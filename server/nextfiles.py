@@ -13,6 +13,7 @@ from pygls.exceptions import JsonRpcInternalError
 
 from vjepa_core.messages import VjepaError, text
 from vjepa_core.query import Hit
+from vjepa_core.workspace import release_memory
 
 from .arguments import file_and_flags
 from .folders import Folder, indexed_paths, locate
@@ -54,6 +55,7 @@ async def fill_next(ls: VjepaServer, folder: Folder) -> None:
                                                 paths[i:i + CHUNK], 1))
     folder.next = {p: hits[0] for p, hits in ranked.items() if hits}
     folder.next_key = key
+    await loop.run_in_executor(ls.engine, release_memory)
 
 
 def _after(ls: VjepaServer, uri: Any) -> tuple[Folder, list[str] | None]:

@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401 - pa.compute
-from lancedb.index import FTS
 
 from .checkpoint import CONFIG_NAME, Checkpoint
 from .store import Store, in_predicates, sql_quote
@@ -120,7 +119,8 @@ def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int | N
             schema=_vector_schema(dim, [("path", pa.string()), ("file_hash", pa.string())])), mode="overwrite")
         report.files = len(ok)
         report.semantic_relations = _semantic_relations(store, [p for p, _ in ok], frames)
-    store.table("units").create_index("text", config=FTS(), replace=True)
+    # No LanceDB full-text index: search's full-text side is lexical.py (BM25 over stemmed
+    # identifier words), which ranked better; building an index nobody read cost time and memory.
     store.set_meta(model=key)
     return report
 

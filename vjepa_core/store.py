@@ -33,6 +33,11 @@ from .messages import VjepaError
 try:
     _LIBC: ctypes.CDLL | None = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
     _LIBC.malloc_trim  # noqa: B018 - glibc only
+    # Two malloc arenas, not one per thread (LanceDB's, the tokenizer's and MLX's threads all
+    # allocate through glibc): on a 5,000-file workspace the server's peak RSS fell by ~135 MB,
+    # embedding speed unchanged. M_ARENA_MAX is -8; the environment's MALLOC_ARENA_MAX wins.
+    if "MALLOC_ARENA_MAX" not in os.environ:
+        _LIBC.mallopt(-8, 2)
 except (OSError, AttributeError):
     _LIBC = None
 

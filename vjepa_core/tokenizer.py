@@ -46,6 +46,9 @@ def _pre_tokenizer() -> pre_tokenizers.PreTokenizer:
 _CHARS_PER_TOKEN_BOUND = 16
 
 
+_ENCODE_CHUNK = 2048  # texts per call into the tokenizers library
+
+
 class CodeTokenizer:
     """A thin, typed wrapper around a `tokenizers.Tokenizer` with fixed special ids."""
 
@@ -82,9 +85,12 @@ class CodeTokenizer:
         # Only the first max_len tokens are kept, and no token is near 16 characters on average:
         # cutting long texts first gives the same ids and saves most of the tokenizer's time.
         cut = [t[: max_len * _CHARS_PER_TOKEN_BOUND] for t in texts]
-        for row, enc in enumerate(self._tok.encode_batch(cut, add_special_tokens=False)):
-            ids = enc.ids[:max_len]
-            out[row, : len(ids)] = ids
+        # In chunks: the library's Encoding objects of 30k units at once took ~225 MB.
+        for start in range(0, len(cut), _ENCODE_CHUNK):
+            encoded = self._tok.encode_batch(cut[start:start + _ENCODE_CHUNK], add_special_tokens=False)
+            for row, enc in enumerate(encoded, start):
+                ids = enc.ids[:max_len]
+                out[row, : len(ids)] = ids
         return out
 
     def decode(self, ids: Iterable[int]) -> str:

@@ -10,13 +10,23 @@ from typing import Any
 
 from .messages import VjepaError
 from .safety import check_root
-from .store import Store, default_index_dir
+from .store import Store, default_index_dir, release_freed_memory
 
 # A small model trained by `vjepa train` on the Python standard library ships with the package
 # (docs/default-model.md has the command); local training fine-tunes from it.
 DEFAULT_MODEL_DIR = Path(__file__).parent / "default_model"
 LOCAL_MODEL = "model"  # under the workspace's index folder
 COMPACT_EVERY = 20  # update_files calls between compactions
+
+
+def release_memory() -> None:
+    """After a big engine job: MLX's buffer cache and glibc's freed pages go back to the OS. A
+    long-lived process (the server) otherwise keeps its peak as its RSS: 230-310 MB of freed
+    memory on a 5,000-file workspace."""
+    import mlx.core as mx
+
+    mx.clear_cache()
+    release_freed_memory()
 
 
 class Workspace:
@@ -64,7 +74,10 @@ class Workspace:
         if ckpt is None:
             return None
         assert self.model_dir is not None
-        return embed_index(self.store, ckpt, model_key(self.model_dir))
+        try:
+            return embed_index(self.store, ckpt, model_key(self.model_dir))
+        finally:
+            release_memory()
 
     def update_files(self, paths: list[str]) -> set[str] | None:
         """An editor's save, fast: re-read `paths` (already indexed files), re-embed what changed,
@@ -89,6 +102,7 @@ class Workspace:
         self._updates += 1
         if self._updates % COMPACT_EVERY == 0:
             self.store.compact()  # a version per write: tidy up now and then, as a crawl does
+        release_memory()
         return touched
 
     def train(self, *, steps: int = 300, seed: int = 0, from_scratch: bool = False, out: Path | None = None,
@@ -205,6 +219,7 @@ class Workspace:
         if not same_past or grown > max(25, self._fitted_on // 4):
             self._predictor = NextFilePredictor().fit(commits)
             self._fitted_on = len(commits)
+            release_memory()
         else:
             for c in commits[len(seen):]:  # online: the statistics learn each new commit
                 self._predictor.state.apply(c)
