@@ -381,6 +381,7 @@ def train_encoder(
 # Units per forward pass. On 2 CPU cores 16 beat 64 by about 40% (the activations stay in cache):
 # `vjepa bench embed`, docs/BENCHMARKS.md.
 EMBED_BATCH = 16
+EMBED_CACHE_BYTES = 8 * 2**20  # MLX's buffer cache while embedding
 
 
 def _embed(ckpt: Checkpoint, texts: Sequence[str], batch_size: int, head: CrossViewHead | None) -> np.ndarray:
@@ -390,8 +391,12 @@ def _embed(ckpt: Checkpoint, texts: Sequence[str], batch_size: int, head: CrossV
     lengths = (ids != 0).sum(axis=1)
     order = np.argsort(-lengths, kind="stable")  # similar lengths together: little padding
     out = np.zeros((len(texts), cfg.dim), dtype=np.float32)
-    with blas_threads():
-        _embed_batches(encoder, ids, lengths, order, batch_size, head, out)
+    limit = mx.set_cache_limit(EMBED_CACHE_BYTES)  # the buffers it would keep: ~60 MB of peak RSS
+    try:
+        with blas_threads():
+            _embed_batches(encoder, ids, lengths, order, batch_size, head, out)
+    finally:
+        mx.set_cache_limit(limit)
     return out
 
 
