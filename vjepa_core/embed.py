@@ -18,12 +18,13 @@ import pyarrow as pa
 import pyarrow.compute  # noqa: F401 - pa.compute
 
 from .checkpoint import CONFIG_NAME, Checkpoint
-from .store import Store, in_predicates, sql_quote
+from .store import Store, in_predicates, release_freed_memory, sql_quote
 
 UNIT_VECTORS = "unit_vectors"
 FILE_VECTORS = "file_vectors"
 SEMANTIC_NEIGHBOURS = 5  # semantic relations per file
 SEMANTIC_MIN_COSINE = 0.5
+EMBED_SLICE = 2048  # texts tokenised and encoded at a time (bounds the peak memory)
 PATH_WEIGHT = 0.5  # how much a file's path counts in its frame vector, beside its units
 
 
@@ -75,12 +76,13 @@ def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int | N
     report = EmbedReport()
     dim = ckpt.encoder_config.dim
     units = store.visible_units(["path", "hash", "text"])
-    paths, hashes, texts = (units[c].to_pylist() for c in ("path", "hash", "text"))
+    paths, hashes = (units[c].to_pylist() for c in ("path", "hash"))
+    text_col = units["text"]  # stays Arrow: only the texts to embed become Python strings, a slice at a time
 
     files = store.read("files", ["path", "hash", "status"])
     ok = [(p, fh) for p, fh, s in zip(*(files[c].to_pylist() for c in ("path", "hash", "status"))) if s == "ok"]
-    # What needs a vector: every distinct unit text, and every file's path as words (keyed "p:").
-    wanted: dict[str, str] = dict(zip(hashes, texts))
+    # What needs a vector: every distinct unit text (its row), and every file's path as words (keyed "p:").
+    wanted: dict[str, int | str] = {h: i for i, h in enumerate(hashes)}
     wanted.update({f"p:{p}": path_text(p) for p, _ in ok})
 
     have: dict[str, np.ndarray] = {}
@@ -91,13 +93,21 @@ def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int | N
     todo = {k: t for k, t in wanted.items() if k not in have}
     report.units_reused = sum(1 for k in wanted if k in have and not k.startswith("p:"))
     if todo:
-        vecs = embed_texts(ckpt, list(todo.values()), batch_size=batch_size or EMBED_BATCH)
-        have.update(zip(todo, vecs))
+        keys = list(todo)
+        for start in range(0, len(keys), EMBED_SLICE):
+            chunk = keys[start:start + EMBED_SLICE]
+            rows = [todo[k] for k in chunk]
+            taken = iter(text_col.take(pa.array([r for r in rows if isinstance(r, int)], pa.int64())).to_pylist())
+            texts = [r if isinstance(r, str) else next(taken) for r in rows]
+            have.update(zip(chunk, embed_texts(ckpt, texts, batch_size=batch_size or EMBED_BATCH)))
+            del texts
         report.units_embedded = sum(1 for k in todo if not k.startswith("p:"))
+    del units, text_col, todo
+    release_freed_memory()  # the tokenizer's and MLX's scratch, before the tables are built
     # Keep only the vectors still wanted (one write, atomic).
     live = sorted(wanted)
     if live:
-        matrix = np.stack([have[k] for k in live]).astype(np.float32)
+        matrix = np.stack([have[k] for k in live]).astype(np.float32, copy=False)
         table = pa.table({"hash": live, "model": [key] * len(live),
                           "vector": pa.FixedSizeListArray.from_arrays(pa.array(matrix.reshape(-1)), dim)},
                          schema=_vector_schema(dim, [("hash", pa.string())]))
