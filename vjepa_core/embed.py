@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -107,11 +108,18 @@ def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int | N
     # Keep only the vectors still wanted (one write, atomic).
     live = sorted(wanted)
     if live:
-        matrix = np.stack([have[k] for k in live]).astype(np.float32, copy=False)
-        table = pa.table({"hash": live, "model": [key] * len(live),
-                          "vector": pa.FixedSizeListArray.from_arrays(pa.array(matrix.reshape(-1)), dim)},
-                         schema=_vector_schema(dim, [("hash", pa.string())]))
-        store.db.create_table(UNIT_VECTORS, data=table, mode="overwrite")
+        schema = _vector_schema(dim, [("hash", pa.string())])
+
+        def batches() -> Iterator[pa.RecordBatch]:  # streamed: the whole table never sits in memory
+            for start in range(0, len(live), EMBED_SLICE):
+                keys = live[start:start + EMBED_SLICE]
+                matrix = np.stack([have[k] for k in keys]).astype(np.float32, copy=False)
+                yield pa.RecordBatch.from_arrays(
+                    [pa.array(keys, pa.string()), pa.array([key] * len(keys), pa.string()),
+                     pa.FixedSizeListArray.from_arrays(pa.array(matrix.reshape(-1)), dim)], schema=schema)
+
+        store.db.create_table(UNIT_VECTORS, data=pa.RecordBatchReader.from_batches(schema, batches()),
+                              mode="overwrite")
 
     # File frames: the mean of a file's unit vectors plus its path, normalised.
     by_file: dict[str, list[np.ndarray]] = defaultdict(list)
