@@ -544,22 +544,26 @@ class FusionRanker:
 
     def fit(self, data: list[tuple[np.ndarray, np.ndarray]], seed: int = 0) -> FusionRanker:
         """data: per query, (feature rows, 0/1 truth per row); queries with no positive are skipped."""
-        data = [(x[:, self.cols].astype(np.float64), y) for x, y in data if y.any()]
+        kept = [(x, y) for x, y in data if y.any()]
         self.params = self._init(np.random.default_rng(seed))
-        if not data:
+        if not kept:
             return self
-        allx = np.concatenate([x for x, _ in data])
+        allx = np.concatenate([x[:, self.cols] for x, _ in kept]).astype(np.float64)
+        data = [(None, y) for _, y in kept]  # the truth per query; the rows are in allx
+        del kept
         self.mean, self.std = allx.mean(0), allx.std(0) + 1e-4
         q, m = len(data), max(len(y) for _, y in data)
-        x2 = np.zeros((q * m, len(self.cols)))
+        # The candidates' rows in query order, which is the order of the True cells of `ms`
+        # (row-major), with no padded [queries x most candidates] matrix in between.
+        x2 = allx
+        x2 -= self.mean
+        x2 /= self.std
+        del allx
         ys = np.zeros((q, m), bool)
         ms = np.zeros((q, m), bool)
-        for i, (x, y) in enumerate(data):
-            x2[i * m: i * m + len(y)] = (x - self.mean) / self.std
+        for i, (_, y) in enumerate(data):
             ys[i, : len(y)] = y > 0
             ms[i, : len(y)] = True
-        valid = ms.reshape(-1)
-        x2 = x2[valid]
         moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in self.params.items()}
         lr, l2, (b1, b2) = self.cfg.ranker_lr, self.cfg.ranker_l2, (0.9, 0.999)
         for t in range(1, self.cfg.ranker_steps + 1):
