@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import watchfiles
 from lsprotocol import types
 
-from vjepa_core.safety import IgnoreRules, denied_location, denied_name
+from vjepa_core.safety import IgnoreRules, denied_location
 
 from .folders import Folder
 
@@ -34,20 +34,11 @@ class ChangeFilter:
         self.root = folder.root
         self.index_dir = folder.workspace.index_dir.resolve()
         self._rules: IgnoreRules | None = None
-        self._loaded: set[str] = set()
 
     def _ignored(self, rel: str) -> bool:
         if self._rules is None:
-            self._rules, self._loaded = IgnoreRules(self.root), set()
-        parts = rel.split("/")
-        for depth in range(len(parts)):  # each folder on the way, as the crawl's walk would see it
-            folder = "/".join(parts[:depth])
-            if folder not in self._loaded:
-                self._rules.load_dir(folder)
-                self._loaded.add(folder)
-            if depth and (denied_name(folder, True) or self._rules.ignored(folder, True)):
-                return True
-        return bool(denied_name(rel)) or self._rules.ignored(rel)
+            self._rules = IgnoreRules(self.root)
+        return self._rules.excluded(rel)
 
     def relevant(self, changes: set[tuple[watchfiles.Change, str]]) -> list[str]:
         """The workspace-relative paths in `changes` that the index cares about (runs off the loop)."""

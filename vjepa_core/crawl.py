@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute  # noqa: F401 - pa.compute
 
 from . import relations as rel
 from .harvest import DEFAULT_MAX_BYTES, SKIP_SECRET, FileEntry, WalkResult, read_text, walk
 from .history import GitError, head_sha
 from .languages import language_for
 from .messages import Voice
-from .safety import IgnoreRules, check_root, denied_location, denied_name
+from .safety import IgnoreRules, check_root, denied_location
 from .secret_scan import find_secret
 from .store import DIRS, FILES, UNITS, Store, in_predicates, release_freed_memory, sql_quote
 from .units import CodeUnit, extract
@@ -278,14 +277,7 @@ def _entry_for(root: Path, rules: IgnoreRules, rel: str) -> FileEntry | None:
     (denied, ignored at any level, a symlink, not a regular file, gone). Only names are checked
     before the one lstat."""
     parts = rel.split("/")
-    if not rel or rel.startswith("/") or ".." in parts:
-        return None
-    for depth in range(len(parts)):
-        folder = "/".join(parts[:depth])
-        rules.load_dir(folder)
-        if depth and (denied_name(folder, True) or rules.ignored(folder, True)):
-            return None
-    if denied_name(rel) or rules.ignored(rel):
+    if not rel or rel.startswith("/") or ".." in parts or rules.excluded(rel):
         return None
     path = os.path.join(str(root), *parts)
     if denied_location(Path(path)):

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute  # noqa: F401 - pa.compute
 
 from .checkpoint import CONFIG_NAME, Checkpoint
 from .store import Store, in_predicates, release_freed_memory, sql_quote

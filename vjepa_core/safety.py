@@ -242,6 +242,7 @@ class IgnoreRules:
         """`extra`: gitignore-style patterns given on the command line (`--exclude`); they act like .vjepaignore."""
         self.root = root
         self._specs: dict[str, pathspec.GitIgnoreSpec] = {}
+        self._loaded: set[str] = set()  # folders whose .gitignore `excluded` has read
         base_lines: list[str] = list(DEFAULT_IGNORES)
         exclude = root / ".git" / "info" / "exclude"
         base_lines += _read_lines(exclude)
@@ -255,6 +256,20 @@ class IgnoreRules:
         lines = _read_lines(path)
         if lines:
             self._specs[rel_dir] = _compile(lines)
+
+    def excluded(self, rel_path: str) -> bool:
+        """The walk's verdict on one file path without walking: True when a folder on the way or
+        the file itself is denied by name or ignored. Reads only .gitignore files (each folder's
+        once per IgnoreRules), never the path."""
+        parts = rel_path.split("/")
+        for depth in range(len(parts)):
+            folder = "/".join(parts[:depth])
+            if folder not in self._loaded:
+                self.load_dir(folder)
+                self._loaded.add(folder)
+            if depth and (denied_name(folder, True) or self.ignored(folder, True)):
+                return True
+        return bool(denied_name(rel_path)) or self.ignored(rel_path)
 
     def ignored(self, rel_path: str, is_dir: bool = False) -> bool:
         candidate = rel_path + "/" if is_dir else rel_path
