@@ -4,7 +4,6 @@ then embed and fill the caches the code lenses and the status answer from."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
@@ -78,12 +77,7 @@ async def update_folder(ls: VjepaServer, folder: Folder, paths: list[str]) -> bo
 async def index_folder(ls: VjepaServer, folder: Folder, *, announce: bool = True) -> None:
     """Crawl + embed one folder in the engine thread, reporting progress from the loop."""
     loop = asyncio.get_running_loop()
-    token = str(uuid.uuid4())
-    with_progress = ls.supports_progress()
-    if with_progress:
-        await ls.work_done_progress.create_async(token)
-        ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(
-            title=f"Learning from {folder.root.name}", percentage=0, cancellable=False))
+    bar = await ls.begin_progress(f"Learning from {folder.root.name}")
     if announce:
         ls.say(text("server.reading", root=folder.root))
     last = [-1]
@@ -94,9 +88,7 @@ async def index_folder(ls: VjepaServer, folder: Folder, *, announce: bool = True
             return
         last[0] = pct
         loop.call_soon_threadsafe(ls.set_progress, {"done": done, "total": total, "percentage": pct})
-        if with_progress:
-            loop.call_soon_threadsafe(ls.work_done_progress.report, token, types.WorkDoneProgressReport(
-                message=f"{done}/{total} {path}", percentage=pct))
+        bar.report(loop, f"{done}/{total} {path}", pct)
 
     try:
         report = await loop.run_in_executor(ls.engine, _refresh, folder, progress)
@@ -104,15 +96,13 @@ async def index_folder(ls: VjepaServer, folder: Folder, *, announce: bool = True
     except Exception as exc:  # noqa: BLE001 -- the exact error goes to the user; serving goes on
         message = text("server.index_failed", root=folder.root, reason=exc)
         ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
-        if with_progress:
-            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+        bar.end(message)
         return
     finally:
         ls.progress = None
     summary = text("server.learned", name=folder.root.name, files=getattr(report, "files_indexed", 0),
                    units=getattr(report, "units", 0))
-    if with_progress:
-        ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=summary))
+    bar.end(summary)
     if announce:
         ls.say(summary)
     else:

@@ -4,6 +4,7 @@ parts of VJEPA attach to (`on_user_activity` for the idle-training scheduler, `e
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,6 +18,22 @@ from .consent import ConsentBook
 from .events import EventLog
 from .folders import Folder
 from .options import Options
+
+
+class WorkProgress:
+    """One job's $/progress: `report` may be called from the engine thread, `end` from the loop."""
+
+    def __init__(self, ls: VjepaServer, token: str | None) -> None:
+        self.ls, self.token = ls, token
+
+    def report(self, loop: asyncio.AbstractEventLoop, message: str, percentage: int) -> None:
+        if self.token is not None:
+            loop.call_soon_threadsafe(self.ls.work_done_progress.report, self.token,
+                                      types.WorkDoneProgressReport(message=message, percentage=percentage))
+
+    def end(self, message: str) -> None:
+        if self.token is not None:
+            self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
 
 
 class VjepaServer(LanguageServer):
@@ -110,6 +127,16 @@ class VjepaServer(LanguageServer):
 
     def supports_progress(self) -> bool:
         return bool(self._capability("window", "work_done_progress"))
+
+    async def begin_progress(self, title: str) -> WorkProgress:
+        """A $/progress bar for one job, begun now; every call on it is a no-op for a client
+        without work-done progress."""
+        bar = WorkProgress(self, str(uuid.uuid4()) if self.supports_progress() else None)
+        if bar.token is not None:
+            await self.work_done_progress.create_async(bar.token)
+            self.work_done_progress.begin(bar.token, types.WorkDoneProgressBegin(
+                title=title, percentage=0, cancellable=False))
+        return bar
 
     def supports_show_document(self) -> bool:
         return bool(self._capability("window", "show_document", "support"))

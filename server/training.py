@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from typing import Any
 
-from lsprotocol import types
 from pygls.exceptions import JsonRpcInternalError
 
 from vjepa_core.messages import text
@@ -68,12 +66,7 @@ async def idle_training_stopped(ls: VjepaServer, folders: list[Folder]) -> None:
 async def _train_folder(ls: VjepaServer, folder: Folder) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     steps = ls.options.train_steps
-    token = str(uuid.uuid4())
-    with_progress = ls.supports_progress()
-    if with_progress:
-        await ls.work_done_progress.create_async(token)
-        ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(
-            title=f"Training on {folder.root.name}", percentage=0, cancellable=False))
+    bar = await ls.begin_progress(f"Training on {folder.root.name}")
     ls.say(text("server.train_start" if steps != 1 else "server.train_start_one", name=folder.root.name,
                 steps=steps))
 
@@ -84,21 +77,16 @@ async def _train_folder(ls: VjepaServer, folder: Folder) -> dict[str, Any]:
             return
         pct = min(99, int(100 * entry["step"] / steps))
         loop.call_soon_threadsafe(ls.set_progress, {"percentage": pct})
-        if with_progress:
-            loop.call_soon_threadsafe(ls.work_done_progress.report, token, types.WorkDoneProgressReport(
-                message=text("server.train_step", step=entry["step"], steps=steps, loss=entry["loss"]),
-                percentage=pct))
+        bar.report(loop, text("server.train_step", step=entry["step"], steps=steps, loss=entry["loss"]), pct)
 
     try:
         result = await loop.run_in_executor(ls.engine, _train, folder, steps, log)
     except Exception as exc:
         message = text("server.train_failed", root=folder.root, reason=exc)
-        if with_progress:
-            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+        bar.end(message)
         raise JsonRpcInternalError(message) from exc
     done = text("server.train_done", version=folder.model["version"], name=folder.root.name)
-    if with_progress:
-        ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=done))
+    bar.end(done)
     ls.say(done)
     return result
 
