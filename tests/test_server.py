@@ -43,11 +43,9 @@ def plain(value: Any) -> Any:
     return value
 
 
-async def start(repo: GitRepo, tmp_path: Path, *, client_name: str = "visual-studio-code",
-                options: dict[str, Any] | None = None, answer: str | None = None) -> LanguageClient:
-    """A client talking to a freshly started server whose workspace is `repo`."""
+def tracking_client() -> LanguageClient:
+    """A test client that keeps every vjepa/status (as plain data) and counts lens refreshes."""
     client = make_test_lsp_client()
-    client.requests_seen = []  # type: ignore[attr-defined]
     client.lens_refreshes = 0  # type: ignore[attr-defined]
     client.statuses = []  # type: ignore[attr-defined]
 
@@ -58,6 +56,15 @@ async def start(repo: GitRepo, tmp_path: Path, *, client_name: str = "visual-stu
     @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
     def _refresh(params: None) -> None:
         client.lens_refreshes += 1  # type: ignore[attr-defined]
+
+    return client
+
+
+async def start(repo: GitRepo, tmp_path: Path, *, client_name: str = "visual-studio-code",
+                options: dict[str, Any] | None = None, answer: str | None = None) -> LanguageClient:
+    """A client talking to a freshly started server whose workspace is `repo`."""
+    client = tracking_client()
+    client.requests_seen = []  # type: ignore[attr-defined]
 
     if answer is not None:
         @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)

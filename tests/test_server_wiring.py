@@ -15,12 +15,12 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.uris import from_fs_path
-from pytest_lsp import LanguageClient, client_capabilities, make_test_lsp_client
+from pytest_lsp import LanguageClient, client_capabilities
 
 from server.options import Options
 
 from .conftest import GitRepo
-from .test_server import ROOT, command, indexed, plain, repo, until, uri
+from .test_server import ROOT, command, indexed, repo, tracking_client, until, uri
 
 __all__ = ["repo"]  # the fixture, shared with test_server.py
 
@@ -30,18 +30,8 @@ async def session(repo: GitRepo, tmp_path: Path, *, client_name: str, capabiliti
                   options: dict[str, Any], answer: int | None = None) -> AsyncIterator[LanguageClient]:
     """A server on `repo`, for a client called `client_name` with the capabilities of `capabilities`;
     `answer` picks that action (by position) in every window/showMessageRequest."""
-    client = make_test_lsp_client()
-    client.statuses = []  # type: ignore[attr-defined]
+    client = tracking_client()
     client.asked = []  # type: ignore[attr-defined]
-    client.lens_refreshes = 0  # type: ignore[attr-defined]
-
-    @client.feature("vjepa/status")
-    def _status(params: Any) -> None:
-        client.statuses.append(plain(params))  # type: ignore[attr-defined]
-
-    @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
-    def _refresh(params: None) -> None:
-        client.lens_refreshes += 1  # type: ignore[attr-defined]
 
     @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
     def _answer(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
