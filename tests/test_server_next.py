@@ -38,7 +38,10 @@ def idle(client: Any) -> bool:
 @pytest.mark.asyncio
 async def test_predict_next_status_events_and_watcher(repo: GitRepo, tmp_path: Path) -> None:
     async with session(repo, tmp_path, options={"trustWorkspace": True, "watchDebounceMs": 50}) as client:
-        await until(lambda: indexed(client) and idle(client), timeout=90)
+        # Settled: indexed, idle, and the idle-training scheduler (started right after the first
+        # index, with a status of its own) waiting.
+        await until(lambda: indexed(client) and idle(client) and client.statuses[-1]["idle_training"] == "waiting",
+                    timeout=90)
         states = [s["state"] for s in client.statuses]
         assert states[0] == "indexing" and states[-1] == "idle"
         # Status bars get the crawl's progress with it, and nothing of it once idle.
