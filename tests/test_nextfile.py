@@ -76,7 +76,8 @@ def bench(habit: tuple[Path, list[Commit]]) -> dict:
 def test_bench_shape(bench: dict) -> None:
     assert set(bench["methods"]) == {"cochange", "recency", "cochange+recency", "model", "product", "stats"}
     assert {"product", "stats", "product-cochange", "product-recency", "product-spatial"} <= set(bench["ablation"])
-    assert set(bench) == {"repo", "queries", "methods", "ablation", "train_seconds"}
+    assert set(bench) == {"repo", "queries", "methods", "ablation", "train_seconds", "prior"}
+    assert bench["prior"] is False  # TINY has other shapes than the shipped prior
     assert bench["queries"] > 0 and bench["train_seconds"] >= 0
     for m in bench["methods"].values():
         assert set(m) == {"hit@1", "hit@5", "hit@10", "mrr"}

@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     bnext = bsub.add_parser("next-file", help="next-file prediction on a real git history (protocol section 1)")
     bnext.add_argument("--repo", type=Path, required=True, help="a git repository, e.g. a clone of psf/requests")
     bnext.add_argument("--seed", type=int, default=0)
+    bnext.add_argument("--no-prior", action="store_true",
+                       help="train the predictor from scratch instead of from the shipped prior")
+    bnext.add_argument("--prior", type=Path, default=None, help="a prior file (default: the shipped one)")
     bnext.add_argument("--json", action="store_true")
     bsearch = bsub.add_parser("search", help="docstring -> code search: BM25 vs the model vs the product")
     bsearch.add_argument("--root", type=Path, required=True, help="a source tree, e.g. requests' src/")
@@ -102,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_EXTENSIONS = ("cli_swarm", "cli_insights", "cli_lsp_bench")
+_EXTENSIONS = ("cli_swarm", "cli_insights", "cli_lsp_bench", "cli_prior")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,7 +149,12 @@ def main(argv: list[str] | None = None) -> int:
             from .nextfile import bench_next_file
 
             log = (lambda *a, **k: None) if args.json else (lambda *a, **k: print(*a, file=sys.stderr))
-            result = bench_next_file(args.repo, seed=args.seed, log=log)
+            from .nextfile import NextFileConfig
+            from .nextfile_prior import load_prior
+
+            cfg = NextFileConfig(prior=not args.no_prior)
+            prior = load_prior(cfg, args.prior, log=log) if args.prior else None
+            result = bench_next_file(args.repo, seed=args.seed, log=log, cfg=cfg, prior=prior)
             print(json.dumps(result, indent=2) if args.json else _methods_table(result))
             return 0
         if args.command == "bench" and args.bench == "search":

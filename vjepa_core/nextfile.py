@@ -69,6 +69,12 @@ class NextFileConfig:
     # choice (about 240 queries) was noisy: it picked 0.003 on psf/black and overfit.
     ranker_l2_grid: tuple[float, ...] = (0.03,)
     candidates: int = 50  # top-N of each signal that enter the fusion
+    # The product's fusion. None: one ranker over every feature group, the model's included.
+    # A number w: the ranker without the model's features (stats), plus w times the model's cosine
+    # standardised over the query's candidates: the model reorders what the statistics leave close.
+    model_residual: float | None = 0.15
+    # Start the predictor from the shipped prior (nextfile_prior.py) when its shapes fit.
+    prior: bool = True
 
 
 # --- frames -------------------------------------------------------------------------------
@@ -166,8 +172,10 @@ class TemporalPredictor(nn.Module):
     def frames(self, f: dict[str, mx.array]) -> mx.array:
         m = f["tok_mask"][..., None]
         bag = (self.tok(f["tok"]) * m).sum(1) / mx.maximum(m.sum(1), 1.0)
-        has_id = (f["ids"] > 0).astype(mx.float32)[:, None] * self.use_ids
-        x = bag + self.ids(f["ids"]) * has_id + self.vec(f["vecs"]) * f["vec_mask"]
+        x = bag + self.vec(f["vecs"]) * f["vec_mask"]
+        if self.use_ids:  # a prior (one id row, any history) never looks ids up
+            has_id = (f["ids"] > 0).astype(mx.float32)[:, None]
+            x = x + self.ids(f["ids"]) * has_id
         return self.frame_norm(x)
 
     def __call__(self, table: mx.array, q: mx.array, ctx: mx.array, gap: mx.array, age: mx.array,
@@ -283,16 +291,33 @@ class TrainedPredictor:
         return table[[self._index[p] for p in files]] @ pred
 
 
-def train_predictor(commits: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
-                    file_vectors: dict[str, np.ndarray] | None = None,
-                    log: Callable[[str], None] = print) -> TrainedPredictor:
-    """Train on `commits` only (the caller passes the history part), then freeze."""
-    t0 = time.perf_counter()
+@dataclass
+class _Examples:
+    """One history's training examples: each file of a 2..30-file commit that existed before it."""
+
+    feat: FrameFeaturizer
+    vocab: list[str]
+    q: np.ndarray
+    ctx: np.ndarray
+    gap: np.ndarray
+    age: np.ndarray
+    mask: np.ndarray
+    targets: list[list[int]]
+    shas: frozenset[str]
+
+    @property
+    def n(self) -> int:
+        return len(self.q)
+
+
+def _examples(commits: list[Commit], cfg: NextFileConfig,
+              file_vectors: dict[str, np.ndarray] | None = None,
+              max_examples: int | None = None) -> _Examples:
+    """The examples of `commits` (the newest `max_examples` of them, if given)."""
     feat = FrameFeaturizer((p for c in commits for _, p in c.changes), cfg, file_vectors)
     vocab = list(feat.seen_paths)
     index = {p: i for i, p in enumerate(vocab)}
     v = len(vocab)
-    # Examples: each file of a 2..30-file commit that existed before it, with the window before it.
     ctx_state = _Context(cfg.context)
     stats = HistoryState()
     alive = stats.alive
@@ -317,25 +342,31 @@ def train_predictor(commits: list[Commit], cfg: NextFileConfig, *, seed: int = 0
                 shas.add(c.sha)
         stats.apply(c)
         ctx_state.apply(c)
-    n = len(qs)
-    mx.random.seed(seed)
-    model = TemporalPredictor(cfg, len(vocab), feat.vec_dims)
-    enc = {k: mx.array(a) for k, a in feat.encode(vocab).items()}
-    if n == 0 or v < 2:
-        log(f"nextfile: no training examples ({len(commits)} commits)")
-        return TrainedPredictor(model, feat, cfg, 0, time.perf_counter() - t0, frozenset())
-    q_a, ctx_a = np.array(qs, np.int32), np.array(ctxs, np.int32)
-    gap_a, age_a = np.array(gaps, np.int32), np.array(ages, np.int32)
-    mask_a = np.array(masks, np.float32)
+    keep = slice(-max_examples, None) if max_examples else slice(None)
+    return _Examples(
+        feat, vocab, np.array(qs[keep], np.int32).reshape(-1),
+        np.array(ctxs[keep], np.int32).reshape(-1, length), np.array(gaps[keep], np.int32).reshape(-1, length),
+        np.array(ages[keep], np.int32).reshape(-1, length), np.array(masks[keep], np.float32).reshape(-1, length),
+        targets[keep], frozenset(shas))
 
-    def multi_hot(idx: np.ndarray) -> mx.array:  # per batch: n x files would not scale
-        t = np.zeros((len(idx), v), np.float32)
+
+def _train(model: TemporalPredictor, sets: list[_Examples], cfg: NextFileConfig, steps: int,
+           lr: float, seed: int, log: Callable[[str], None], tag: str = "nextfile") -> None:
+    """InfoNCE over each history's own files; a batch is drawn from one history at a time."""
+    sets = [e for e in sets if e.n and len(e.vocab) >= 2]
+    if not sets or steps <= 0:
+        return
+    encs = [{k: mx.array(a) for k, a in e.feat.encode(e.vocab).items()} for e in sets]
+
+    def multi_hot(rows: list[list[int]], idx: np.ndarray, v: int) -> mx.array:
+        t = np.zeros((len(idx), v), np.float32)  # per batch: examples x files would not scale
         for row, i in enumerate(idx):
-            t[row, targets[i]] = 1.0
+            t[row, rows[i]] = 1.0
         return mx.array(t)
 
-    def loss_fn(m: TemporalPredictor, q, ctx, gap, age, mask, t):
+    def loss_fn(m: TemporalPredictor, enc, q, ctx, gap, age, mask, t):
         table = _unit(m.frames(enc))
+        v = table.shape[0]
         full = mx.concatenate([table, mx.zeros((1, table.shape[1]))])
         pred = _unit(m(full, q, ctx, gap, age, mask))
         logits = (pred @ table.T) / cfg.temperature
@@ -343,9 +374,7 @@ def train_predictor(commits: list[Commit], cfg: NextFileConfig, *, seed: int = 0
         pos = mx.logsumexp(mx.where(t > 0, logits, -1e9), axis=1)
         return (mx.logsumexp(logits, axis=1) - pos).mean()
 
-    batch = min(cfg.batch, n)
-    steps = max(1, cfg.epochs * (n // batch))
-    sched = optim.cosine_decay(cfg.lr, steps, cfg.lr * 0.05)
+    sched = optim.cosine_decay(lr, steps, lr * 0.05)
     opt = optim.AdamW(sched, weight_decay=cfg.weight_decay, bias_correction=True)
     grad_fn = nn.value_and_grad(model, loss_fn)
     state = [model.state, opt.state]
@@ -356,26 +385,94 @@ def train_predictor(commits: list[Commit], cfg: NextFileConfig, *, seed: int = 0
         opt.update(model, grads)
         return loss
 
-    step = mx.compile(step, inputs=state, outputs=state)
+    # One history: compiled once. Several: their vocabularies differ in size, and a compiled step
+    # per shape would cost more than it saves.
+    step_fn = mx.compile(step, inputs=state, outputs=state) if len(sets) == 1 else step
     rng = np.random.default_rng(seed)
-    done, losses = 0, []
-    while done < steps:
-        order = rng.permutation(n)
-        for b in range(0, n - batch + 1, batch):
-            idx = order[b: b + batch]
-            loss = step(mx.array(q_a[idx]), mx.array(ctx_a[idx]), mx.array(gap_a[idx]),
-                        mx.array(age_a[idx]), mx.array(mask_a[idx]), multi_hot(idx))
-            mx.eval(loss, model.state, opt.state)
-            losses.append(loss.item())
-            done += 1
-            if done >= steps:
-                break
-        if done % max(1, steps // 4) < (n // batch) or done >= steps:
-            log(f"nextfile: step {done}/{steps} loss {np.mean(losses[-20:]):.3f}")
+    weights = np.array([e.n for e in sets], np.float64)
+    orders = [rng.permutation(e.n) for e in sets]
+    cursors = [0] * len(sets)
+    losses: list[float] = []
+    model.train()
+    for done in range(1, steps + 1):
+        r = int(rng.choice(len(sets), p=weights / weights.sum())) if len(sets) > 1 else 0
+        e, batch = sets[r], min(cfg.batch, sets[r].n)
+        if cursors[r] + batch > e.n:
+            orders[r], cursors[r] = rng.permutation(e.n), 0
+        idx = orders[r][cursors[r]: cursors[r] + batch]
+        cursors[r] += batch
+        v = len(e.vocab)
+        loss = step_fn(encs[r], mx.array(e.q[idx]), mx.array(e.ctx[idx]), mx.array(e.gap[idx]),
+                       mx.array(e.age[idx]), mx.array(e.mask[idx]), multi_hot(e.targets, idx, v))
+        mx.eval(loss, model.state, opt.state)
+        losses.append(loss.item())
+        if done % max(1, steps // 4) == 0 or done == steps:
+            log(f"{tag}: step {done}/{steps} loss {np.mean(losses[-20:]):.3f}")
     model.eval()
+
+
+_SHARED = ("tok", "gap", "age", "blocks", "norm", "head")  # what a prior carries: no per-file rows
+
+
+def prior_weights(model: TemporalPredictor) -> dict[str, mx.array]:
+    """The weights of `model` that do not depend on one history's files."""
+    from mlx.utils import tree_flatten
+    return {k: v for k, v in tree_flatten(model.parameters()) if k.split(".")[0] in _SHARED}
+
+
+def _load_prior(model: TemporalPredictor, prior: dict[str, mx.array]) -> None:
+    from mlx.utils import tree_flatten
+    mine = dict(tree_flatten(model.parameters()))
+    for k, v in prior.items():
+        if k not in mine or mine[k].shape != v.shape:
+            raise ValueError(f"next-file prior does not fit this configuration: {k} "
+                             f"{tuple(v.shape)} vs {tuple(mine[k].shape) if k in mine else 'absent'}")
+    model.load_weights(list(prior.items()), strict=False)
+
+
+def pretrain_predictor(histories: list[list[Commit]], cfg: NextFileConfig, *, steps: int,
+                       seed: int = 0, max_examples: int = 20000,
+                       log: Callable[[str], None] = print) -> TemporalPredictor:
+    """A prior over many repositories' histories: how files change together in general.
+
+    Frames are path pieces (no per-file rows), so what it learns (tests with their modules, a
+    changelog with code, workflow files together) carries to a history it has never seen.
+    """
+    t0 = time.perf_counter()
+    sets = [_examples(h, cfg, max_examples=max_examples) for h in histories]
+    mx.random.seed(seed)
+    model = TemporalPredictor(cfg, 1, 0)
+    log(f"nextfile prior: {sum(e.n for e in sets)} examples from {len(sets)} histories")
+    _train(model, sets, cfg, steps, cfg.lr, seed, log, tag="nextfile prior")
+    log(f"nextfile prior: {time.perf_counter() - t0:.0f}s")
+    return model
+
+
+def train_predictor(commits: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
+                    file_vectors: dict[str, np.ndarray] | None = None,
+                    prior: dict[str, mx.array] | None = None,
+                    log: Callable[[str], None] = print) -> TrainedPredictor:
+    """Train on `commits` only (the caller passes the history part), then freeze.
+
+    With `prior` (from `prior_weights`), training starts from those weights instead of at random.
+    """
+    t0 = time.perf_counter()
+    ex = _examples(commits, cfg, file_vectors)
+    mx.random.seed(seed)
+    model = TemporalPredictor(cfg, len(ex.vocab), ex.feat.vec_dims)
+    if prior is not None:
+        _load_prior(model, prior)
+    if ex.n == 0 or len(ex.vocab) < 2:
+        log(f"nextfile: no training examples ({len(commits)} commits)")
+        model.eval()
+        return TrainedPredictor(model, ex.feat, cfg, 0, time.perf_counter() - t0, frozenset())
+    batch = min(cfg.batch, ex.n)
+    steps = max(1, cfg.epochs * (ex.n // batch))
+    _train(model, [ex], cfg, steps, cfg.lr, seed, log)
     secs = time.perf_counter() - t0
-    log(f"nextfile: trained on {n} examples from {len(commits)} commits, {v} files, {secs:.1f}s")
-    return TrainedPredictor(model, feat, cfg, n, secs, frozenset(shas))
+    log(f"nextfile: trained on {ex.n} examples from {len(commits)} commits, {len(ex.vocab)} files, "
+        f"{secs:.1f}s")
+    return TrainedPredictor(model, ex.feat, cfg, ex.n, secs, ex.shas)
 
 
 # --- fusion ranker ------------------------------------------------------------------------
@@ -642,16 +739,41 @@ def _variants() -> dict[str, tuple[str, ...]]:
     return out
 
 
+def _zscore(v: np.ndarray) -> np.ndarray:
+    """Standardised over the query's candidates; a candidate the model did not score gets the minimum."""
+    ok = v > -1.0
+    out = np.zeros(len(v), np.float64)
+    if ok.sum() > 1:
+        out[ok] = (v[ok] - v[ok].mean()) / (v[ok].std() + 1e-6)
+        out[~ok] = out[ok].min()
+    return out
+
+
+class ResidualRanker(FusionRanker):
+    """A ranker without the model's features, plus `weight` times the model's standardised cosine."""
+
+    def __init__(self, base: FusionRanker, weight: float) -> None:
+        self.__dict__.update(base.__dict__)
+        self.weight = weight
+        self.model_col = FEATURES.index("model_cos")
+
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        base = super().score(rows)
+        return base + self.weight * _zscore(rows[:, self.model_col]) if len(rows) else base
+
+
 @dataclass
 class FittedPipeline:
     model: TrainedPredictor
     rankers: dict[str, FusionRanker]
     fit_queries: int
     seconds: float
+    prior: bool = False  # whether the predictors started from a prior
 
 
 def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
                  file_vectors: dict[str, np.ndarray] | None = None,
+                 prior: dict[str, mx.array] | None = None,
                  log: Callable[[str], None] = print) -> FittedPipeline:
     """Everything learned from `history` (and nothing else).
 
@@ -659,25 +781,39 @@ def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
     commits before them; the returned predictor is then trained on all of `history`.
     """
     t0 = time.perf_counter()
+    if prior is None:
+        from .nextfile_prior import load_prior
+
+        prior = load_prior(cfg, log=log)
     inner = int(len(history) * SPLIT)
-    early = train_predictor(history[:inner], cfg, seed=seed, file_vectors=file_vectors, log=log)
+    early = train_predictor(history[:inner], cfg, seed=seed, file_vectors=file_vectors, prior=prior,
+                            log=log)
     data = []
     for q, _, names, rows, _ in _query_rows(history, early, cfg):
         data.append((rows, np.array([g in q.truth for g in names], np.float32)))
-    rankers = {name: _fit_ranker(cols, cfg, data, seed, log) for name, cols in _variants().items()}
+    if cfg.model_residual is None:
+        rankers = {name: _fit_ranker(cols, cfg, data, seed, log) for name, cols in _variants().items()}
+    else:
+        model_cols = set(FEATURE_GROUPS["model"])
+        rankers = {}
+        for name, cols in _variants().items():
+            base = _fit_ranker(tuple(c for c in cols if c not in model_cols), cfg, data, seed, log)
+            rankers[name] = base if name == "stats" else ResidualRanker(base, cfg.model_residual)
     log(f"nextfile: fusion fit on {len(data)} queries of the training history")
-    model = train_predictor(history, cfg, seed=seed, file_vectors=file_vectors, log=log)
-    return FittedPipeline(model, rankers, len(data), time.perf_counter() - t0)
+    model = train_predictor(history, cfg, seed=seed, file_vectors=file_vectors, prior=prior, log=log)
+    return FittedPipeline(model, rankers, len(data), time.perf_counter() - t0, prior is not None)
 
 
 def bench_next_file(repo: Path, *, seed: int = 0, file_vectors: dict[str, np.ndarray] | None = None,
                     log: Callable[[str], None] = print, cfg: NextFileConfig | None = None,
-                    commits: list[Commit] | None = None) -> dict:
+                    commits: list[Commit] | None = None,
+                    prior: dict[str, mx.array] | None = None) -> dict:
     """BENCHMARKS.md section 1: baselines, model, product, stats and the ablation, in one run."""
     cfg = cfg or NextFileConfig()
     commits = read_commits(Path(repo)) if commits is None else commits
     split = int(len(commits) * SPLIT)
-    fitted = fit_pipeline(commits[:split], cfg, seed=seed, file_vectors=file_vectors, log=log)
+    fitted = fit_pipeline(commits[:split], cfg, seed=seed, file_vectors=file_vectors, prior=prior,
+                          log=log)
     names = ["cochange", "recency", "cochange+recency", "model", *fitted.rankers]
     scorers = {n: Scorer() for n in names}
     for q, st, cands, rows, mranking in _query_rows(commits, fitted.model, cfg):
@@ -698,6 +834,7 @@ def bench_next_file(repo: Path, *, seed: int = 0, file_vectors: dict[str, np.nda
         "methods": {n: res[n] for n in main},
         "ablation": {n: res[n] for n in names if n.startswith("product-") or n in ("product", "stats")},
         "train_seconds": round(fitted.seconds, 2),
+        "prior": fitted.prior,
     }
 
 

@@ -1,0 +1,61 @@
+"""`vjepa train-prior`: pretrain the next-file predictor on other repositories' histories."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+from pathlib import Path
+
+from rich.console import Console
+
+from .messages import Voice
+
+
+def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
+    """Add this module's parser to `vjepa`; set `handler`."""
+    p = sub.add_parser("train-prior",
+                       help="pretrain the next-file predictor on git histories (the shipped prior)")
+    p.add_argument("repos", nargs="+", type=Path, help="git repositories whose histories to learn from")
+    p.add_argument("--steps", type=int, default=2000, help="training steps (default 2000)")
+    p.add_argument("--max-examples", type=int, default=20000,
+                   help="newest examples kept per history, so no one history dominates (default 20000)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, required=True, help="the prior file to write (.safetensors)")
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(handler=run_train_prior)
+
+
+def _source(repo: Path) -> str:
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=False)
+    return f"{repo.name}@{head.stdout.strip()[:12]}" if head.returncode == 0 else repo.name
+
+
+def run_train_prior(args: argparse.Namespace, voice: Voice, console: Console) -> int:
+    from .history import read_commits
+    from .nextfile import NextFileConfig, pretrain_predictor
+    from .nextfile_prior import save_prior
+
+    log = (lambda _: None) if args.quiet else (lambda s: console.print(s, highlight=False, soft_wrap=True))
+    histories, sources = [], []
+    for repo in args.repos:
+        commits = read_commits(repo)
+        if not commits:
+            console.print(f"{repo} has no git history I can read; leaving it out.", highlight=False, soft_wrap=True)
+            continue
+        histories.append(commits)
+        sources.append(_source(repo))
+        log(f"{repo.name}: {len(commits)} commits")
+    if not histories:
+        console.print("None of those folders has a git history, so there is nothing to learn from. "
+                      "Give me one or more git repositories.", highlight=False, soft_wrap=True)
+        return 2
+    cfg = NextFileConfig()
+    model = pretrain_predictor(histories, cfg, steps=args.steps, seed=args.seed,
+                               max_examples=args.max_examples, log=log)
+    path = save_prior(model, cfg, args.out, sources)
+    n = len(histories)
+    console.print(f"Done: the next-file prior learned from {n} {'history' if n == 1 else 'histories'} "
+                  f"is in {path}.",
+                  highlight=False, soft_wrap=True)
+    return 0
