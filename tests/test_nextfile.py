@@ -160,3 +160,51 @@ def test_content_vectors_are_optional_inputs(habit: tuple[Path, list[Commit]]) -
     assert model.feat.vec_dims == 8
     scores = model.scores("src/x/mod_1.py", [], paths)
     assert scores.shape == (len(paths),) and np.isfinite(scores).all()
+
+
+def test_saved_predictor_ranks_as_the_fitted_one(habit: tuple[Path, list[Commit]], tmp_path: Path) -> None:
+    _, commits = habit
+    pred = NextFilePredictor(TINY).fit(commits[:-5])
+    path = pred.save(tmp_path / "idx" / "nextfile.safetensors")
+    assert [p.name for p in path.parent.iterdir()] == ["nextfile.safetensors"]  # no temporary file left
+    # A later process: the history has grown by five commits since the fit.
+    loaded = NextFilePredictor.load(path, commits, TINY)
+    assert loaded is not None and loaded.fitted_count == len(commits) - 5
+    for c in commits[-5:]:
+        pred.state.apply(c)
+        pred.aux.apply(c)
+    alive = {p for c in commits for p in c.files}
+    for q in ("src/x/mod_1.py", "tests/test_mod_3.py", "README.md"):
+        assert loaded.rank([q], q, alive - {q}, 8) == pred.rank([q], q, alive - {q}, 8)
+
+
+def test_saved_predictor_is_refused_for_another_past(habit: tuple[Path, list[Commit]], tmp_path: Path) -> None:
+    _, commits = habit
+    path = NextFilePredictor(TINY).fit(commits).save(tmp_path / "nextfile.safetensors")
+    assert NextFilePredictor.load(path, commits[:-1], TINY) is None  # the commit it was fit up to is gone
+    rewritten = [*commits[:-1], Commit("e" * 40, commits[-1].time, commits[-1].changes, ())]
+    assert NextFilePredictor.load(path, rewritten, TINY) is None  # ... or was rewritten
+    assert NextFilePredictor.load(path, commits, replace(TINY, dims=32)) is None  # another configuration
+    path.write_bytes(path.read_bytes()[:100])
+    said: list[str] = []
+    assert NextFilePredictor.load(path, commits, TINY, log=said.append) is None
+    assert said and "unusable" in said[0]
+    assert NextFilePredictor.load(tmp_path / "missing.safetensors", commits, TINY) is None
+
+
+def test_workspace_keeps_its_fit_across_processes(tmp_path: Path) -> None:
+    from vjepa_core.workspace import NEXT_PREDICTOR_FILE, Workspace
+
+    repo = _habit_repo(tmp_path / "repo")
+    first = Workspace(repo.path, tmp_path / "idx", allow_home=True)
+    pred, commits = first.next_predictor()
+    saved = tmp_path / "idx" / NEXT_PREDICTOR_FILE
+    assert pred is not None and saved.exists() and pred.fitted.model.seconds > 0
+    stamp = saved.stat().st_mtime_ns
+    second = Workspace(repo.path, tmp_path / "idx", allow_home=True)  # as a new process would
+    again, _ = second.next_predictor()
+    assert again is not None and again.fitted.model.seconds == 0.0  # loaded, not fit
+    assert saved.stat().st_mtime_ns == stamp
+    alive = {p for c in commits for p in c.files}
+    q = "src/x/mod_2.py"
+    assert again.rank([q], q, alive - {q}, 5) == pred.rank([q], q, alive - {q}, 5)

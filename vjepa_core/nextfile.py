@@ -840,6 +840,15 @@ def bench_next_file(repo: Path, *, seed: int = 0, file_vectors: dict[str, np.nda
 
 # --- runtime API --------------------------------------------------------------------------
 
+PIPELINE_FORMAT = 1
+
+
+def _config_json(cfg: NextFileConfig) -> dict:
+    from dataclasses import asdict
+
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(cfg).items()}
+
+
 class NextFilePredictor:
     """The product's next-file ranking over a workspace's whole history."""
 
@@ -849,17 +858,101 @@ class NextFilePredictor:
         self.cfg = cfg or NextFileConfig()
         self.seed, self.file_vectors, self.log = seed, file_vectors, log
         self.fitted: FittedPipeline | None = None
+        self.fitted_on: list[str] = []  # the sha of the last commit it was fit on
+        self.fitted_count = 0  # how many commits it was fit on
         self.state = HistoryState()
         self.aux = _Aux(self.cfg.context)
 
     def fit(self, commits: list[Commit]) -> NextFilePredictor:
         self.fitted = fit_pipeline(commits, self.cfg, seed=self.seed, file_vectors=self.file_vectors,
                                    log=self.log)
+        self.fitted_on, self.fitted_count = [c.sha for c in commits[-1:]], len(commits)
+        self._replay(commits)
+        return self
+
+    def _replay(self, commits: list[Commit]) -> None:
         self.state, self.aux = HistoryState(), _Aux(self.cfg.context)
         for c in commits:
             self.state.apply(c)
             self.aux.apply(c)
-        return self
+
+    # --- kept on disk, so a later process need not fit again ---------------------------------
+
+    def save(self, path: Path) -> Path:
+        """Write the fitted pipeline to one file, atomically (a temporary file, then a rename).
+
+        `load` refuses it for another past (the commit it was fit up to must still be there). Content vectors are not kept: a predictor fit with them is not saved.
+        """
+        import json
+        import os
+
+        from mlx.utils import tree_flatten
+
+        if self.fitted is None or self.file_vectors:
+            raise ValueError("only a predictor fit without content vectors can be saved")
+        f = self.fitted
+        rankers = {}
+        for name, r in f.rankers.items():
+            rankers[name] = {"features": list(r.features), "mean": np.asarray(r.mean).tolist(),
+                             "std": np.asarray(r.std).tolist(),
+                             "params": {k: np.asarray(v).tolist() for k, v in r.params.items()},
+                             "residual": getattr(r, "weight", None)}
+        meta = {"format_version": PIPELINE_FORMAT, "config": _config_json(self.cfg), "seed": self.seed,
+                "fitted_commits": self.fitted_count, "last_sha": self.fitted_on[0] if self.fitted_on else "",
+                "seen_paths": list(f.model.feat.seen_paths), "examples": f.model.examples,
+                "fit_queries": f.fit_queries, "seconds": f.seconds, "prior": f.prior, "rankers": rankers}
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.safetensors")
+        mx.save_safetensors(str(tmp), dict(tree_flatten(f.model.model.parameters())),
+                            metadata={"pipeline": json.dumps(meta)})
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load(cls, path: Path, commits: list[Commit], cfg: NextFileConfig | None = None,
+             log: Callable[[str], None] = lambda _: None) -> NextFilePredictor | None:
+        """The saved predictor, caught up with `commits`; None when it is missing, unreadable,
+        of another format or configuration, or was fit on another past (say, after a rebase)."""
+        import json
+
+        path = Path(path)
+        if not path.exists():
+            return None
+        try:
+            weights, raw = mx.load(str(path), return_metadata=True)
+            meta = json.loads(raw["pipeline"])
+            if meta.get("format_version") != PIPELINE_FORMAT:
+                raise ValueError(f"format {meta.get('format_version')!r}")
+            saved = NextFileConfig(**{k: tuple(v) if isinstance(v, list) else v
+                                      for k, v in meta["config"].items()})
+            cfg = cfg or NextFileConfig()
+            if _config_json(saved) != _config_json(cfg):
+                raise ValueError("it was fit with another configuration")
+            n = int(meta["fitted_commits"])
+            if not 0 < n <= len(commits) or commits[n - 1].sha != meta["last_sha"]:
+                log("nextfile: the saved predictor was fit on another history; fitting again")
+                return None
+            feat = FrameFeaturizer(meta["seen_paths"], cfg)
+            model = TemporalPredictor(cfg, len(feat.seen_paths), 0)
+            model.load_weights(list(weights.items()), strict=True)
+            model.eval()
+            trained = TrainedPredictor(model, feat, cfg, int(meta["examples"]), 0.0, frozenset())
+            rankers: dict[str, FusionRanker] = {}
+            for name, r in meta["rankers"].items():
+                base = FusionRanker(tuple(r["features"]), cfg)
+                base.mean, base.std = np.array(r["mean"]), np.array(r["std"])
+                base.params = {k: np.array(v) for k, v in r["params"].items()}
+                rankers[name] = base if r["residual"] is None else ResidualRanker(base, float(r["residual"]))
+        except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:
+            log(f"nextfile: the saved predictor at {path} is unusable ({exc}); fitting again")
+            return None
+        out = cls(cfg, seed=int(meta["seed"]), log=log)
+        out.fitted = FittedPipeline(trained, rankers, int(meta["fit_queries"]), float(meta["seconds"]),
+                                    bool(meta["prior"]))
+        out.fitted_on, out.fitted_count = [meta["last_sha"]], n
+        out._replay(commits)
+        return out
 
     def rank(self, recent_files: list[str], query_file: str | None, alive: set[str],
              k: int) -> list[tuple[str, float, str]]:

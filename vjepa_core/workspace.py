@@ -15,6 +15,7 @@ from .store import Store, default_index_dir, release_freed_memory
 # A small model trained by `vjepa train` on the Python standard library ships with the package
 # (docs/default-model.md has the command); local training fine-tunes from it.
 DEFAULT_MODEL_DIR = Path(__file__).parent / "default_model"
+NEXT_PREDICTOR_FILE = "nextfile.safetensors"  # the fitted next-file pipeline, in the index folder
 LOCAL_MODEL = "model"  # under the workspace's index folder
 COMPACT_EVERY = 20  # update_files calls between compactions
 
@@ -212,6 +213,11 @@ class Workspace:
         if not commits:
             self._predictor, self._seen = None, []
             return None, commits
+        saved = self.index_dir / NEXT_PREDICTOR_FILE
+        if self._predictor is None:  # a fit kept by an earlier process, if it fits this history
+            loaded = NextFilePredictor.load(saved, commits)
+            if loaded is not None:
+                self._predictor, self._fitted_on, self._seen = loaded, loaded.fitted_count, commits
         seen = self._seen
         same_past = self._predictor is not None and len(seen) <= len(commits) and \
             all(a.sha == b.sha for a, b in zip(seen[-50:], commits[len(seen) - len(seen[-50:]):len(seen)]))
@@ -219,6 +225,10 @@ class Workspace:
         if not same_past or grown > max(25, self._fitted_on // 4):
             self._predictor = NextFilePredictor().fit(commits)
             self._fitted_on = len(commits)
+            try:
+                self._predictor.save(saved)
+            except OSError:
+                pass  # the fit still serves this process; the next one fits again
             release_memory()
         else:
             for c in commits[len(seen):]:  # online: the statistics learn each new commit
