@@ -102,8 +102,9 @@ async def index_folder(ls: VjepaServer, folder: Folder, *, announce: bool = True
         ls.progress = None
     summary = text("server.learned", name=folder.root.name, files=getattr(report, "files_indexed", 0),
                    units=getattr(report, "units", 0))
-    bar.end(summary)
+    # The summary goes out before the progress ends, so a client that sees the end has it too.
     if announce:
         ls.say(summary)
     else:
         ls.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=summary))
+    bar.end(summary)
