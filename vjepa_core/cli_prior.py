@@ -33,6 +33,7 @@ def _source(repo: Path) -> str:
 
 def run_train_prior(args: argparse.Namespace, voice: Voice, console: Console) -> int:
     from .history import read_commits
+    from .messages import VjepaError
     from .nextfile import NextFileConfig, pretrain_predictor
     from .nextfile_prior import save_prior
 
@@ -41,21 +42,17 @@ def run_train_prior(args: argparse.Namespace, voice: Voice, console: Console) ->
     for repo in args.repos:
         commits = read_commits(repo)
         if not commits:
-            console.print(f"{repo} has no git history I can read; leaving it out.", highlight=False, soft_wrap=True)
+            voice.warn("prior.skipped", repo=repo)
             continue
         histories.append(commits)
         sources.append(_source(repo))
-        log(f"{repo.name}: {len(commits)} commits")
     if not histories:
-        console.print("None of those folders has a git history, so there is nothing to learn from. "
-                      "Give me one or more git repositories.", highlight=False, soft_wrap=True)
-        return 2
+        raise VjepaError("prior.no_history")
+    voice.say("prior.start", count=len(histories), commits=sum(len(h) for h in histories))
     cfg = NextFileConfig()
     model = pretrain_predictor(histories, cfg, steps=args.steps, seed=args.seed,
                                max_examples=args.max_examples, log=log)
     path = save_prior(model, cfg, args.out, sources)
     n = len(histories)
-    console.print(f"Done: the next-file prior learned from {n} {'history' if n == 1 else 'histories'} "
-                  f"is in {path}.",
-                  highlight=False, soft_wrap=True)
+    voice.say("prior.done", count=n, noun="history" if n == 1 else "histories", path=path)
     return 0

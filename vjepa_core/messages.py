@@ -27,6 +27,9 @@ CATALOGUE: dict[str, str] = {
     "train.done": "Training finished. The new model is saved at {path}.",
     "embed.done": "Vectors are up to date: {new} new, {reused} reused, {files} files, {semantic} semantic links.",
     "embed.none": "No model yet, so no vectors. Run `vjepa train` to make one.",
+    "prior.start": "Learning how files change together from {count} git histories ({commits} commits).",
+    "prior.skipped": "{repo} has no git history I can read; leaving it out.",
+    "prior.done": "Done: the next-file prior learned from {count} {noun} is in {path}.",
     # status
     "status.empty": "No index yet for {root}. Run `vjepa crawl {root}` to create one.",
     # --- server (issue 4) ---
@@ -85,6 +88,10 @@ CATALOGUE: dict[str, str] = {
 }
 
 ERRORS: dict[str, str] = {
+    "prior.no_history": (
+        "None of those folders has a git history, so there is nothing to learn from. "
+        "Give me one or more git repositories."
+    ),
     "root.missing": "I can't find the folder {root}. Check the path and try again.",
     "root.not_dir": "{root} is a file, not a folder. Give me the folder you'd like me to learn from.",
     "root.system": (
