@@ -843,6 +843,13 @@ def bench_next_file(repo: Path, *, seed: int = 0, file_vectors: dict[str, np.nda
 PIPELINE_FORMAT = 1
 
 
+def _prior_id(cfg: NextFileConfig) -> str:
+    """The shipped prior's checksum, or "" when there is none to start from."""
+    from .nextfile_prior import prior_id
+
+    return prior_id(cfg)
+
+
 def _config_json(cfg: NextFileConfig) -> dict:
     from dataclasses import asdict
 
@@ -881,7 +888,9 @@ class NextFilePredictor:
     def save(self, path: Path) -> Path:
         """Write the fitted pipeline to one file, atomically (a temporary file, then a rename).
 
-        `load` refuses it for another past (the commit it was fit up to must still be there). Content vectors are not kept: a predictor fit with them is not saved.
+        `load` refuses it for another past (the commit it was fit up to must still be there), or
+        once the shipped prior has changed. Content vectors are not kept: a predictor fit with them
+        is not saved.
         """
         import json
         import os
@@ -900,7 +909,8 @@ class NextFilePredictor:
         meta = {"format_version": PIPELINE_FORMAT, "config": _config_json(self.cfg), "seed": self.seed,
                 "fitted_commits": self.fitted_count, "last_sha": self.fitted_on[0] if self.fitted_on else "",
                 "seen_paths": list(f.model.feat.seen_paths), "examples": f.model.examples,
-                "fit_queries": f.fit_queries, "seconds": f.seconds, "prior": f.prior, "rankers": rankers}
+                "fit_queries": f.fit_queries, "seconds": f.seconds, "prior": f.prior,
+                "prior_id": _prior_id(self.cfg) if f.prior else "", "rankers": rankers}
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.safetensors")
@@ -929,6 +939,8 @@ class NextFilePredictor:
             cfg = cfg or NextFileConfig()
             if _config_json(saved) != _config_json(cfg):
                 raise ValueError("it was fit with another configuration")
+            if meta["prior"] and meta.get("prior_id") != _prior_id(cfg):
+                raise ValueError("it was fit from another prior")
             n = int(meta["fitted_commits"])
             if not 0 < n <= len(commits) or commits[n - 1].sha != meta["last_sha"]:
                 log("nextfile: the saved predictor was fit on another history; fitting again")

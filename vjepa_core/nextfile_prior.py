@@ -11,6 +11,7 @@ prior carries to any history. `vjepa train-prior` makes it; the package ships on
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -74,6 +75,13 @@ def read_prior(path: Path) -> tuple[dict[str, mx.array], dict[str, int], list[st
         raise CheckpointError(f"next-file prior at {path} does not match its configuration "
                               f"({'; '.join(problems[:3]) or 'no weights'}); {_REMAKE}")
     return weights, config, sources
+
+
+def prior_id(cfg: NextFileConfig) -> str:
+    """The shipped prior's sha256 when `cfg` starts from it, else "": what a saved fit was made from."""
+    if not cfg.prior or not DEFAULT_PRIOR.exists():
+        return ""
+    return hashlib.sha256(DEFAULT_PRIOR.read_bytes()).hexdigest()
 
 
 def load_prior(cfg: NextFileConfig, path: Path | None = None,
