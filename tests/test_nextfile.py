@@ -199,27 +199,12 @@ def test_workspace_keeps_its_fit_across_processes(tmp_path: Path) -> None:
     first = Workspace(repo.path, tmp_path / "idx", allow_home=True)
     pred, commits = first.next_predictor()
     saved = tmp_path / "idx" / NEXT_PREDICTOR_FILE
-    # Fit in a child process (nextfile_fit), then loaded here: a loaded fit reports 0 s of training.
-    assert pred is not None and saved.exists() and pred.fitted.model.seconds == 0.0
-    assert pred.fitted_count == len(commits)
+    assert pred is not None and saved.exists() and pred.fitted.model.seconds > 0
     stamp = saved.stat().st_mtime_ns
     second = Workspace(repo.path, tmp_path / "idx", allow_home=True)  # as a new process would
     again, _ = second.next_predictor()
-    assert again is not None and again.fitted.model.seconds == 0.0
-    assert saved.stat().st_mtime_ns == stamp  # loaded, not fit again
+    assert again is not None and again.fitted.model.seconds == 0.0  # loaded, not fit
+    assert saved.stat().st_mtime_ns == stamp
     alive = {p for c in commits for p in c.files}
     q = "src/x/mod_2.py"
     assert again.rank([q], q, alive - {q}, 5) == pred.rank([q], q, alive - {q}, 5)
-    # The child's fit ranks as an in-process fit of the same history does.
-    here = NextFilePredictor().fit(commits)
-    assert here.rank([q], q, alive - {q}, 5) == pred.rank([q], q, alive - {q}, 5)
-
-
-def test_fit_child_process_refuses_bad_arguments(tmp_path: Path) -> None:
-    from vjepa_core.nextfile_fit import main as fit_main
-
-    assert fit_main([]) == 2
-    plain = tmp_path / "plain"
-    plain.mkdir()
-    assert fit_main([str(plain), str(tmp_path / "out.safetensors")]) == 1
-    assert not (tmp_path / "out.safetensors").exists()

@@ -223,14 +223,12 @@ class Workspace:
             all(a.sha == b.sha for a, b in zip(seen[-50:], commits[len(seen) - len(seen[-50:]):len(seen)]))
         grown = len(commits) - self._fitted_on
         if not same_past or grown > max(25, self._fitted_on // 4):
-            fitted = self._fit_in_child(saved, commits)
-            if fitted is None:  # the child failed (or saw a newer history): fit here
-                fitted = NextFilePredictor().fit(commits)
-                try:
-                    fitted.save(saved)
-                except OSError:
-                    pass  # the fit still serves this process; the next one fits again
-            self._predictor, self._fitted_on = fitted, fitted.fitted_count
+            self._predictor = NextFilePredictor().fit(commits)
+            self._fitted_on = len(commits)
+            try:
+                self._predictor.save(saved)
+            except OSError:
+                pass  # the fit still serves this process; the next one fits again
             release_memory()
         else:
             for c in commits[len(seen):]:  # online: the statistics learn each new commit
@@ -238,27 +236,6 @@ class Workspace:
                 self._predictor.aux.apply(c)
         self._seen = commits
         return self._predictor, commits
-
-    def _fit_in_child(self, saved: Path, commits: list[Any]) -> Any:
-        """Fit in a child process (`nextfile_fit`) and load what it saved; None if that failed.
-
-        The fit's transient memory stays in the child, so this process keeps a small footprint.
-        """
-        import subprocess
-        import sys
-
-        from .nextfile import NextFilePredictor
-
-        try:
-            saved.parent.mkdir(parents=True, exist_ok=True)
-            proc = subprocess.run([sys.executable, "-m", "vjepa_core.nextfile_fit", str(self.root), str(saved)],
-                                  capture_output=True, text=True, check=False, timeout=3600)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        if proc.returncode != 0:
-            return None
-        loaded = NextFilePredictor.load(saved, commits)
-        return loaded if loaded is not None and loaded.fitted_count == len(commits) else None
 
     def relative(self, path: str) -> str:
         """A workspace-relative posix path; refuses paths outside the workspace."""
