@@ -774,8 +774,12 @@ class FittedPipeline:
 def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
                  file_vectors: dict[str, np.ndarray] | None = None,
                  prior: dict[str, mx.array] | None = None,
+                 variants: Iterable[str] | None = None,
                  log: Callable[[str], None] = print) -> FittedPipeline:
     """Everything learned from `history` (and nothing else).
+
+    `variants` names the rankers to fit (default: all of `_variants()`, as the benchmark needs;
+    the product alone serves the editor).
 
     The rankers are fit on the queries of history's own last 20%, with a predictor trained on the
     commits before them; the returned predictor is then trained on all of `history`.
@@ -791,12 +795,13 @@ def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
     data = []
     for q, _, names, rows, _ in _query_rows(history, early, cfg):
         data.append((rows, np.array([g in q.truth for g in names], np.float32)))
+    wanted = {k: v for k, v in _variants().items() if variants is None or k in set(variants)}
     if cfg.model_residual is None:
-        rankers = {name: _fit_ranker(cols, cfg, data, seed, log) for name, cols in _variants().items()}
+        rankers = {name: _fit_ranker(cols, cfg, data, seed, log) for name, cols in wanted.items()}
     else:
         model_cols = set(FEATURE_GROUPS["model"])
         rankers = {}
-        for name, cols in _variants().items():
+        for name, cols in wanted.items():
             base = _fit_ranker(tuple(c for c in cols if c not in model_cols), cfg, data, seed, log)
             rankers[name] = base if name == "stats" else ResidualRanker(base, cfg.model_residual)
     log(f"nextfile: fusion fit on {len(data)} queries of the training history")
@@ -872,7 +877,7 @@ class NextFilePredictor:
 
     def fit(self, commits: list[Commit]) -> NextFilePredictor:
         self.fitted = fit_pipeline(commits, self.cfg, seed=self.seed, file_vectors=self.file_vectors,
-                                   log=self.log)
+                                   variants=("product",), log=self.log)
         self.fitted_on, self.fitted_count = [c.sha for c in commits[-1:]], len(commits)
         self._replay(commits)
         return self
