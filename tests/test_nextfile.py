@@ -170,6 +170,8 @@ def test_saved_predictor_ranks_as_the_fitted_one(habit: tuple[Path, list[Commit]
     # A later process: the history has grown by five commits since the fit.
     loaded = NextFilePredictor.load(path, commits, TINY)
     assert loaded is not None and loaded.fitted_count == len(commits) - 5
+    assert NextFilePredictor.describe(path) == {"fitted_commits": len(commits) - 5, "prior": False,
+                                                "format_version": 1}
     for c in commits[-5:]:
         pred.state.apply(c)
         pred.aux.apply(c)
@@ -186,6 +188,7 @@ def test_saved_predictor_is_refused_for_another_past(habit: tuple[Path, list[Com
     assert NextFilePredictor.load(path, rewritten, TINY) is None  # ... or was rewritten
     assert NextFilePredictor.load(path, commits, replace(TINY, dims=32)) is None  # another configuration
     path.write_bytes(path.read_bytes()[:100])
+    assert NextFilePredictor.describe(path) is None
     said: list[str] = []
     assert NextFilePredictor.load(path, commits, TINY, log=said.append) is None
     assert said and "unusable" in said[0]

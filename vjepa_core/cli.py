@@ -356,7 +356,8 @@ def _status(args: argparse.Namespace, voice: Voice) -> int:
     info = {"root": str(root), "index_dir": str(path), "schema_version": meta.get("schema_version"),
             "last_crawl": meta.get("last_crawl"), "commits": meta.get("commits"), "tables": counts,
             "relations_by_pattern": by_pattern, "languages": languages, "disk_bytes": store.disk_bytes(),
-            "blas": active_blas()["detail"], "model": _model_in_use(Path(path))}
+            "blas": active_blas()["detail"], "model": _model_in_use(Path(path)),
+            "next_file": _next_file_fit(Path(path))}
     if args.json:
         print(json.dumps(info, indent=2))
         return 0
@@ -366,6 +367,18 @@ def _status(args: argparse.Namespace, voice: Voice) -> int:
         t.add_row(k, json.dumps(v) if isinstance(v, dict) else str(v))
     out.print(t)
     return 0
+
+
+def _next_file_fit(index_dir: Path) -> str:
+    """What the saved next-file fit is, in a sentence (no weights are read)."""
+    from .nextfile import NextFilePredictor
+    from .workspace import NEXT_PREDICTOR_FILE
+
+    about = NextFilePredictor.describe(index_dir / NEXT_PREDICTOR_FILE)
+    if about is None:
+        return "not fit yet (the first `vjepa next` fits it)"
+    prior = "from the shipped prior" if about["prior"] else "from scratch"
+    return f"fit on {about['fitted_commits']} commits, {prior}"
 
 
 if __name__ == "__main__":

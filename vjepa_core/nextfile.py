@@ -924,6 +924,23 @@ class NextFilePredictor:
         os.replace(tmp, path)
         return path
 
+    @staticmethod
+    def describe(path: Path) -> dict | None:
+        """The saved fit's header (commits, prior, format), without reading its weights; None when
+        there is no readable one."""
+        import json
+        import struct
+
+        try:
+            with open(path, "rb") as fh:
+                (size,) = struct.unpack("<Q", fh.read(8))
+                header = json.loads(fh.read(min(size, 1 << 26)))
+            meta = json.loads(header["__metadata__"]["pipeline"])
+            return {"fitted_commits": int(meta["fitted_commits"]), "prior": bool(meta["prior"]),
+                    "format_version": meta["format_version"]}
+        except (OSError, ValueError, KeyError, TypeError, struct.error):
+            return None
+
     @classmethod
     def load(cls, path: Path, commits: list[Commit], cfg: NextFileConfig | None = None,
              log: Callable[[str], None] = lambda _: None) -> NextFilePredictor | None:
