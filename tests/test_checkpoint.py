@@ -135,3 +135,14 @@ def test_fine_tune_needs_the_same_tokenizer(saved: tuple[Checkpoint, Path]) -> N
     other = CodeTokenizer.train(["something else entirely"] * 3, vocab_size=300)
     with pytest.raises(ValueError, match="tokenizer"):
         train_encoder(TEXTS, other, ck.encoder_config, TrainConfig(steps=1), init=ck)
+
+
+def test_cli_says_what_is_wrong_with_a_bad_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from vjepa_core.cli import main
+
+    bad = tmp_path / "model"
+    bad.mkdir()
+    (bad / "config.json").write_text("{", encoding="utf-8")
+    assert main(["bench", "embed", "--model", str(bad), "--root", str(tmp_path), "--limit", "1"]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith(f"Sorry: checkpoint at {bad}: config.json is corrupt") and "vjepa train" in said

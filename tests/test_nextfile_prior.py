@@ -106,3 +106,11 @@ def test_train_prior_command(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert len(sources) == 1 and sources[0].startswith("r@") and config["dims"] == NextFileConfig().dims
     assert main(["train-prior", str(plain), "--out", str(tmp_path / "none.safetensors")]) == 2
     assert not (tmp_path / "none.safetensors").exists()
+
+
+def test_cli_says_what_is_wrong_with_a_bad_prior(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not a safetensors file")
+    assert main(["bench", "next-file", "--repo", str(tmp_path), "--prior", str(bad), "--json"]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("Sorry: next-file prior at") and "vjepa train-prior" in said

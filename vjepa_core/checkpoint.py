@@ -27,6 +27,7 @@ import mlx.core as mx
 from mlx import nn
 from mlx.utils import tree_flatten
 
+from vjepa_core.messages import CheckpointError  # raised here; importers take it from here too
 from vjepa_core.model import CrossViewHead, Encoder, EncoderConfig, Predictor
 from vjepa_core.tokenizer import CodeTokenizer
 
@@ -34,10 +35,6 @@ FORMAT_VERSION = 1
 CONFIG_NAME = "config.json"
 _REQUIRED = ("format_version", "encoder_config", "tokenizer", "weights_file", "weights_sha256")
 _RETRAIN = "retrain with `vjepa train`"
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that cannot be used; the message says what is wrong and what to do."""
 
 
 @dataclass

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from .messages import VjepaError, Voice, text
+from .messages import CheckpointError, VjepaError, Voice, text
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -132,8 +132,10 @@ def main(argv: list[str] | None = None) -> int:
             return _query(args)
         if args.command == "bench" and args.bench == "embed":
             from .bench import bench_embed
+            from .checkpoint import load
             from .workspace import DEFAULT_MODEL_DIR
 
+            load(args.model or DEFAULT_MODEL_DIR)  # a clear error here rather than in the child runs
             result = bench_embed(args.model or DEFAULT_MODEL_DIR, args.root, args.limit)
             if args.json:
                 print(json.dumps(result, indent=2))
@@ -174,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
     except VjepaError as err:
         voice.error(err)
+        return 2
+    except CheckpointError as err:  # a model or prior file that cannot be used: it says what to do
+        print(f"Sorry: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("Stopped. Whatever was written is safe; the next run picks up from there.", file=sys.stderr)

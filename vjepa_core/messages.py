@@ -162,6 +162,14 @@ class VjepaError(Exception):
         super().__init__(ERRORS[key].format(**fields))
 
 
+class CheckpointError(ValueError):
+    """A checkpoint (model or prior) that cannot be used; the message says what is wrong and what to do.
+
+    Defined here, with the other errors people read, so the command line can catch it without
+    loading MLX; `vjepa_core.checkpoint` raises and re-exports it.
+    """
+
+
 def text(key: str, **fields: object) -> str:
     """The catalogue sentence for `key` (messages or errors)."""
     template = CATALOGUE.get(key) or ERRORS[key]
