@@ -155,7 +155,12 @@ async def test_helix_picks_insights_and_graph(repo: GitRepo, tmp_path: Path) -> 
         report = await command(client, "vjepa.insights")
         assert report["root"] == str(repo.path) and report["counts"]["files"] == 4
         assert set(report) >= {"patterns", "suggestions", "summary"}
-        assert (await command(client, "vjepa.insights", uri(repo, "calc.py")))["counts"] == report["counts"]
+        again = (await command(client, "vjepa.insights", uri(repo, "calc.py")))["counts"]
+        # The same folder's report; editor events (the opens above) are logged in the background,
+        # so their count may have grown in between.
+        assert {k: v for k, v in again.items() if k != "events"} == \
+            {k: v for k, v in report["counts"].items() if k != "events"}
+        assert again["events"] >= report["counts"]["events"]
 
         page = await command(client, "vjepa.graph")
         path = Path(page["path"])
