@@ -21,6 +21,7 @@ baselines; `NextFilePredictor` is the runtime API over a whole history.
 
 from __future__ import annotations
 
+import copy
 import math
 import posixpath
 import re
@@ -351,7 +352,7 @@ def _examples(commits: list[Commit], cfg: NextFileConfig,
 
 
 def _train(model: TemporalPredictor, sets: list[_Examples], cfg: NextFileConfig, steps: int,
-           lr: float, seed: int, log: Callable[[str], None], tag: str = "nextfile") -> None:
+           seed: int, log: Callable[[str], None], tag: str = "nextfile") -> None:
     """InfoNCE over each history's own files; a batch is drawn from one history at a time."""
     sets = [e for e in sets if e.n and len(e.vocab) >= 2]
     if not sets or steps <= 0:
@@ -374,7 +375,7 @@ def _train(model: TemporalPredictor, sets: list[_Examples], cfg: NextFileConfig,
         pos = mx.logsumexp(mx.where(t > 0, logits, -1e9), axis=1)
         return (mx.logsumexp(logits, axis=1) - pos).mean()
 
-    sched = optim.cosine_decay(lr, steps, lr * 0.05)
+    sched = optim.cosine_decay(cfg.lr, steps, cfg.lr * 0.05)
     opt = optim.AdamW(sched, weight_decay=cfg.weight_decay, bias_correction=True)
     grad_fn = nn.value_and_grad(model, loss_fn)
     state = [model.state, opt.state]
@@ -443,7 +444,7 @@ def pretrain_predictor(histories: list[list[Commit]], cfg: NextFileConfig, *, st
     mx.random.seed(seed)
     model = TemporalPredictor(cfg, 1, 0)
     log(f"nextfile prior: {sum(e.n for e in sets)} examples from {len(sets)} histories")
-    _train(model, sets, cfg, steps, cfg.lr, seed, log, tag="nextfile prior")
+    _train(model, sets, cfg, steps, seed, log, tag="nextfile prior")
     log(f"nextfile prior: {time.perf_counter() - t0:.0f}s")
     return model
 
@@ -468,7 +469,7 @@ def train_predictor(commits: list[Commit], cfg: NextFileConfig, *, seed: int = 0
         return TrainedPredictor(model, ex.feat, cfg, 0, time.perf_counter() - t0, frozenset())
     batch = min(cfg.batch, ex.n)
     steps = max(1, cfg.epochs * (ex.n // batch))
-    _train(model, [ex], cfg, steps, cfg.lr, seed, log)
+    _train(model, [ex], cfg, steps, seed, log)
     secs = time.perf_counter() - t0
     log(f"nextfile: trained on {ex.n} examples from {len(commits)} commits, {len(ex.vocab)} files, "
         f"{secs:.1f}s")
@@ -485,6 +486,7 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     "model": ("model_cos", "model_rank"),
 }
 FEATURES: tuple[str, ...] = tuple(f for g in FEATURE_GROUPS.values() for f in g)
+_MODEL_COS = FEATURES.index("model_cos")
 
 
 class _Aux:
@@ -613,6 +615,16 @@ def _candidate_features(q: Query, st: HistoryState, aux: _Aux, model: TrainedPre
     return names, rows, model_ranking
 
 
+def _zscore(v: np.ndarray) -> np.ndarray:
+    """Standardised over the query's candidates; a candidate the model did not score gets the minimum."""
+    ok = v > -1.0
+    out = np.zeros(len(v), np.float64)
+    if ok.sum() > 1:
+        out[ok] = (v[ok] - v[ok].mean()) / (v[ok].std() + 1e-6)
+        out[~ok] = out[ok].min()
+    return out
+
+
 class FusionRanker:
     """Listwise ranker: a tiny MLP scores each candidate, softmax over a query's candidates.
 
@@ -626,6 +638,9 @@ class FusionRanker:
         self.mean = np.zeros(len(self.cols), np.float32)
         self.std = np.ones(len(self.cols), np.float32)
         self.params = self._init(np.random.default_rng(0))
+        # The product's fusion: this times the model's cosine, standardised over the query's
+        # candidates, is added to the score (the ranker itself then reads no model feature).
+        self.residual = 0.0
 
     def _init(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         d, h = len(self.cols), self.cfg.ranker_hidden
@@ -690,7 +705,8 @@ class FusionRanker:
     def score(self, rows: np.ndarray) -> np.ndarray:
         if len(rows) == 0:
             return np.zeros(0)
-        return self._forward((rows[:, self.cols] - self.mean) / self.std)[0]
+        s = self._forward((rows[:, self.cols] - self.mean) / self.std)[0]
+        return s + self.residual * _zscore(rows[:, _MODEL_COS]) if self.residual else s
 
     def rank(self, names: list[str], rows: np.ndarray, fallback: list[str]) -> list[str]:
         """Candidates by score (ties: the fallback's order), then the rest of the fallback."""
@@ -739,29 +755,6 @@ def _variants() -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _zscore(v: np.ndarray) -> np.ndarray:
-    """Standardised over the query's candidates; a candidate the model did not score gets the minimum."""
-    ok = v > -1.0
-    out = np.zeros(len(v), np.float64)
-    if ok.sum() > 1:
-        out[ok] = (v[ok] - v[ok].mean()) / (v[ok].std() + 1e-6)
-        out[~ok] = out[ok].min()
-    return out
-
-
-class ResidualRanker(FusionRanker):
-    """A ranker without the model's features, plus `weight` times the model's standardised cosine."""
-
-    def __init__(self, base: FusionRanker, weight: float) -> None:
-        self.__dict__.update(base.__dict__)
-        self.weight = weight
-        self.model_col = FEATURES.index("model_cos")
-
-    def score(self, rows: np.ndarray) -> np.ndarray:
-        base = super().score(rows)
-        return base + self.weight * _zscore(rows[:, self.model_col]) if len(rows) else base
-
-
 @dataclass
 class FittedPipeline:
     model: TrainedPredictor
@@ -798,12 +791,16 @@ def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
     wanted = {k: v for k, v in _variants().items() if variants is None or k in set(variants)}
     if cfg.model_residual is None:
         rankers = {name: _fit_ranker(cols, cfg, data, seed, log) for name, cols in wanted.items()}
-    else:
+    else:  # one fit per column set: `product` and `stats` share theirs, only the residual differs
         model_cols = set(FEATURE_GROUPS["model"])
+        by_cols: dict[tuple[str, ...], FusionRanker] = {}
         rankers = {}
         for name, cols in wanted.items():
-            base = _fit_ranker(tuple(c for c in cols if c not in model_cols), cfg, data, seed, log)
-            rankers[name] = base if name == "stats" else ResidualRanker(base, cfg.model_residual)
+            base_cols = tuple(c for c in cols if c not in model_cols)
+            if base_cols not in by_cols:
+                by_cols[base_cols] = _fit_ranker(base_cols, cfg, data, seed, log)
+            rankers[name] = copy.copy(by_cols[base_cols])
+            rankers[name].residual = 0.0 if name == "stats" else cfg.model_residual
     log(f"nextfile: fusion fit on {len(data)} queries of the training history")
     model = train_predictor(history, cfg, seed=seed, file_vectors=file_vectors, prior=prior, log=log)
     return FittedPipeline(model, rankers, len(data), time.perf_counter() - t0, prior is not None)
@@ -910,7 +907,7 @@ class NextFilePredictor:
             rankers[name] = {"features": list(r.features), "mean": np.asarray(r.mean).tolist(),
                              "std": np.asarray(r.std).tolist(),
                              "params": {k: np.asarray(v).tolist() for k, v in r.params.items()},
-                             "residual": getattr(r, "weight", None)}
+                             "residual": r.residual}
         meta = {"format_version": PIPELINE_FORMAT, "config": _config_json(self.cfg), "seed": self.seed,
                 "fitted_commits": self.fitted_count, "last_sha": self.fitted_on[0] if self.fitted_on else "",
                 "seen_paths": list(f.model.feat.seen_paths), "examples": f.model.examples,
@@ -929,16 +926,15 @@ class NextFilePredictor:
         """The saved fit's header (commits, prior, format), without reading its weights; None when
         there is no readable one."""
         import json
-        import struct
+
+        from safetensors import SafetensorError, safe_open
 
         try:
-            with open(path, "rb") as fh:
-                (size,) = struct.unpack("<Q", fh.read(8))
-                header = json.loads(fh.read(min(size, 1 << 26)))
-            meta = json.loads(header["__metadata__"]["pipeline"])
+            with safe_open(str(path), framework="numpy") as fh:
+                meta = json.loads((fh.metadata() or {})["pipeline"])
             return {"fitted_commits": int(meta["fitted_commits"]), "prior": bool(meta["prior"]),
                     "format_version": meta["format_version"]}
-        except (OSError, ValueError, KeyError, TypeError, struct.error):
+        except (OSError, SafetensorError, ValueError, KeyError, TypeError):
             return None
 
     @classmethod
@@ -977,7 +973,8 @@ class NextFilePredictor:
                 base = FusionRanker(tuple(r["features"]), cfg)
                 base.mean, base.std = np.array(r["mean"]), np.array(r["std"])
                 base.params = {k: np.array(v) for k, v in r["params"].items()}
-                rankers[name] = base if r["residual"] is None else ResidualRanker(base, float(r["residual"]))
+                base.residual = float(r["residual"] or 0.0)
+                rankers[name] = base
         except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:
             log(f"nextfile: the saved predictor at {path} is unusable ({exc}); fitting again")
             return None
