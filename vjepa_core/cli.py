@@ -148,12 +148,10 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"fast path speed-up: {result['speedup']:.1f}x")
             return 0
         if args.command == "bench" and args.bench == "next-file":
-            from .nextfile import bench_next_file
-
-            log = (lambda *a, **k: None) if args.json else (lambda *a, **k: print(*a, file=sys.stderr))
-            from .nextfile import NextFileConfig
+            from .nextfile import NextFileConfig, bench_next_file
             from .nextfile_prior import load_prior
 
+            log = (lambda *a, **k: None) if args.json else (lambda *a, **k: print(*a, file=sys.stderr))
             cfg = NextFileConfig(prior=not args.no_prior)
             prior = load_prior(cfg, args.prior, log=log) if args.prior else None
             result = bench_next_file(args.repo, seed=args.seed, log=log, cfg=cfg, prior=prior)

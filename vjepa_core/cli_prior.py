@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import subprocess
 from pathlib import Path
 
 from rich.console import Console
@@ -26,9 +25,10 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
 
 
 def _source(repo: Path) -> str:
-    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
-                          check=False)
-    return f"{repo.name}@{head.stdout.strip()[:12]}" if head.returncode == 0 else repo.name
+    from .history import head_sha
+
+    head = head_sha(repo)
+    return f"{repo.name}@{head[:12]}" if head else repo.name
 
 
 def run_train_prior(args: argparse.Namespace, voice: Voice, console: Console) -> int:
