@@ -17,7 +17,7 @@ import pyarrow as pa
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from vjepa_core.store import EVENTS
+from vjepa_core.index.store import EVENTS
 
 from .folders import Folder, locate
 

@@ -10,8 +10,8 @@ from typing import Any
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
-from vjepa_core.safety import denied_name
-from vjepa_core.store import Store, default_index_dir
+from vjepa_core.harvest.safety import denied_name
+from vjepa_core.index.store import Store, default_index_dir
 from vjepa_core.workspace import Workspace
 
 

@@ -1,4 +1,4 @@
-"""Idle-time retraining: one `vjepa_core.swarm.idle.IdleScheduler` per approved folder.
+"""Idle-time retraining: one `vjepa_core.swarm.scheduler.IdleScheduler` per approved folder.
 
 The scheduler runs `vjepa train --resume` in a low-priority process when the user has been idle for
 `idleMinutes` (every didOpen/didChange/didSave calls `touch()` through `VjepaServer.on_user_activity`,
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from vjepa_core.messages import text
-from vjepa_core.swarm.idle import IdleScheduler
+from vjepa_core.swarm.scheduler import IdleScheduler
 
 from .folders import Folder
 

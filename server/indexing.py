@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from vjepa_core.crawl import crawl
+from vjepa_core.index.crawl import crawl
 from vjepa_core.messages import text
 from vjepa_core.workspace import release_memory
 

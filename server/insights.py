@@ -11,8 +11,8 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInternalError
 from pygls.uris import from_fs_path
 
-from vjepa_core.graph import write_graph
-from vjepa_core.insights import compute
+from vjepa_core.insights.graph import write_graph
+from vjepa_core.insights.report import compute
 from vjepa_core.messages import text
 
 from .arguments import file_and_flags

@@ -12,7 +12,7 @@ from typing import Any
 from pygls.exceptions import JsonRpcInternalError
 
 from vjepa_core.messages import VjepaError, text
-from vjepa_core.query import Hit
+from vjepa_core.queries.related import Hit
 from vjepa_core.workspace import release_memory
 
 from .arguments import file_and_flags

@@ -62,7 +62,7 @@ class VjepaServer(LanguageServer):
     def on_user_activity(self, path: str | None = None) -> None:
         """The one hook for "the user is working now" (didOpen, didChange, didSave; `path` is
         workspace-relative): every folder's idle-training scheduler (`Folder.scheduler`, e.g.
-        vjepa_core.swarm.idle.IdleScheduler) restarts its idle clock and stops a running training,
+        vjepa_core.swarm.scheduler.IdleScheduler) restarts its idle clock and stops a running training,
         wherever the edit is, since training and typing share the same CPU."""
         for folder in self.folders:
             if folder.scheduler is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vjepa_core.embed import model_key
+from vjepa_core.index.vectors import model_key
 from vjepa_core.workspace import DEFAULT_MODEL_DIR, Workspace
 
 from .idle import overall

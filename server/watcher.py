@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import watchfiles
 from lsprotocol import types
 
-from vjepa_core.safety import IgnoreRules, denied_location
+from vjepa_core.harvest.safety import IgnoreRules, denied_location
 
 from .folders import Folder
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from vjepa_core.baselines import (
+from vjepa_core.patterns.cochange import (
     HistoryState,
     evaluate,
     evaluate_baselines,
@@ -20,7 +20,7 @@ from vjepa_core.baselines import (
     iter_queries,
     score,
 )
-from vjepa_core.history import Commit, read_commits
+from vjepa_core.harvest.history import Commit, read_commits
 
 T0 = 1_700_000_000
 _REFERENCE_CANDIDATES = (

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from vjepa_core.blas import openblas_library
+from vjepa_core.model.blas import openblas_library
 
 needs_openblas = pytest.mark.skipif(openblas_library() is None and not os.environ.get("CI"),
                                     reason="libopenblas0-pthread not installed (CI installs it)")
@@ -37,7 +37,7 @@ def test_reference_blas_can_be_chosen(tmp_path: Path) -> None:
 @needs_openblas
 def test_mlx_matmul_is_correct_under_openblas() -> None:
     code = (
-        "import numpy as np, mlx.core as mx; from vjepa_core.blas import active_blas;"
+        "import numpy as np, mlx.core as mx; from vjepa_core.model.blas import active_blas;"
         "a = np.random.default_rng(0).standard_normal((300, 200)).astype('float32');"
         "b = np.array(mx.array(a) @ mx.array(a.T));"
         "print(active_blas()['path'], float(np.abs(b - a @ a.T).max()))"
@@ -53,7 +53,7 @@ def test_blas_threads_sets_and_restores_the_openblas_thread_count() -> None:
     lib = openblas_library()
     if lib is None:
         pytest.skip("no system OpenBLAS here") if not os.environ.get("CI") else pytest.fail("CI installs OpenBLAS")
-    code = ("from vjepa_core.blas import blas_threads\n"
+    code = ("from vjepa_core.model.blas import blas_threads\n"
             "with blas_threads(2) as b:\n    inside = b.current()\n"
             "print(inside, blas_threads(1).__enter__().before)\n")
     env = {**os.environ, "LD_PRELOAD": lib, "OPENBLAS_NUM_THREADS": "1"}

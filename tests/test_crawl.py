@@ -14,8 +14,8 @@ import pyarrow as pa
 import pytest
 
 from vjepa_core.cli import main as cli_main
-from vjepa_core.crawl import crawl
-from vjepa_core.harvest import (
+from vjepa_core.index.crawl import crawl
+from vjepa_core.harvest.walk import (
     SKIP_BINARY,
     SKIP_SPECIAL,
     SKIP_TOO_LARGE,
@@ -25,7 +25,7 @@ from vjepa_core.harvest import (
     read_text,
 )
 from vjepa_core.messages import VjepaError
-from vjepa_core.store import COMPACT_VERSIONS, SCHEMA_VERSION, Store
+from vjepa_core.index.store import COMPACT_VERSIONS, SCHEMA_VERSION, Store
 
 from .conftest import GitRepo
 

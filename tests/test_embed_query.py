@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from vjepa_core.cli import main as cli_main
-from vjepa_core.crawl import crawl
-from vjepa_core.embed import FILE_VECTORS, UNIT_VECTORS
+from vjepa_core.index.crawl import crawl
+from vjepa_core.index.vectors import FILE_VECTORS, UNIT_VECTORS
 from vjepa_core.messages import VjepaError
 from vjepa_core.workspace import Workspace
 
@@ -111,8 +111,8 @@ def test_queries_before_a_crawl_say_what_to_do(tmp_path: Path, capsys: pytest.Ca
 
 def test_shipped_default_model_gives_vectors_on_a_fresh_install(git_repo: GitRepo, tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    from vjepa_core.checkpoint import load
-    from vjepa_core.jepa import embed_queries, embed_texts
+    from vjepa_core.model.encoder.checkpoint import load
+    from vjepa_core.model.encoder.jepa import embed_queries, embed_texts
     from vjepa_core.workspace import DEFAULT_MODEL_DIR
 
     ckpt = load(DEFAULT_MODEL_DIR)
@@ -172,7 +172,7 @@ def test_local_training_fine_tunes_the_saved_model(trained: Workspace) -> None:
     first = trained.model_dir
     assert first == trained.index_dir / "model"
     trained.train(steps=2)  # fine-tune: loads the saved checkpoint and keeps its tokenizer
-    from vjepa_core.checkpoint import load
+    from vjepa_core.model.encoder.checkpoint import load
 
     assert load(trained.model_dir).encoder_config.dim == TINY["dim"]
 

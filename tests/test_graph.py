@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from vjepa_core.cli import main as cli_main
-from vjepa_core.graph import graph_data, render_html, write_graph
+from vjepa_core.insights.graph import graph_data, render_html, write_graph
 from vjepa_core.messages import VjepaError
 from vjepa_core.workspace import Workspace
 

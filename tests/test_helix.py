@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from server.options import Options
-from vjepa_core.languages import LANGUAGES
+from vjepa_core.harvest.languages import LANGUAGES
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from vjepa_core.history import (
+from vjepa_core.harvest.history import (
     CoChange,
     Commit,
     GitError,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vjepa_core.imports import resolve_imports
-from vjepa_core.units import extract
+from vjepa_core.harvest.imports import resolve_imports
+from vjepa_core.harvest.units import extract
 
 PYTHON_FILES = frozenset({
     "app/__init__.py", "app/core.py", "app/sub/__init__.py", "app/sub/leaf.py",

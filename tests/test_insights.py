@@ -8,10 +8,10 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from vjepa_core import insights
+from vjepa_core.insights import report as insights
 from vjepa_core.cli import main as cli_main
-from vjepa_core.crawl import crawl
-from vjepa_core.store import EVENTS
+from vjepa_core.index.crawl import crawl
+from vjepa_core.index.store import EVENTS
 from vjepa_core.workspace import Workspace
 
 from .conftest import GitRepo
@@ -234,7 +234,7 @@ def test_cli_insights_without_index_says_what_to_do(tmp_path: Path, capsys: pyte
 
 
 def test_test_first_habit_from_history(git_repo: GitRepo) -> None:
-    from vjepa_core.history import read_commits
+    from vjepa_core.harvest.history import read_commits
 
     for name in FEATURES[:4]:
         git_repo.commit(f"test {name}", {f"tests/test_{name}.py": _py_test(name)})

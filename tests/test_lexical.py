@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vjepa_core.lexical import LexicalIndex, query_terms, terms
+from vjepa_core.queries.lexical import LexicalIndex, query_terms, terms
 
 
 def test_terms_split_identifiers_drop_stop_words_and_stem() -> None:

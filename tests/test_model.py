@@ -6,7 +6,7 @@ import mlx.core as mx
 import numpy as np
 import pytest
 
-from vjepa_core.model import CrossViewHead, Encoder, EncoderConfig, Predictor
+from vjepa_core.model.encoder.network import CrossViewHead, Encoder, EncoderConfig, Predictor
 
 CFG = EncoderConfig(vocab_size=100, dim=32, depth=2, heads=4, max_len=24, predictor_dim=16, predictor_depth=1)
 
@@ -60,7 +60,7 @@ def test_empty_row_is_finite(encoder: Encoder) -> None:
 
 
 def test_fast_cpu_attention_matches_the_reference_path() -> None:
-    from vjepa_core.model import fast_exp
+    from vjepa_core.model.encoder.network import fast_exp
 
     x = mx.array(np.linspace(-80.0, 0.0, 4001, dtype=np.float32))
     np.testing.assert_allclose(np.array(fast_exp(x)), np.exp(np.array(x, dtype=np.float64)), rtol=1e-5, atol=1e-37)

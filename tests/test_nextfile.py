@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vjepa_core.baselines import SPLIT, evaluate_baselines
-from vjepa_core.history import Commit, read_commits
-from vjepa_core.nextfile import (
+from vjepa_core.patterns.cochange import SPLIT, evaluate_baselines
+from vjepa_core.harvest.history import Commit, read_commits
+from vjepa_core.model.nextfile.pipeline import (
     NextFileConfig,
     NextFilePredictor,
     bench_next_file,

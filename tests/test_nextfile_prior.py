@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vjepa_core.checkpoint import CheckpointError
+from vjepa_core.model.encoder.checkpoint import CheckpointError
 from vjepa_core.cli import main
-from vjepa_core.history import Commit
-from vjepa_core.nextfile import NextFileConfig, pretrain_predictor, prior_weights, train_predictor
-from vjepa_core.nextfile_prior import DEFAULT_PRIOR, load_prior, read_prior, save_prior
+from vjepa_core.harvest.history import Commit
+from vjepa_core.model.nextfile.pipeline import NextFileConfig, pretrain_predictor, prior_weights, train_predictor
+from vjepa_core.model.nextfile.prior import DEFAULT_PRIOR, load_prior, read_prior, save_prior
 
 from .conftest import GitRepo
 

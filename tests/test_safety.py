@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from vjepa_core.crawl import crawl
-from vjepa_core.harvest import SKIP_SYMLINK_OUT, walk
+from vjepa_core.index.crawl import crawl
+from vjepa_core.harvest.walk import SKIP_SYMLINK_OUT, walk
 from vjepa_core.messages import VjepaError
-from vjepa_core.safety import IgnoreRules, check_root, denied_name
-from vjepa_core.store import Store
+from vjepa_core.harvest.safety import IgnoreRules, check_root, denied_name
+from vjepa_core.index.store import Store
 
 CANARY = "VJEPA_CANARY_" + "7f3a9c1e5b2d"  # a word that must never reach the index
 # Built at run time so this file does not itself look like it holds a key.

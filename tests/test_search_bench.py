@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vjepa_core.search_bench import (
+from vjepa_core.bench.search import (
     bench_search,
     collect_functions,
     first_sentence,

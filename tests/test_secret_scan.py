@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vjepa_core.secret_scan import SECRET_KINDS, find_secret
+from vjepa_core.harvest.secrets import SECRET_KINDS, find_secret
 
 RNG = random.Random(20240611)
 ALNUM = string.ascii_letters + string.digits

@@ -12,7 +12,7 @@ from lsprotocol import types
 
 from server.folders import make_folder
 from server.watcher import ChangeFilter
-from vjepa_core.store import default_index_dir
+from vjepa_core.index.store import default_index_dir
 from vjepa_core.workspace import Workspace
 
 from .conftest import GitRepo

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from pygls.exceptions import JsonRpcException
 
-from vjepa_core.crawl import crawl
-from vjepa_core.store import Store, default_index_dir
+from vjepa_core.index.crawl import crawl
+from vjepa_core.index.store import Store, default_index_dir
 
 from .conftest import GitRepo
 from .test_server import command, indexed, session, start, until, uri

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from tests.conftest import GitRepo
-from vjepa_core import checkpoint as ckpt_io
+from vjepa_core.model.encoder import checkpoint as ckpt_io
 from vjepa_core.swarm.coordinator import run_folder
-from vjepa_core.swarm.idle import IdleScheduler
+from vjepa_core.swarm.scheduler import IdleScheduler
 from vjepa_core.swarm.runfolder import RunFolder, read_json
 from vjepa_core.swarm.trainer import run_worker
 
@@ -224,7 +224,7 @@ def test_promotion_refuses_a_worse_candidate(workspace: tuple[Path, Path]) -> No
     import mlx.core as mx
     from mlx.utils import tree_flatten
 
-    from vjepa_core.checkpoint import Checkpoint, modules_for
+    from vjepa_core.model.encoder.checkpoint import Checkpoint, modules_for
     from vjepa_core.swarm.coordinator import workspace_units
     from vjepa_core.swarm.promotion import decide
     from vjepa_core.workspace import DEFAULT_MODEL_DIR, Workspace
@@ -328,11 +328,11 @@ def test_idle_training_starts_stops_and_resumes(workspace: tuple[Path, Path], tm
 def test_a_run_started_by_the_scheduler_stops_when_the_server_is_killed() -> None:
     # The server (here: a stand-in process) dies with SIGKILL; its training, in its own session,
     # must not live on.
-    from vjepa_core.swarm.idle import PARENT_ENV
+    from vjepa_core.swarm.scheduler import PARENT_ENV
 
     server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     child = subprocess.Popen(
-        [sys.executable, "-c", ("from vjepa_core.swarm.idle import stop_when_parent_dies\n"
+        [sys.executable, "-c", ("from vjepa_core.swarm.scheduler import stop_when_parent_dies\n"
          "import time\nstop_when_parent_dies(0.1)\ntime.sleep(60)")],
         env={**os.environ, PARENT_ENV: str(server.pid)}, start_new_session=True)
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vjepa_core.tokenizer import SPECIAL_TOKENS, CodeTokenizer
+from vjepa_core.model.encoder.tokenizer import SPECIAL_TOKENS, CodeTokenizer
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 

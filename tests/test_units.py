@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vjepa_core.languages import LANGUAGES, language_for, parser_for
-from vjepa_core.units import CodeUnit, ParsedFile, extract, parse_only
+from vjepa_core.harvest.languages import LANGUAGES, language_for, parser_for
+from vjepa_core.harvest.units import CodeUnit, ParsedFile, extract, parse_only
 
 
 def shape(parsed: ParsedFile) -> set[tuple[str, str, int, int]]:

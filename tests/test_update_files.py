@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vjepa_core.crawl import crawl
-from vjepa_core.embed import file_vectors
+from vjepa_core.index.crawl import crawl
+from vjepa_core.index.vectors import file_vectors
 from vjepa_core.workspace import Workspace
 
 from .conftest import GitRepo, OpenRecorder

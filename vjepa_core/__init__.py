@@ -14,7 +14,7 @@ __all__ = ["CAPABILITIES", "PERCEPTION_NAME", "FilesystemPerception", "Perceptio
 
 def __getattr__(name: str) -> object:
     if name in _API:
-        from . import api
+        from vjepa_core import api
 
         return getattr(api, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,8 +16,8 @@ import os
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from .messages import VjepaError
-from .workspace import Workspace
+from vjepa_core.messages import VjepaError
+from vjepa_core.workspace import Workspace
 
 PERCEPTION_NAME = "vjepa_filesystem"
 CAPABILITIES = ("predict_next_file", "understand_project", "semantic_search")
@@ -57,7 +57,7 @@ class WorkspaceAPI:
 
     def index(self, *, history: bool = True, embed: bool = True) -> dict[str, Any]:
         """Crawl the folder (incremental) and, when a model exists, refresh vectors. Returns counts."""
-        from .crawl import crawl
+        from vjepa_core.index.crawl import crawl
 
         report = crawl(self.root, self.index_dir, allow_home=True, history=history)
         out: dict[str, Any] = {"files": report.files_indexed, "units": report.units,
@@ -79,13 +79,13 @@ class WorkspaceAPI:
         return self.workspace.search(query, _k(k))
 
     def insights(self) -> dict[str, Any]:
-        from .insights import compute
+        from vjepa_core.insights.report import compute
 
         return compute(self.workspace)
 
     def graph(self, out: str | os.PathLike[str] | None = None) -> Path:
         """Write the knowledge-graph page; returns its path."""
-        from .graph import write_graph
+        from vjepa_core.insights.graph import write_graph
 
         return write_graph(self.workspace, out)
 

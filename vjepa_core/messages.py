@@ -166,7 +166,7 @@ class CheckpointError(ValueError):
     """A checkpoint (model or prior) that cannot be used; the message says what is wrong and what to do.
 
     Defined here, with the other errors people read, so the command line can catch it without
-    loading MLX; `vjepa_core.checkpoint` raises and re-exports it.
+    loading MLX; `vjepa_core.model.encoder.checkpoint` raises and re-exports it.
     """
 
 

@@ -8,13 +8,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .messages import VjepaError
-from .safety import check_root
-from .store import Store, default_index_dir, release_freed_memory
+from vjepa_core.messages import VjepaError
+from vjepa_core.harvest.safety import check_root
+from vjepa_core.index.store import Store, default_index_dir, release_freed_memory
 
 # A small model trained by `vjepa train` on the Python standard library ships with the package
 # (docs/default-model.md has the command); local training fine-tunes from it.
-DEFAULT_MODEL_DIR = Path(__file__).parent / "default_model"
+DEFAULT_MODEL_DIR = Path(__file__).parent / "model" / "default_model"
 NEXT_PREDICTOR_FILE = "nextfile.safetensors"  # the fitted next-file pipeline, in the index folder
 LOCAL_MODEL = "model"  # under the workspace's index folder
 COMPACT_EVERY = 20  # update_files calls between compactions
@@ -62,14 +62,14 @@ class Workspace:
 
     def checkpoint(self) -> Any:
         if self._ckpt is None and self.model_dir is not None:
-            from .checkpoint import load
+            from vjepa_core.model.encoder.checkpoint import load
 
             self._ckpt = load(self.model_dir)
         return self._ckpt
 
     def embed(self) -> Any:
         """Bring vectors up to date with the current model (incremental). None without a model."""
-        from .embed import embed_index, model_key
+        from vjepa_core.index.vectors import embed_index, model_key
 
         ckpt = self.checkpoint()
         if ckpt is None:
@@ -85,8 +85,8 @@ class Workspace:
         and return every file whose relations changed. None when the change needs the full
         incremental crawl (a file added, deleted or now skipped, a new commit): nothing was
         written then, and the caller runs `crawl` and `embed`."""
-        from .crawl import update_files
-        from .embed import embed_files, model_key
+        from vjepa_core.index.crawl import update_files
+        from vjepa_core.index.vectors import embed_files, model_key
 
         report = update_files(self.root, self.index_dir, paths, store=self.store)
         if report is None:
@@ -110,9 +110,9 @@ class Workspace:
               enc_overrides: dict[str, Any] | None = None, log: Callable[[dict[str, Any]], None] | None = None) -> Path:
         """Train the unit encoder on this workspace's units (fine-tuning the current model unless
         `from_scratch`) and save it atomically; returns the checkpoint folder."""
-        from . import checkpoint as ckpt_io
-        from .jepa import TrainConfig, train_encoder
-        from .units import CodeUnit
+        from vjepa_core.model.encoder import checkpoint as ckpt_io
+        from vjepa_core.model.encoder.jepa import TrainConfig, train_encoder
+        from vjepa_core.harvest.units import CodeUnit
 
         t = self.store.visible_units(["path", "kind", "name", "text", "start_line", "end_line", "hash"])
         units = [CodeUnit(p, k, n, s, e, x, h) for p, k, n, x, s, e, h in zip(
@@ -130,8 +130,8 @@ class Workspace:
                        enc_overrides: dict[str, Any] | None = None) -> tuple[Any, Any, Any]:
         """(init checkpoint or None, tokenizer, encoder config) for training on `units`: the current
         model's when fine-tuning, else a new tokenizer trained on the units and a new config."""
-        from .model import EncoderConfig
-        from .tokenizer import CodeTokenizer
+        from vjepa_core.model.encoder.network import EncoderConfig
+        from vjepa_core.model.encoder.tokenizer import CodeTokenizer
 
         init = None if from_scratch else self.checkpoint()
         if init is not None:
@@ -146,18 +146,18 @@ class Workspace:
         return None, tokenizer, enc_cfg
 
     def related(self, path: str, k: int = 10) -> list[Any]:
-        from .query import related
+        from vjepa_core.queries.related import related
 
         return related(self.store, self.relative(path), k)
 
     def related_many(self, paths: list[str] | None = None, k: int = 10) -> dict[str, list[Any]]:
         """`related` for many files at once (default: every file with relations)."""
-        from .query import related_many
+        from vjepa_core.queries.related import related_many
 
         return related_many(self.store, paths, k)
 
     def search(self, query: str, k: int = 10) -> list[Any]:
-        from .query import search
+        from vjepa_core.queries.related import search
 
         return search(self.store, self.checkpoint(), query, k)
 
@@ -165,7 +165,7 @@ class Workspace:
         """The files most likely to be touched next, after `after` (oldest first) or, without it,
         after the latest commit. The fitted predictor is kept: new commits update its statistics
         online, and it is refit only when the history was rewritten or has grown by a quarter."""
-        from .query import Hit
+        from vjepa_core.queries.related import Hit
 
         predictor, commits = self.next_predictor()
         recent = [self.relative(p) for p in after] if after else \
@@ -182,7 +182,7 @@ class Workspace:
         """`predict_next(after=[p], k)` for each path, from one fitted predictor and one file list.
         A caller working in chunks passes the `predictor` (from `next_predictor`) and `alive` (the
         indexed files) it took once, so every chunk ranks against the same state."""
-        from .query import Hit
+        from vjepa_core.queries.related import Hit
 
         if predictor is None:
             predictor, _ = self.next_predictor()
@@ -206,8 +206,8 @@ class Workspace:
 
     def next_predictor(self) -> tuple[Any, list[Any]]:
         """(the fitted next-file predictor or None without history, the commits it has seen)."""
-        from .history import read_commits
-        from .nextfile import NextFilePredictor
+        from vjepa_core.harvest.history import read_commits
+        from vjepa_core.model.nextfile.pipeline import NextFilePredictor
 
         commits = read_commits(self.root)
         if not commits:

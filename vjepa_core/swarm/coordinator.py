@@ -22,14 +22,14 @@ from typing import Any, Self
 import numpy as np
 import psutil
 
-from vjepa_core import checkpoint as ckpt_io
-from vjepa_core.jepa import TrainConfig, make_views
+from vjepa_core.model.encoder import checkpoint as ckpt_io
+from vjepa_core.model.encoder.jepa import TrainConfig, make_views
 from vjepa_core.messages import VjepaError, Voice, text
-from vjepa_core.units import CodeUnit
+from vjepa_core.harvest.units import CodeUnit
 
-from .partition import partition_by_file
-from .runfolder import RunFolder, write_json
-from .trainer import train_config_to_dict
+from vjepa_core.swarm.partition import partition_by_file
+from vjepa_core.swarm.runfolder import RunFolder, write_json
+from vjepa_core.swarm.trainer import train_config_to_dict
 
 BACKENDS = ("ring", "mpi", "nccl")
 HEARTBEAT_TIMEOUT = 60.0  # seconds without a heartbeat from a training worker: hung
@@ -414,7 +414,7 @@ def train_swarm(ws: Any, voice: Voice, *, resume: bool = False, workers: int | N
                 ) -> dict[str, Any]:
     """`vjepa train --workers N` / `--resume`: prepare (or pick up) the run, train it to the end with
     the coordinator, then save it to `out` or decide on promotion. Returns the final status."""
-    from .promotion import decide
+    from vjepa_core.swarm.promotion import decide
 
     with RunLock(ws.index_dir):
         run = run_folder(ws.index_dir)

@@ -9,8 +9,8 @@ from typing import Any
 from rich.console import Console, Group
 from rich.table import Table
 
-from .coordinator import run_folder
-from .runfolder import RunFolder
+from vjepa_core.swarm.coordinator import run_folder
+from vjepa_core.swarm.runfolder import RunFolder
 
 FINAL = ("done", "failed", "stopped")
 
@@ -33,7 +33,7 @@ def run_status(run: RunFolder) -> dict[str, Any] | None:
         status["state"] = "interrupted"  # the coordinator died: `vjepa train --resume` continues
     promotion = run.promotion_path
     if "promotion" not in status and promotion.exists():
-        from .runfolder import read_json
+        from vjepa_core.swarm.runfolder import read_json
 
         status["promotion"] = read_json(promotion)
     return status

@@ -6,7 +6,7 @@ import heapq
 from collections import defaultdict
 from collections.abc import Sequence
 
-from vjepa_core.units import CodeUnit
+from vjepa_core.harvest.units import CodeUnit
 
 
 def partition_by_file(units: Sequence[CodeUnit], shards: int) -> list[list[CodeUnit]]:

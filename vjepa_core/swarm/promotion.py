@@ -1,6 +1,6 @@
 """Safe promotion: a trained candidate replaces the model in use only if it is not worse.
 
-What is measured, and why. The next-file protocol (vjepa_core.baselines: the last 20% of the
+What is measured, and why. The next-file protocol (vjepa_core.patterns.cochange: the last 20% of the
 workspace's commits are held out) defines the held-out tail. The product's next-file ranking
 (`Workspace.next_predictor`) reads the history only, not the unit encoder, so the encoder cannot
 change that metric; what the encoder decides is search. So the comparison is docstring -> code
@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from vjepa_core.baselines import SPLIT
-from vjepa_core.checkpoint import Checkpoint
-from vjepa_core.history import read_commits
-from vjepa_core.jepa import embed_queries, embed_texts, make_views
-from vjepa_core.units import CodeUnit
+from vjepa_core.patterns.cochange import SPLIT
+from vjepa_core.model.encoder.checkpoint import Checkpoint
+from vjepa_core.harvest.history import read_commits
+from vjepa_core.model.encoder.jepa import embed_queries, embed_texts, make_views
+from vjepa_core.harvest.units import CodeUnit
 
 MIN_QUERIES = 5
 MAX_QUERIES = 500

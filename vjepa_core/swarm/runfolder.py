@@ -5,7 +5,7 @@
     init/                    the checkpoint the run fine-tunes from (absent from scratch)
     state/                   resumable training state (weights, target, optimizer, step): a content-
                              addressed safetensors file + state.json, the commit point
-    checkpoint/              the latest model (vjepa_core.checkpoint format), written by rank 0
+    checkpoint/              the latest model (vjepa_core.model.encoder.checkpoint format), written by rank 0
     heartbeats/rank-<r>.json one per worker: step, loss, steps/s, memory, time
     status.json              the coordinator's view (state, workers, ETA, events): the dashboard's
                              and the language server's source
@@ -27,7 +27,7 @@ from typing import Any
 import mlx.core as mx
 import numpy as np
 
-from vjepa_core.checkpoint import _fsync_dir, _sha256
+from vjepa_core.model.encoder.checkpoint import _fsync_dir, _sha256
 
 FORMAT = 1
 

@@ -1,4 +1,4 @@
-"""One worker's training loop: JEPA (vjepa_core.jepa's loss, optimizer and schedule) over shards.
+"""One worker's training loop: JEPA (vjepa_core.model.encoder.jepa's loss, optimizer and schedule) over shards.
 
 The run has S shards (S = the workers it started with). A step's global batch is the union of one
 micro-batch per shard, each drawn by its own generator seeded with (seed, shard, step). A worker of
@@ -30,9 +30,9 @@ import psutil
 from mlx import nn
 from mlx.utils import tree_flatten, tree_map, tree_unflatten
 
-from vjepa_core import checkpoint as ckpt_io
-from vjepa_core.checkpoint import Checkpoint
-from vjepa_core.jepa import (
+from vjepa_core.model.encoder import checkpoint as ckpt_io
+from vjepa_core.model.encoder.checkpoint import Checkpoint
+from vjepa_core.model.encoder.jepa import (
     TrainConfig,
     _bucket_len,
     _loss,
@@ -41,11 +41,11 @@ from vjepa_core.jepa import (
     collapse_stats,
     init_models,
 )
-from vjepa_core.masks import MaskConfig, sample_masks
-from vjepa_core.model import EncoderConfig
-from vjepa_core.tokenizer import CodeTokenizer
+from vjepa_core.model.encoder.masks import MaskConfig, sample_masks
+from vjepa_core.model.encoder.network import EncoderConfig
+from vjepa_core.model.encoder.tokenizer import CodeTokenizer
 
-from .runfolder import RunFolder
+from vjepa_core.swarm.runfolder import RunFolder
 
 
 class Heartbeat:

@@ -7,8 +7,8 @@ import sys
 
 from vjepa_core.messages import text
 
-from .runfolder import RunFolder
-from .trainer import CoordinatorGone, run_worker
+from vjepa_core.swarm.runfolder import RunFolder
+from vjepa_core.swarm.trainer import CoordinatorGone, run_worker
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,7 +38,7 @@ test('a page without a head still gets the CSP first; a bad nonce is refused', (
 });
 
 test("the real page template keeps one CSP, and its scripts (and the link shim) carry the nonce", () => {
-    const template = path.join(process.env.VJEPA_REPO_ROOT ?? path.resolve(__dirname, '../../../..'), 'vjepa_core/assets/graph.html');
+    const template = path.join(process.env.VJEPA_REPO_ROOT ?? path.resolve(__dirname, '../../../..'), 'vjepa_core/insights/assets/graph.html');
     const html = webviewHtml(fs.readFileSync(template, 'utf8'), 'Zm9v');
     assert.equal((html.match(/Content-Security-Policy/g) ?? []).length, 1);
     assert.equal((html.match(/<script nonce="Zm9v"/g) ?? []).length, 3);

@@ -1,4 +1,4 @@
-// The knowledge-graph page (vjepa_core/assets/graph.*) inside a webview: its own CSP, and the
+// The knowledge-graph page (vjepa_core/insights/assets/graph.*) inside a webview: its own CSP, and the
 // page's "open this file" messages checked against the workspace folder. No `vscode` import.
 
 import * as fs from 'fs';

@@ -1,0 +1,58 @@
+"""`vjepa train-prior`: pretrain the next-file predictor on other repositories' histories."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+
+from vjepa_core.messages import Voice
+
+
+def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
+    """Add this module's parser to `vjepa`; set `handler`."""
+    p = sub.add_parser("train-prior",
+                       help="pretrain the next-file predictor on git histories (the shipped prior)")
+    p.add_argument("repos", nargs="+", type=Path, help="git repositories whose histories to learn from")
+    p.add_argument("--steps", type=int, default=2000, help="training steps (default 2000)")
+    p.add_argument("--max-examples", type=int, default=20000,
+                   help="newest examples kept per history, so no one history dominates (default 20000)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, required=True, help="the prior file to write (.safetensors)")
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(handler=run_train_prior)
+
+
+def _source(repo: Path) -> str:
+    from vjepa_core.harvest.history import head_sha
+
+    head = head_sha(repo)
+    return f"{repo.name}@{head[:12]}" if head else repo.name
+
+
+def run_train_prior(args: argparse.Namespace, voice: Voice, console: Console) -> int:
+    from vjepa_core.harvest.history import read_commits
+    from vjepa_core.messages import VjepaError
+    from vjepa_core.model.nextfile.pipeline import NextFileConfig, pretrain_predictor
+    from vjepa_core.model.nextfile.prior import save_prior
+
+    log = (lambda _: None) if args.quiet else (lambda s: console.print(s, highlight=False, soft_wrap=True))
+    histories, sources = [], []
+    for repo in args.repos:
+        commits = read_commits(repo)
+        if not commits:
+            voice.warn("prior.skipped", repo=repo)
+            continue
+        histories.append(commits)
+        sources.append(_source(repo))
+    if not histories:
+        raise VjepaError("prior.no_history")
+    voice.say("prior.start", count=len(histories), commits=sum(len(h) for h in histories))
+    cfg = NextFileConfig()
+    model = pretrain_predictor(histories, cfg, steps=args.steps, seed=args.seed,
+                               max_examples=args.max_examples, log=log)
+    path = save_prior(model, cfg, args.out, sources)
+    n = len(histories)
+    voice.say("prior.done", count=n, noun="history" if n == 1 else "histories", path=path)
+    return 0

@@ -1,0 +1,405 @@
+"""`vjepa crawl`: walk -> read -> screen -> parse -> relate -> store, incrementally.
+
+Only files whose size or mtime changed are read again, and only those whose content hash
+changed are parsed again. Writes are batched; the index is compacted at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import stat
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from vjepa_core.patterns import relations as rel
+from vjepa_core.harvest.walk import DEFAULT_MAX_BYTES, SKIP_SECRET, FileEntry, WalkResult, read_text, walk
+from vjepa_core.harvest.history import GitError, head_sha
+from vjepa_core.harvest.languages import language_for
+from vjepa_core.messages import Voice
+from vjepa_core.harvest.safety import IgnoreRules, check_root, denied_location
+from vjepa_core.harvest.secrets import find_secret
+from vjepa_core.index.store import DIRS, FILES, UNITS, Store, in_predicates, release_freed_memory, sql_quote
+from vjepa_core.harvest.units import CodeUnit, extract
+
+# Files per write batch: bigger batches mean fewer LanceDB versions; tunable for tests and tiny machines.
+FLUSH_FILES = int(os.environ.get("VJEPA_CRAWL_BATCH", "500"))
+FLUSH_UNITS = 10_000  # bounds the memory a batch holds
+
+ProgressFn = Callable[[int, int, str], None]
+
+
+@dataclass
+class Outcome:
+    """What reading one file gave."""
+
+    entry: FileEntry
+    hash: str
+    status: str  # "ok", "unchanged" or a skip reason
+    language: str | None = None
+    encoding: str = "utf-8"
+    units: list[CodeUnit] = field(default_factory=list)
+    imports: list[str] = field(default_factory=list)
+    parse_error: str | None = None
+    kept_units: int = 0  # unit count of an unchanged file (its units stay as they are)
+
+
+def process_file(entry: FileEntry, known_hash: str | None, max_bytes: int = DEFAULT_MAX_BYTES) -> Outcome:
+    read = read_text(entry, max_bytes)
+    if read.text is None:
+        return Outcome(entry, read.hash, read.skip or "unreadable")
+    if known_hash is not None and read.hash == known_hash:
+        return Outcome(entry, read.hash, "unchanged", encoding=read.encoding)
+    # Screen before anything derived from the content exists.
+    if find_secret(read.text):
+        return Outcome(entry, "", SKIP_SECRET)
+    language = language_for(entry.rel)
+    parsed = extract(entry.rel, read.text, language)
+    return Outcome(entry, read.hash, "ok", language, read.encoding, parsed.units, parsed.imports, parsed.error)
+
+
+@dataclass
+class CrawlReport:
+    root: str
+    index_dir: str
+    files_seen: int = 0
+    files_indexed: int = 0  # files with text in the index after this crawl
+    units: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    repaired: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    skipped_paths: list[tuple[str, str]] = field(default_factory=list)
+    parse_errors: list[tuple[str, str]] = field(default_factory=list)
+    relations: Counter[str] = field(default_factory=Counter)  # "pattern/kind" -> count
+    languages: Counter[str] = field(default_factory=Counter)
+    extensions: Counter[str] = field(default_factory=Counter)
+    commits: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def relations_total(self) -> int:
+        return sum(self.relations.values())
+
+    def by_pattern(self) -> Counter[str]:
+        out: Counter[str] = Counter()
+        for key, n in self.relations.items():
+            out[key.split("/")[0]] += n
+        return out
+
+
+class _Batch:
+    """Accumulates rows and writes them in the crash-safe order: units, then file rows.
+
+    Writes run on one background thread (LanceDB's Rust side releases the GIL), overlapping
+    with parsing the next batch; at most one batch is in flight, so memory stays bounded.
+    """
+
+    def __init__(self, store: Store, pool: ThreadPoolExecutor | None = None) -> None:
+        self.store = store
+        self.pool = pool
+        self.pending: Future[None] | None = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self.units: dict[str, list] = {name: [] for name in UNITS.names}
+        self.files: dict[str, list] = {name: [] for name in FILES.names}
+        self.current: dict[str, str] = {}  # path -> hash, for previously known paths that changed
+        self.n_files = 0
+
+    def add(self, o: Outcome, previously_known: bool) -> None:
+        e = o.entry
+        for u in o.units:
+            self.units["path"].append(u.path)
+            self.units["file_hash"].append(o.hash)
+            self.units["kind"].append(u.kind)
+            self.units["name"].append(u.name)
+            self.units["start_line"].append(u.start_line)
+            self.units["end_line"].append(u.end_line)
+            self.units["text"].append(u.text)
+            self.units["hash"].append(u.hash)
+        status = "ok" if o.status == "unchanged" else o.status
+        row = {"path": e.rel, "size": e.size, "mtime_ns": e.mtime_ns, "language": o.language,
+               "hash": o.hash, "status": status, "encoding": o.encoding, "n_units": len(o.units) or o.kept_units,
+               "imports": o.imports}
+        for k, v in row.items():
+            self.files[k].append(v)
+        if previously_known and o.status != "unchanged":
+            self.current[e.rel] = o.hash
+        self.n_files += 1
+
+    def full(self) -> bool:
+        return self.n_files >= FLUSH_FILES or len(self.units["path"]) >= FLUSH_UNITS
+
+    def flush(self) -> None:
+        if not self.n_files:
+            return
+        units, files = pa.table(self.units, schema=UNITS), pa.table(self.files, schema=FILES)
+        current = self.current
+        self._reset()
+        self.wait()
+        if self.pool is None:
+            self._write(units, files, current)
+        else:
+            self.pending = self.pool.submit(self._write, units, files, current)
+
+    def _write(self, units: pa.Table, files: pa.Table, current: dict[str, str]) -> None:
+        self.store.add_units(units)
+        self.store.upsert_files(files)
+        self.store.delete_stale_units(current)
+        del units, files
+        release_freed_memory()
+
+    def wait(self) -> None:
+        """Block until the batch in flight is written; re-raises its error, if any."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+
+
+def _unchanged_row(known: dict, entry: FileEntry) -> Outcome:
+    return Outcome(entry, known["hash"], "unchanged", known["language"], known["encoding"] or "utf-8",
+                   imports=list(known["imports"] or []), kept_units=known["n_units"])
+
+
+def crawl(
+    root: str | os.PathLike[str],
+    index_dir: str | os.PathLike[str] | None = None,
+    *,
+    voice: Voice | None = None,
+    progress: ProgressFn | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    allow_home: bool = False,
+    allow_system: bool = False,
+    rebuild: bool = False,
+    history: bool = True,
+    exclude: tuple[str, ...] | list[str] = (),
+) -> CrawlReport:
+    started = time.perf_counter()
+    voice = voice or Voice(quiet=True)
+    root_path = check_root(root, allow_home=allow_home, allow_system=allow_system)
+    store = Store.open(Path(index_dir) if index_dir else None, root_path, rebuild=rebuild)
+    report = CrawlReport(str(root_path), str(store.path))
+    voice.say("crawl.start", root=root_path)
+
+    report.repaired = store.repair()
+    if report.repaired:
+        voice.say("crawl.repair", count=report.repaired)
+
+    # The index may live inside the workspace (an editor's indexDir setting): never crawl it.
+    own = [f"/{store.path.resolve().relative_to(root_path).as_posix()}/"] \
+        if root_path in store.path.resolve().parents else []
+    walked: WalkResult = walk(root_path, IgnoreRules(root_path, [*exclude, *own]))
+    report.files_seen = len(walked.files)
+    report.skipped.update(walked.skipped)
+    report.skipped_paths.extend(walked.skipped_paths)
+    voice.say("crawl.walk", files=len(walked.files))
+
+    known = store.file_rows()
+    # Racy-clean guard (as git does): a file modified within a second of the previous crawl may
+    # have changed again with the same size and mtime, so only older mtimes are trusted.
+    trust_before = int(store.meta().get("crawl_started_ns", "0")) - 1_000_000_000
+    crawl_started_ns = time.time_ns()
+    seen = {e.rel for e in walked.files}
+    gone = set(known) - seen
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vjepa-writer") as pool:
+        batch = _Batch(store, pool)
+        _read_all(walked, known, batch, report, gone, max_bytes, progress, trust_before)
+        batch.flush()
+        batch.wait()
+
+    if gone:
+        store.delete_paths(sorted(gone))
+    report.deleted = len(gone)
+
+    # Relations are derived from the whole index and replaced in one write.
+    files = store.read("files", ["path", "status", "language", "imports", "n_units"])
+    ok_paths: list[str] = []
+    imports: dict[str, tuple[str | None, list[str]]] = {}
+    for path, status, language, imps, n_units in zip(*(files[c].to_pylist() for c in files.column_names)):
+        ext = posixpath.splitext(path)[1].lower() or "(none)"
+        report.extensions[ext] += 1
+        if status != "ok":
+            continue
+        ok_paths.append(path)
+        report.languages[language or "text"] += 1
+        report.units += n_units
+        if imps:
+            imports[path] = (language, imps)
+    report.files_indexed = len(ok_paths)
+    relations = rel.spatial(ok_paths, imports)
+    if history:
+        try:
+            temporal, report.commits = rel.temporal(root_path, set(ok_paths))
+            if report.commits:
+                voice.say("crawl.history", commits=report.commits)
+            relations += temporal
+        except GitError as exc:
+            report.warnings.append(str(exc))
+            voice.warn("git.failed", reason=exc)
+    for r in relations:
+        report.relations[f"{r.pattern}/{r.kind}"] += 1
+    store.replace("relations", rel.to_table(relations))
+    store.replace("dirs", _skeleton(walked, seen))
+
+    store.set_meta(last_crawl=time.strftime("%Y-%m-%d %H:%M:%S"), commits=str(report.commits),
+                   crawl_started_ns=str(crawl_started_ns), head=head_sha(root_path) if history else "")
+    voice.say("crawl.compact")
+    store.compact()
+    if report.skipped[SKIP_SECRET]:
+        voice.say("crawl.secrets", count=report.skipped[SKIP_SECRET])
+    report.seconds = time.perf_counter() - started
+    voice.say("crawl.done", files=report.files_indexed, units=report.units, relations=report.relations_total)
+    return report
+
+
+@dataclass
+class UpdateReport:
+    """What `update_files` did: the files it re-read, and every file whose relations it changed."""
+
+    changed: list[str] = field(default_factory=list)  # content changed (re-parsed, units replaced)
+    unchanged: list[str] = field(default_factory=list)  # same content (size/mtime refreshed)
+    touched: set[str] = field(default_factory=set)  # changed files and both ends of changed relations
+    seconds: float = 0.0
+
+
+def _entry_for(root: Path, rules: IgnoreRules, rel: str) -> FileEntry | None:
+    """The walk's verdict on one path, without walking: None when the walk would not list it
+    (denied, ignored at any level, a symlink, not a regular file, gone). Only names are checked
+    before the one lstat."""
+    parts = rel.split("/")
+    if not rel or rel.startswith("/") or ".." in parts or rules.excluded(rel):
+        return None
+    path = os.path.join(str(root), *parts)
+    if denied_location(Path(path)):
+        return None
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return FileEntry(rel, path, st.st_size, st.st_mtime_ns)
+
+
+def update_files(root: str | os.PathLike[str], index_dir: str | os.PathLike[str] | None, paths: list[str], *,
+                 max_bytes: int = DEFAULT_MAX_BYTES, allow_home: bool = False, allow_system: bool = False,
+                 exclude: tuple[str, ...] | list[str] = (), store: Store | None = None) -> UpdateReport | None:
+    """Bring a few known files up to date without walking the workspace (an editor's save).
+
+    Handles what a save does: files already indexed whose content changed (or did not). Anything
+    else changes the set of indexed files, the folder skeleton or the history: a new, deleted,
+    newly ignored or newly unreadable file, a file now holding a secret, or a new commit. Then it
+    writes nothing and returns None, and the caller runs a full (incremental) `crawl`.
+    Import relations of the changed files are replaced; the other relations depend only on the set
+    of files and the history, which did not change. `store`: an open handle on the same index.
+    """
+    started = time.perf_counter()
+    root_path = check_root(root, allow_home=allow_home, allow_system=allow_system)
+    store = store or Store.open(Path(index_dir) if index_dir else None, root_path)
+    meta = store.meta()
+    if "head" not in meta or meta["head"] != head_sha(root_path):
+        return None  # never crawled whole by this version, or the history moved
+    if any(posixpath.basename(p) in (".gitignore", ".vjepaignore") for p in paths):
+        return None  # the rules changed: what is indexed may change anywhere
+    own = [f"/{store.path.resolve().relative_to(root_path).as_posix()}/"] \
+        if root_path in store.path.resolve().parents else []
+    rules = IgnoreRules(root_path, [*exclude, *own])
+    wanted = sorted(set(paths))
+    known = {r["path"]: r for pred in in_predicates("path", wanted)
+             for r in store.read("files", where=pred).to_pylist()}
+    outcomes: list[tuple[Outcome, dict]] = []
+    for path in sorted(set(paths)):
+        k = known.get(path)
+        entry = _entry_for(root_path, rules, path)
+        if k is None or k["status"] != "ok" or entry is None:
+            return None
+        o = process_file(entry, k["hash"], max_bytes)
+        if o.status not in ("ok", "unchanged") or o.parse_error:
+            return None
+        outcomes.append((o, k))
+    report = UpdateReport()
+    batch = _Batch(store)
+    changed_imports: dict[str, tuple[str | None, list[str]]] = {}
+    for o, k in outcomes:
+        if o.status == "unchanged":
+            batch.add(_unchanged_row(k, o.entry), previously_known=True)
+            report.unchanged.append(o.entry.rel)
+            continue
+        batch.add(o, previously_known=True)
+        report.changed.append(o.entry.rel)
+        if sorted(o.imports) != sorted(k["imports"] or []) or o.language != k["language"]:
+            changed_imports[o.entry.rel] = (o.language, o.imports)
+    batch.flush()
+    report.touched.update(report.changed)
+    if changed_imports:
+        files = store.read("files", ["path"], where="status = 'ok'")
+        ok = frozenset(files["path"].to_pylist())
+        listed = ", ".join(sql_quote(p) for p in sorted(changed_imports))
+        stale = f"pattern = 'spatial' AND kind = 'import' AND a IN ({listed})"
+        report.touched.update(store.read("relations", ["b"], where=stale)["b"].to_pylist())
+        new = rel.import_relations(ok, changed_imports)
+        report.touched.update(r.b for r in new)
+        # Two small writes, not a rewrite of every relation. A kill between them loses these
+        # imports until the next full crawl (every start of the server runs one).
+        store.table("relations").delete(stale)
+        if new:
+            store.table("relations").add(rel.to_table(new))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _read_all(walked: WalkResult, known: dict[str, dict], batch: _Batch, report: CrawlReport, gone: set[str],
+              max_bytes: int, progress: ProgressFn | None, trust_before: int) -> None:
+    """Read, screen and parse every walked file that changed, feeding the batch writer."""
+    total = len(walked.files)
+    for i, entry in enumerate(walked.files):
+        k = known.get(entry.rel)
+        if (k and k["status"] == "ok" and k["size"] == entry.size and k["mtime_ns"] == entry.mtime_ns
+                and entry.mtime_ns < trust_before):
+            report.unchanged += 1
+        else:
+            o = process_file(entry, k["hash"] if k and k["status"] == "ok" else None, max_bytes)
+            if o.status == "unchanged":
+                report.unchanged += 1
+                batch.add(_unchanged_row(k, entry), previously_known=True)  # refresh size/mtime only
+            elif o.status == SKIP_SECRET:
+                # Never stored; if an older clean version was, it goes now.
+                report.skipped[SKIP_SECRET] += 1
+                if k:
+                    gone.add(entry.rel)
+            else:
+                if o.status != "ok":
+                    report.skipped[o.status] += 1
+                    report.skipped_paths.append((entry.rel, o.status))
+                if o.parse_error:
+                    report.parse_errors.append((entry.rel, o.parse_error))
+                if k:
+                    report.changed += 1
+                else:
+                    report.new += 1
+                batch.add(o, previously_known=k is not None)
+            if batch.full():
+                batch.flush()
+        if progress:
+            progress(i + 1, total, entry.rel)
+
+def _skeleton(walked: WalkResult, files: set[str]) -> pa.Table:
+    n_files: Counter[str] = Counter(posixpath.dirname(p) for p in files)
+    n_dirs: Counter[str] = Counter(posixpath.dirname(d) for d in walked.dirs if d)
+    dirs = sorted(walked.dirs)
+    return pa.table({
+        "path": dirs,
+        "depth": [d.count("/") + 1 if d else 0 for d in dirs],
+        "n_files": [n_files[d] for d in dirs],
+        "n_dirs": [n_dirs[d] for d in dirs],
+    }, schema=DIRS)

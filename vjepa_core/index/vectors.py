@@ -1,0 +1,282 @@
+"""Unit and file vectors in the store, incrementally; semantic relations; hybrid search.
+
+Vectors live in two derived tables beside the index: `unit_vectors` (one row per distinct unit
+text hash and model) and `file_vectors` (one row per file). Only units whose hash has no vector
+for the active model are encoded, so a re-crawl that changed one function re-embeds one unit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from vjepa_core.model.encoder.checkpoint import CONFIG_NAME, Checkpoint
+from vjepa_core.index.store import Store, in_predicates, release_freed_memory, sql_quote
+
+UNIT_VECTORS = "unit_vectors"
+FILE_VECTORS = "file_vectors"
+SEMANTIC_NEIGHBOURS = 5  # semantic relations per file
+SEMANTIC_MIN_COSINE = 0.5
+EMBED_SLICE = 2048  # texts tokenised and encoded at a time (bounds the peak memory)
+PATH_WEIGHT = 0.5  # how much a file's path counts in its frame vector, beside its units
+
+
+def model_key(checkpoint_dir: Path) -> str:
+    """Identifies a model by its weights' digest, so vectors of another model are never mixed in."""
+    path = Path(checkpoint_dir) / CONFIG_NAME
+    st = path.stat()
+    return _model_key(str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=8)
+def _model_key(path: str, mtime_ns: int, size: int) -> str:  # the config holds the tokenizer: slow to parse
+    config = json.loads(Path(path).read_text(encoding="utf-8"))
+    return str(config["weights_sha256"])[:16]
+
+
+def path_text(path: str) -> str:
+    """'src/pkg/http_client.py' -> 'src pkg http client py': a path as words for the encoder."""
+    return " ".join(path.replace("/", " ").replace("_", " ").replace(".", " ").replace("-", " ").split())
+
+
+@dataclass
+class EmbedReport:
+    units_embedded: int = 0
+    units_reused: int = 0
+    files: int = 0
+    semantic_relations: int = 0
+
+
+def _vector_schema(dim: int, key_fields: list[tuple[str, pa.DataType]]) -> pa.Schema:
+    return pa.schema([*key_fields, ("model", pa.string()), ("vector", pa.list_(pa.float32(), dim))])
+
+
+def _matrix(column: pa.ChunkedArray) -> np.ndarray:
+    """A fixed-size-list column as a float32 [N, D] matrix."""
+    arr = column.combine_chunks()
+    dim = arr.type.list_size
+    return arr.flatten().to_numpy(zero_copy_only=False).reshape(-1, dim).astype(np.float32)
+
+
+def _existing(store: Store, name: str) -> bool:
+    return name in set(store.db.list_tables().tables)
+
+
+def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int | None = None) -> EmbedReport:
+    """Bring unit vectors, file vectors and semantic relations up to date for model `key`."""
+    from vjepa_core.model.encoder.jepa import EMBED_BATCH, embed_texts
+
+    report = EmbedReport()
+    dim = ckpt.encoder_config.dim
+    units = store.visible_units(["path", "hash", "text"])
+    paths, hashes = (units[c].to_pylist() for c in ("path", "hash"))
+    text_col = units["text"]  # stays Arrow: only the texts to embed become Python strings, a slice at a time
+
+    files = store.read("files", ["path", "hash", "status"])
+    ok = [(p, fh) for p, fh, s in zip(*(files[c].to_pylist() for c in ("path", "hash", "status"))) if s == "ok"]
+    # What needs a vector: every distinct unit text (its row), and every file's path as words (keyed "p:").
+    wanted: dict[str, int | str] = {h: i for i, h in enumerate(hashes)}
+    wanted.update({f"p:{p}": path_text(p) for p, _ in ok})
+
+    have: dict[str, np.ndarray] = {}
+    if _existing(store, UNIT_VECTORS):
+        old = store.read(UNIT_VECTORS, where=f"model = {sql_quote(key)}")
+        if old.num_rows and old.schema.field("vector").type.list_size == dim:
+            have = dict(zip(old["hash"].to_pylist(), _matrix(old["vector"])))
+    todo = {k: t for k, t in wanted.items() if k not in have}
+    report.units_reused = sum(1 for k in wanted if k in have and not k.startswith("p:"))
+    if todo:
+        keys = list(todo)
+        for start in range(0, len(keys), EMBED_SLICE):
+            chunk = keys[start:start + EMBED_SLICE]
+            rows = [todo[k] for k in chunk]
+            taken = iter(text_col.take(pa.array([r for r in rows if isinstance(r, int)], pa.int64())).to_pylist())
+            texts = [r if isinstance(r, str) else next(taken) for r in rows]
+            have.update(zip(chunk, embed_texts(ckpt, texts, batch_size=batch_size or EMBED_BATCH)))
+            del texts
+        report.units_embedded = sum(1 for k in todo if not k.startswith("p:"))
+    del units, text_col, todo
+    release_freed_memory()  # the tokenizer's and MLX's scratch, before the tables are built
+    # Keep only the vectors still wanted (one write, atomic).
+    live = sorted(wanted)
+    if live:
+        schema = _vector_schema(dim, [("hash", pa.string())])
+
+        def batches() -> Iterator[pa.RecordBatch]:  # streamed: the whole table never sits in memory
+            for start in range(0, len(live), EMBED_SLICE):
+                keys = live[start:start + EMBED_SLICE]
+                matrix = np.stack([have[k] for k in keys]).astype(np.float32, copy=False)
+                yield pa.RecordBatch.from_arrays(
+                    [pa.array(keys, pa.string()), pa.array([key] * len(keys), pa.string()),
+                     pa.FixedSizeListArray.from_arrays(pa.array(matrix.reshape(-1)), dim)], schema=schema)
+
+        store.db.create_table(UNIT_VECTORS, data=pa.RecordBatchReader.from_batches(schema, batches()),
+                              mode="overwrite")
+
+    # File frames: the mean of a file's unit vectors plus its path, normalised.
+    by_file: dict[str, list[np.ndarray]] = defaultdict(list)
+    for p, h in zip(paths, hashes):
+        by_file[p].append(have[h])
+    if ok:
+        frames = np.zeros((len(ok), dim), dtype=np.float32)
+        for i, (p, _) in enumerate(ok):
+            unit_mean = np.mean(by_file[p], axis=0) if by_file.get(p) else np.zeros(dim, np.float32)
+            v = unit_mean + PATH_WEIGHT * have[f"p:{p}"]
+            frames[i] = v / max(float(np.linalg.norm(v)), 1e-12)
+        store.db.create_table(FILE_VECTORS, data=pa.table({
+            "path": [p for p, _ in ok], "file_hash": [h for _, h in ok], "model": [key] * len(ok),
+            "vector": pa.FixedSizeListArray.from_arrays(pa.array(frames.reshape(-1)), dim)},
+            schema=_vector_schema(dim, [("path", pa.string()), ("file_hash", pa.string())])), mode="overwrite")
+        report.files = len(ok)
+        report.semantic_relations = _semantic_relations(store, [p for p, _ in ok], frames)
+    # No LanceDB full-text index: search's full-text side is lexical.py (BM25 over stemmed
+    # identifier words), which ranked better; building an index nobody read cost time and memory.
+    store.set_meta(model=key)
+    return report
+
+
+def _top_neighbours(frames: np.ndarray, rows: np.ndarray) -> list[tuple[int, int, float]]:
+    """(row, neighbour, cosine) for each of `rows`: its SEMANTIC_NEIGHBOURS most similar other files
+    at SEMANTIC_MIN_COSINE or more, best first (ties: lower index first)."""
+    out: list[tuple[int, int, float]] = []
+    k = min(SEMANTIC_NEIGHBOURS, len(frames) - 1)
+    if k <= 0:
+        return out
+    for start in range(0, len(rows), 512):
+        chunk = rows[start:start + 512]
+        sims = frames[chunk] @ frames.T
+        sims[np.arange(len(chunk)), chunk] = -1.0
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        for i, a in enumerate(chunk):
+            cand = sorted(top[i].tolist(), key=lambda b: (-sims[i, b], b))
+            out.extend((int(a), b, float(sims[i, b])) for b in cand if sims[i, b] >= SEMANTIC_MIN_COSINE)
+    return out
+
+
+def _semantic_relations(store: Store, paths: list[str], frames: np.ndarray) -> int:
+    """Top neighbours by cosine as relations of pattern 'semantic' (the others are kept)."""
+    top = _top_neighbours(frames, np.arange(len(paths)))
+    names = pa.array(paths, pa.string())
+    n = len(top)
+    rels = pa.table({  # as columns: 25k Relation objects cost ~40 MB of peak on 5,000 files
+        "a": names.take(pa.array([a for a, _, _ in top], pa.int64())),
+        "b": names.take(pa.array([b for _, b, _ in top], pa.int64())),
+        "pattern": pa.array(["semantic"] * n, pa.string()), "kind": pa.array(["similar"] * n, pa.string()),
+        "weight": pa.array([w for _, _, w in top], pa.float32()), "count": pa.array([1] * n, pa.int32())})
+    del top
+    others = store.read("relations", where="pattern != 'semantic'")
+    store.replace("relations", pa.concat_tables([others, rels.cast(others.schema)]))
+    return n
+
+
+def embed_files(store: Store, ckpt: Checkpoint, key: str, paths: list[str]) -> set[str] | None:
+    """After `crawl.update_files` changed `paths`: their unit vectors, file vectors and the semantic
+    relations that depend on them, without reading or rewriting the rest. Returns the files whose
+    relations changed (`paths` included), or None when there is nothing to update from (no vectors
+    of this model yet): then `embed_index` does the whole job.
+
+    Exact, not approximate: a file's neighbour row is recomputed when the changed file was among its
+    neighbours or now beats its weakest one."""
+    from vjepa_core.model.encoder.jepa import EMBED_BATCH, embed_texts
+    from vjepa_core.patterns.relations import Relation, to_table
+
+    if store.meta().get("model") != key or not (_existing(store, UNIT_VECTORS) and _existing(store, FILE_VECTORS)):
+        return None
+    paths = sorted(set(paths))
+    if not paths:
+        return set()
+    dim = ckpt.encoder_config.dim
+    in_paths = " OR ".join(in_predicates("path", paths))
+    units = store.visible_units(["path", "hash", "text"], where=in_paths)
+    wanted: dict[str, str] = dict(zip(units["hash"].to_pylist(), units["text"].to_pylist()))
+    wanted.update({f"p:{p}": path_text(p) for p in paths})
+    keys = sorted(wanted)
+    have: dict[str, np.ndarray] = {}
+    for i in range(0, len(keys), 400):
+        found = store.read(UNIT_VECTORS, ["hash", "vector"], where=f"model = {sql_quote(key)} AND hash IN "
+                           f"({', '.join(sql_quote(h) for h in keys[i:i + 400])})")
+        if found.num_rows:
+            have.update(zip(found["hash"].to_pylist(), _matrix(found["vector"])))
+    todo = [h for h in keys if h not in have]
+    if todo:
+        vecs = embed_texts(ckpt, [wanted[h] for h in todo], batch_size=EMBED_BATCH)
+        have.update(zip(todo, vecs))
+        store.table(UNIT_VECTORS).add(pa.table(
+            {"hash": todo, "model": [key] * len(todo),
+             "vector": pa.FixedSizeListArray.from_arrays(pa.array(vecs.astype(np.float32).reshape(-1)), dim)},
+            schema=_vector_schema(dim, [("hash", pa.string())])))
+
+    files = store.read("files", ["path", "hash", "status"], where=in_paths)
+    file_hash = {p: h for p, h, st in zip(*(files[c].to_pylist() for c in ("path", "hash", "status"))) if st == "ok"}
+    by_file: dict[str, list[np.ndarray]] = defaultdict(list)
+    for p, h in zip(units["path"].to_pylist(), units["hash"].to_pylist()):
+        by_file[p].append(have[h])
+    new_frames: dict[str, np.ndarray] = {}
+    for p in paths:
+        if p not in file_hash:
+            continue
+        unit_mean = np.mean(by_file[p], axis=0) if by_file.get(p) else np.zeros(dim, np.float32)
+        v = unit_mean + PATH_WEIGHT * have[f"p:{p}"]
+        new_frames[p] = (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
+    table = store.table(FILE_VECTORS)
+    table.delete(in_paths)
+    if new_frames:
+        table.add(pa.table({
+            "path": list(new_frames), "file_hash": [file_hash[p] for p in new_frames], "model": [key] * len(new_frames),
+            "vector": pa.FixedSizeListArray.from_arrays(pa.array(np.stack(list(new_frames.values())).reshape(-1)), dim)},
+            schema=_vector_schema(dim, [("path", pa.string()), ("file_hash", pa.string())])))
+
+    # Semantic rows to recompute: the changed files', and every row the changed files enter or leave.
+    vt = store.read(FILE_VECTORS, ["path", "vector"])
+    all_paths = vt["path"].to_pylist()
+    frames = _matrix(vt["vector"])
+    index = {p: i for i, p in enumerate(all_paths)}
+    sem = store.read("relations", ["a", "b", "weight"], where="pattern = 'semantic'")
+    row_of: defaultdict[str, list[tuple[str, float]]] = defaultdict(list)
+    for a, b, w in zip(*(sem[c].to_pylist() for c in ("a", "b", "weight"))):
+        row_of[a].append((b, w))
+    changed = [p for p in new_frames if p in index]
+    redo = set(changed)
+    if changed:
+        cols = np.array([index[p] for p in changed])
+        sims = frames[cols] @ frames.T  # [changed, all]
+        sims[np.arange(len(cols)), cols] = -np.inf  # a file is not its own neighbour
+        best = sims.max(axis=0)
+        for x, i in index.items():
+            row = row_of.get(x, [])
+            if any(b in new_frames for b, _ in row):
+                redo.add(x)  # a changed file was its neighbour: its weight moved
+                continue
+            full = len(row) >= min(SEMANTIC_NEIGHBOURS, len(index) - 1)
+            if best[i] >= (min(w for _, w in row) if full and row else SEMANTIC_MIN_COSINE):
+                redo.add(x)  # a changed file now enters its neighbours
+    redo |= {p for p in paths if p not in index}  # gone from the vectors: its row goes too
+    rows = np.array(sorted(index[p] for p in redo if p in index), dtype=np.int64)
+    fresh = [Relation(all_paths[a], all_paths[b], "semantic", "similar", w) for a, b, w in _top_neighbours(frames, rows)]
+    touched = set(paths) | redo
+    for x in redo:
+        touched.update(b for b, _ in row_of.get(x, []))
+    touched.update(r.b for r in fresh)
+    # Delete the recomputed rows, add them anew: two small writes (a kill between them loses these
+    # rows until the next full embed, which every start of the server runs).
+    table = store.table("relations")
+    listed = sorted(redo)
+    for i in range(0, len(listed), 400):
+        table.delete(f"pattern = 'semantic' AND a IN ({', '.join(sql_quote(p) for p in listed[i:i + 400])})")
+    if fresh:
+        table.add(to_table(fresh))
+    return touched
+
+
+def file_vectors(store: Store) -> dict[str, np.ndarray]:
+    if not _existing(store, FILE_VECTORS):
+        return {}
+    t = store.read(FILE_VECTORS, ["path", "vector"])
+    return dict(zip(t["path"].to_pylist(), _matrix(t["vector"]))) if t.num_rows else {}

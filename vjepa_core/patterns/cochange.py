@@ -1,0 +1,182 @@
+"""Next-file prediction protocol and its baselines (BENCHMARKS.md section 1).
+
+Reproduces `shared/tools/cochange_reference.py` figure for figure: renames are delete + add and
+are not followed, commits of more than 30 files are neither queries nor history, the last 20% of
+commits are the test set. A learned model plugs in as one more `Ranker` given to `evaluate`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from vjepa_core.harvest.history import MAX_FILES, Commit
+
+SPLIT = 0.8  # the first 80% of commits are history, the rest the test set
+RECENT = 50  # recency window, in touched-file events
+KS = (1, 5, 10)
+
+
+@dataclass(frozen=True)
+class Query:
+    """Rank the other files for `file`, one of the files of test commit `commit_index`."""
+
+    commit_index: int
+    sha: str
+    time: int
+    file: str
+    truth: frozenset[str]  # the commit's other (non-deleted) files
+    alive: frozenset[str]  # files that exist just before the commit: the candidates
+
+
+class HistoryState:
+    """Statistics over the commits seen so far, updated one commit at a time."""
+
+    def __init__(self) -> None:
+        self.co: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.freq: Counter[str] = Counter()
+        self.alive: set[str] = set()
+        self.recent: deque[str] = deque(maxlen=RECENT)
+        # dir -> its alive files, so same_dir costs the folder's size, not the tree's.
+        self._by_dir: defaultdict[str, set[str]] = defaultdict(set)
+        self._snapshot: frozenset[str] | None = frozenset()
+
+    def alive_snapshot(self) -> frozenset[str]:
+        """`alive` frozen; rebuilt only after files were added or deleted (most commits do neither)."""
+        if self._snapshot is None:
+            self._snapshot = frozenset(self.alive)
+        return self._snapshot
+
+    def apply(self, commit: Commit) -> None:
+        """Take `commit` into history, in the reference's order (alive, then co/freq, then recent)."""
+        files = sorted({p for s, p in commit.changes if s != "D"})
+        for s, p in commit.changes:
+            if s == "D":
+                if p in self.alive:
+                    self.alive.discard(p)
+                    self._by_dir[posixpath.dirname(p)].discard(p)
+                    self._snapshot = None
+            elif p not in self.alive:
+                self.alive.add(p)
+                self._by_dir[posixpath.dirname(p)].add(p)
+                self._snapshot = None
+        if len(files) <= MAX_FILES:
+            for f in files:
+                self.freq[f] += 1
+                self.co[f].update(g for g in files if g != f)
+        # Bulk commits still count as recent activity, as in the reference.
+        self.recent.extend(files)
+
+    def rank_cochange(self, f: str) -> list[str]:
+        """ROSE: files by commits shared with f, then overall change count, then path."""
+        co = self.co.get(f, Counter())
+        return sorted((g for g in co if g in self.alive and g != f),
+                      key=lambda g: (-co[g], -self.freq[g], g))
+
+    def rank_recency(self, f: str) -> list[str]:
+        """Most recently touched alive files, newest first, from the last RECENT events."""
+        seen: set[str] = {f}
+        out: list[str] = []
+        for g in reversed(self.recent):
+            if g not in seen and g in self.alive:
+                seen.add(g)
+                out.append(g)
+        return out
+
+    def rank_cochange_recency(self, f: str) -> list[str]:
+        rose = self.rank_cochange(f)
+        taken = set(rose)
+        return rose + [g for g in self.rank_recency(f) if g not in taken]
+
+    def rank_same_dir(self, f: str) -> list[str]:
+        """Alive files of f's folder, most changed first."""
+        peers = self._by_dir.get(posixpath.dirname(f), set())
+        return sorted((g for g in peers if g != f), key=lambda g: (-self.freq[g], g))
+
+
+def iter_queries(commits: list[Commit]) -> Iterator[tuple[Query, HistoryState]]:
+    """Walk the history; yield each test query with the state as of just before its commit.
+
+    The state is shared and advances when the iteration moves past a commit: rank with it before
+    asking for the next query, and never keep it.
+    """
+    split = int(len(commits) * SPLIT)
+    state = HistoryState()
+    for i, c in enumerate(commits):
+        files = sorted({p for s, p in c.changes if s != "D"})
+        if i >= split and 2 <= len(files) <= MAX_FILES:
+            for f in files:
+                if f in state.alive:
+                    truth = frozenset(files) - {f}
+                    yield Query(i, c.sha, c.time, f, truth, state.alive_snapshot()), state
+        state.apply(c)
+
+
+class Scorer:
+    """Running hit@k and MRR over queries; a query with no hit scores 0."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.hits = [0] * len(KS)
+        self.rr = 0.0
+
+    def add(self, ranking: Iterable[str], truth: frozenset[str]) -> None:
+        self.n += 1
+        pos = next((j for j, g in enumerate(ranking) if g in truth), None)
+        if pos is None:
+            return
+        for j, k in enumerate(KS):
+            self.hits[j] += pos < k
+        self.rr += 1.0 / (pos + 1)
+
+    def result(self) -> dict[str, float]:
+        n = self.n or 1  # no queries: all zeros rather than a division by zero
+        out = {f"hit@{k}": h / n for k, h in zip(KS, self.hits, strict=True)}
+        out["mrr"] = self.rr / n
+        return out
+
+
+def score(rankings: Iterable[tuple[list[str], frozenset[str]]]) -> dict[str, float]:
+    """hit@1, hit@5, hit@10 and MRR averaged over (ranking, truth) pairs."""
+    s = Scorer()
+    for ranking, truth in rankings:
+        s.add(ranking, truth)
+    return s.result()
+
+
+Ranker = Callable[[Query, HistoryState], list[str]]
+
+BASELINES: dict[str, Ranker] = {
+    "cochange": lambda q, s: s.rank_cochange(q.file),
+    "recency": lambda q, s: s.rank_recency(q.file),
+    "same_dir": lambda q, s: s.rank_same_dir(q.file),
+    "cochange+recency": lambda q, s: s.rank_cochange_recency(q.file),
+}
+
+
+def evaluate(commits: list[Commit], rankers: Mapping[str, Ranker]) -> dict:
+    """Score every ranker on the same queries in one pass over the history."""
+    scorers = {name: Scorer() for name in rankers}
+    queries = 0
+    for q, state in iter_queries(commits):
+        queries += 1
+        for name, rank in rankers.items():
+            scorers[name].add(rank(q, state), q.truth)
+    return {"queries": queries, "commits": len(commits),
+            "methods": {name: s.result() for name, s in scorers.items()}}
+
+
+def evaluate_baselines(commits: list[Commit]) -> dict:
+    """The four baselines of the protocol: cochange, recency, same_dir, cochange+recency."""
+    return evaluate(commits, BASELINES)
+
+
+def format_report(result: dict, label: str = "") -> str:
+    """Figures in the reference script's layout, so the two can be compared by eye."""
+    lines = [f"{label}: commits={result['commits']} queries={result['queries']}"]
+    for name, m in result["methods"].items():
+        lines.append(f"  {name:17s} hit@1={m['hit@1']:.3f} hit@5={m['hit@5']:.3f} "
+                     f"hit@10={m['hit@10']:.3f} mrr={m['mrr']:.3f}")
+    return "\n".join(lines)
