@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 
 import vjepa_core
+from tests.fixtures import GitRepo
 from vjepa_core.messages import VjepaError
-
-from .conftest import GitRepo
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,9 +8,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from vjepa_core.messages import VjepaError
 from vjepa_core.harvest.safety import check_root
 from vjepa_core.index.store import Store, default_index_dir, release_freed_memory
+from vjepa_core.messages import VjepaError
 
 # A small model trained by `vjepa train` on the Python standard library ships with the package
 # (docs/default-model.md has the command); local training fine-tunes from it.
@@ -110,9 +110,9 @@ class Workspace:
               enc_overrides: dict[str, Any] | None = None, log: Callable[[dict[str, Any]], None] | None = None) -> Path:
         """Train the unit encoder on this workspace's units (fine-tuning the current model unless
         `from_scratch`) and save it atomically; returns the checkpoint folder."""
+        from vjepa_core.harvest.units import CodeUnit
         from vjepa_core.model.encoder import checkpoint as ckpt_io
         from vjepa_core.model.encoder.jepa import TrainConfig, train_encoder
-        from vjepa_core.harvest.units import CodeUnit
 
         t = self.store.visible_units(["path", "kind", "name", "text", "start_line", "end_line", "hash"])
         units = [CodeUnit(p, k, n, s, e, x, h) for p, k, n, x, s, e, h in zip(

@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from vjepa_core.harvest.walk import walk
 from vjepa_core.harvest.safety import IgnoreRules, check_root
+from vjepa_core.harvest.walk import walk
 
 
 def _peak_rss_mb() -> float:
@@ -123,10 +123,10 @@ def bench_embed(model_dir: Path, root: Path, limit: int = 2000) -> dict:
     import json
     import subprocess
 
-    from vjepa_core.model.blas import openblas_library
-    from vjepa_core.harvest.walk import read_text
     from vjepa_core.harvest.languages import language_for
     from vjepa_core.harvest.units import extract
+    from vjepa_core.harvest.walk import read_text
+    from vjepa_core.model.blas import openblas_library
 
     rootp = check_root(root, allow_home=True, allow_system=True)
     texts: list[str] = []

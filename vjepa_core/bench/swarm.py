@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from vjepa_core.messages import Voice
-
 from vjepa_core.swarm.coordinator import Coordinator, prepare_run
 from vjepa_core.swarm.runfolder import RunFolder
 

@@ -336,9 +336,9 @@ def _model_in_use(index_dir: Path) -> str:
 
 
 def _status(args: argparse.Namespace, voice: Voice) -> int:
-    from vjepa_core.model.blas import active_blas
     from vjepa_core.harvest.safety import check_root
     from vjepa_core.index.store import Store, default_index_dir
+    from vjepa_core.model.blas import active_blas
 
     root = check_root(args.root, allow_home=True)
     path = args.index_dir or default_index_dir(root)

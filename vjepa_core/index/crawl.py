@@ -18,15 +18,15 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from vjepa_core.patterns import relations as rel
-from vjepa_core.harvest.walk import DEFAULT_MAX_BYTES, SKIP_SECRET, FileEntry, WalkResult, read_text, walk
 from vjepa_core.harvest.history import GitError, head_sha
 from vjepa_core.harvest.languages import language_for
-from vjepa_core.messages import Voice
 from vjepa_core.harvest.safety import IgnoreRules, check_root, denied_location
 from vjepa_core.harvest.secrets import find_secret
-from vjepa_core.index.store import DIRS, FILES, UNITS, Store, in_predicates, release_freed_memory, sql_quote
 from vjepa_core.harvest.units import CodeUnit, extract
+from vjepa_core.harvest.walk import DEFAULT_MAX_BYTES, SKIP_SECRET, FileEntry, WalkResult, read_text, walk
+from vjepa_core.index.store import DIRS, FILES, UNITS, Store, in_predicates, release_freed_memory, sql_quote
+from vjepa_core.messages import Voice
+from vjepa_core.patterns import relations as rel
 
 # Files per write batch: bigger batches mean fewer LanceDB versions; tunable for tests and tiny machines.
 FLUSH_FILES = int(os.environ.get("VJEPA_CRAWL_BATCH", "500"))

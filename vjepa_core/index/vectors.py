@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from vjepa_core.model.encoder.checkpoint import CONFIG_NAME, Checkpoint
 from vjepa_core.index.store import Store, in_predicates, release_freed_memory, sql_quote
+from vjepa_core.model.encoder.checkpoint import CONFIG_NAME, Checkpoint
 
 UNIT_VECTORS = "unit_vectors"
 FILE_VECTORS = "file_vectors"

@@ -27,9 +27,9 @@ import numpy as np
 
 from vjepa_core.harvest.history import Commit
 from vjepa_core.harvest.languages import language_for
+from vjepa_core.index.store import Store
 from vjepa_core.messages import text
 from vjepa_core.patterns.relations import HEAD_FILES
-from vjepa_core.index.store import Store
 
 # --- knobs (one place) ----------------------------------------------------------------------
 SESSION_GAP_S = 3 * 3600  # a pause longer than this starts a new work session

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vjepa_core.model.encoder.checkpoint import Checkpoint
-from vjepa_core.index.vectors import UNIT_VECTORS, _existing, _matrix
-from vjepa_core.queries.lexical import LexicalIndex
 from vjepa_core.index.store import Store, sql_quote
+from vjepa_core.index.vectors import UNIT_VECTORS, _existing, _matrix
+from vjepa_core.model.encoder.checkpoint import Checkpoint
+from vjepa_core.queries.lexical import LexicalIndex
 
 # How much each relation kind counts towards "related". Co-change confidence is in [0, 1];
 # semantic weights are cosines; spatial weights are set by relations.py.
@@ -104,8 +104,8 @@ def search(store: Store, ckpt: Checkpoint | None, query: str, k: int = 10) -> li
     """Hybrid search over code units: the lexical score (stemmed identifier words, names boosted)
     plus, when a model exists, the query's cosine to the unit vectors, standardised and added with
     the weight the search benchmark measures (docs/BENCHMARKS.md)."""
-    from vjepa_core.model.encoder.jepa import embed_queries
     from vjepa_core.bench.search import MODEL_WEIGHT
+    from vjepa_core.model.encoder.jepa import embed_queries
 
     units = store.visible_units(["path", "name", "start_line", "hash", "text"])
     paths, names, lines, hashes, texts = (units[c].to_pylist() for c in ("path", "name", "start_line", "hash", "text"))

@@ -22,11 +22,10 @@ from typing import Any, Self
 import numpy as np
 import psutil
 
+from vjepa_core.harvest.units import CodeUnit
+from vjepa_core.messages import VjepaError, Voice, text
 from vjepa_core.model.encoder import checkpoint as ckpt_io
 from vjepa_core.model.encoder.jepa import TrainConfig, make_views
-from vjepa_core.messages import VjepaError, Voice, text
-from vjepa_core.harvest.units import CodeUnit
-
 from vjepa_core.swarm.partition import partition_by_file
 from vjepa_core.swarm.runfolder import RunFolder, write_json
 from vjepa_core.swarm.trainer import train_config_to_dict

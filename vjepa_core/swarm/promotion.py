@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from vjepa_core.patterns.cochange import SPLIT
-from vjepa_core.model.encoder.checkpoint import Checkpoint
 from vjepa_core.harvest.history import read_commits
-from vjepa_core.model.encoder.jepa import embed_queries, embed_texts, make_views
 from vjepa_core.harvest.units import CodeUnit
+from vjepa_core.model.encoder.checkpoint import Checkpoint
+from vjepa_core.model.encoder.jepa import embed_queries, embed_texts, make_views
+from vjepa_core.patterns.cochange import SPLIT
 
 MIN_QUERIES = 5
 MAX_QUERIES = 500

@@ -44,7 +44,6 @@ from vjepa_core.model.encoder.jepa import (
 from vjepa_core.model.encoder.masks import MaskConfig, sample_masks
 from vjepa_core.model.encoder.network import EncoderConfig
 from vjepa_core.model.encoder.tokenizer import CodeTokenizer
-
 from vjepa_core.swarm.runfolder import RunFolder
 
 

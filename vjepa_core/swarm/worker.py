@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 
 from vjepa_core.messages import text
-
 from vjepa_core.swarm.runfolder import RunFolder
 from vjepa_core.swarm.trainer import CoordinatorGone, run_worker
 

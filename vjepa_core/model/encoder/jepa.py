@@ -36,12 +36,12 @@ import numpy as np
 from mlx import nn
 from mlx.utils import tree_flatten, tree_map
 
+from vjepa_core.harvest.units import CodeUnit
 from vjepa_core.model.blas import blas_threads
 from vjepa_core.model.encoder.checkpoint import Checkpoint
 from vjepa_core.model.encoder.masks import MaskConfig, sample_masks
 from vjepa_core.model.encoder.network import CrossViewHead, Encoder, EncoderConfig, Predictor, masked_mean
 from vjepa_core.model.encoder.tokenizer import CodeTokenizer
-from vjepa_core.harvest.units import CodeUnit
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,8 @@ import mlx.optimizers as optim
 import numpy as np
 from mlx import nn
 
-from vjepa_core.patterns.cochange import BASELINES, SPLIT, HistoryState, Query, Scorer, iter_queries
 from vjepa_core.harvest.history import MAX_FILES, Commit, read_commits
+from vjepa_core.patterns.cochange import BASELINES, SPLIT, HistoryState, Query, Scorer, iter_queries
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vjepa_core.model.encoder.checkpoint import CheckpointError
+from tests.fixtures import GitRepo
 from vjepa_core.cli import main
 from vjepa_core.harvest.history import Commit
-from vjepa_core.model.nextfile.pipeline import NextFileConfig, pretrain_predictor, prior_weights, train_predictor
+from vjepa_core.model.encoder.checkpoint import CheckpointError
+from vjepa_core.model.nextfile.pipeline import (
+    NextFileConfig,
+    pretrain_predictor,
+    prior_weights,
+    train_predictor,
+)
 from vjepa_core.model.nextfile.prior import DEFAULT_PRIOR, load_prior, read_prior, save_prior
-
-from .conftest import GitRepo
 
 TINY = NextFileConfig(dims=16, heads=2, buckets=512, context=8, epochs=30, batch=32, lr=1e-2,
                       ranker_hidden=4, ranker_steps=80)

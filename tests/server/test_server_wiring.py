@@ -18,9 +18,8 @@ from pygls.uris import from_fs_path
 from pytest_lsp import LanguageClient, client_capabilities
 
 from server.options import Options
-
-from .conftest import GitRepo
-from .test_server import ROOT, command, indexed, repo, tracking_client, until, uri
+from tests.fixtures import GitRepo
+from tests.server.test_server import ROOT, command, indexed, repo, tracking_client, until, uri
 
 __all__ = ["repo"]  # the fixture, shared with test_server.py
 

@@ -19,7 +19,7 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10: the same parser, from PyPI
     tomllib = pytest.importorskip("tomli")
 
-CONFIG = Path(__file__).resolve().parent.parent / "editors" / "helix" / "languages.toml"
+CONFIG = Path(__file__).resolve().parents[2] / "editors" / "helix" / "languages.toml"
 
 
 def load() -> dict[str, Any]:

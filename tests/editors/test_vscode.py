@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXTENSION = ROOT / "editors" / "vscode"
 NPM = shutil.which("npm")
 pytestmark = pytest.mark.skipif(NPM is None and os.environ.get("CI") != "true",

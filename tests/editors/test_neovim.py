@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import GitRepo
+from tests.fixtures import GitRepo
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DRIVER = ROOT / "editors" / "neovim" / "tests" / "e2e.lua"
 CALC = "def add(a, b):\n    return a + b\n\n\ndef multiply_numbers(a, b):\n    return a * b\n"
 

@@ -12,12 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.fixtures import FAKE_AWS, GitRepo, OpenRecorder
 from vjepa_core.index.crawl import crawl
 from vjepa_core.index.vectors import file_vectors
 from vjepa_core.workspace import Workspace
-
-from .conftest import GitRepo, OpenRecorder
-from .test_safety import FAKE_AWS
 
 MODULES = {
     "app/__init__.py": '"""The app."""\n',

@@ -8,110 +8,28 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from vjepa_core.insights import report as insights
+from tests.fixtures import GitRepo
+from tests.insights.fixtures import (
+    DAY,
+    FEATURES,
+    UTIL_WORDS,
+    build_features,
+    build_habits,
+    build_no_habits,
+    indexed_workspace,
+    py_handler,
+    py_handler_test,
+)
 from vjepa_core.cli import main as cli_main
 from vjepa_core.index.crawl import crawl
 from vjepa_core.index.store import EVENTS
+from vjepa_core.insights import report as insights
 from vjepa_core.workspace import Workspace
-
-from .conftest import GitRepo
-
-DAY = 86400
-
-
-def _new_session(repo: GitRepo) -> None:
-    repo._t += DAY  # a night between sessions (GitRepo spaces commits an hour apart)
-
-
-def _swift(name: str) -> str:
-    return f"import Foundation\n\nstruct {name}View {{\n    func render() -> String {{ return \"{name}\" }}\n}}\n"
-
-
-def _py(name: str) -> str:
-    return f"def handle_{name}(request):\n    return {{'{name}': request}}\n"
-
-
-def _py_test(name: str) -> str:
-    return f"from server.{name} import handle_{name}\n\n\ndef test_{name}():\n    assert handle_{name}(1)\n"
-
-
-FEATURES = ["orders", "payments", "profile", "search", "upload", "billing"]
-
-
-def build_habits(repo: GitRepo) -> GitRepo:
-    """Each session: Swift first, then Python an hour later, then the Python module's test."""
-    for name in FEATURES:
-        _new_session(repo)
-        repo.commit(f"ios {name}", {f"ios/{name.capitalize()}View.swift": _swift(name.capitalize())})
-        repo.commit(f"server {name}", {f"server/{name}.py": _py(name)})
-        repo.commit(f"test {name}", {f"tests/test_{name}.py": _py_test(name)})
-    return repo
-
-
-def build_no_habits(repo: GitRepo) -> GitRepo:
-    """The same files, but the order of languages alternates and tests come with their module."""
-    for i, name in enumerate(FEATURES):
-        _new_session(repo)
-        swift = {f"ios/{name.capitalize()}View.swift": _swift(name.capitalize())}
-        py = {f"server/{name}.py": _py(name), f"tests/test_{name}.py": _py_test(name)}
-        first, then = (swift, py) if i % 2 else (py, swift)
-        repo.commit(f"{name} part 1", first)
-        repo.commit(f"{name} part 2", then)
-    return repo
-
-
-UTIL_WORDS = "normalize whitespace slugify unicode accents ascii lowercase"
-
-
-def _util(fn: str, extra: str) -> str:
-    return (f"import unicodedata\n\n\ndef {fn}(raw_text):\n"
-            f"    \"\"\"Normalize unicode text: strip accents, collapse whitespace, ascii lowercase ({extra}).\"\"\"\n"
-            f"    cleaned = unicodedata.normalize('NFKD', raw_text).encode('ascii', 'ignore').decode()\n"
-            f"    return ' '.join(cleaned.lower().split())  # {UTIL_WORDS}\n")
-
-
-FEATURE_CODE = {
-    "billing": ("invoice", "tax", ("def {n}_total(invoice_lines, tax_rate):\n    amount = sum(invoice_lines)\n"
-                                   "    return amount * (1 + tax_rate)  # invoice tax amount currency\n")),
-    "users": ("profile", "login", ("def {n}_check(password_hash, session_token):\n"
-                                   "    return bool(password_hash and session_token)  # password session account login\n")),
-    "reports": ("charts", "export", ("def {n}_render(chart_axis, csv_rows):\n"
-                                     "    return [chart_axis, len(csv_rows)]  # chart axis csv export render\n")),
-}
-
-
-def build_features(repo: GitRepo, *, scattered: bool) -> GitRepo:
-    """Three feature folders whose files change together, and text helpers. Scattered: one helper in
-    each feature folder and one in utils/, all changing together and sharing their words. Clean:
-    each folder's helper only changes with its own folder, and utils/ holds its own pair."""
-    helpers = {"billing": "billing/money_text.py", "users": "users/text_clean.py",
-               "reports": "reports/slug_tools.py"}
-    for rnd in range(3):
-        for folder, (a, b, code) in FEATURE_CODE.items():
-            files = {f"{folder}/{a}.py": code.format(n=a) + f"# v{rnd}\n", f"{folder}/{b}.py": code.format(n=b)
-                     + f"# v{rnd}\n"}
-            if not scattered:  # the helper is part of its feature: it changes with it, talks like it
-                files[helpers[folder]] = code.format(n="helper") + f"# v{rnd}\n"
-            repo.commit(f"{folder} round {rnd}", files)
-        if scattered:
-            repo.commit(f"text helpers round {rnd}", {
-                **{p: _util(f"clean_{i}", f"v{rnd}") for i, p in enumerate(helpers.values())},
-                "utils/strings.py": _util("slugify", f"v{rnd}")})
-        else:
-            repo.commit(f"utils round {rnd}", {"utils/strings.py": _util("slugify", f"v{rnd}"),
-                                               "utils/text_case.py": _util("lower_ascii", f"v{rnd}")})
-    return repo
-
-
-def _workspace(repo: GitRepo, tmp_path: Path) -> Workspace:
-    index = tmp_path / "index"
-    crawl(repo.path, index)
-    return Workspace(repo.path, index)
 
 
 # --- work patterns ------------------------------------------------------------------------
 def test_finds_planted_habits(git_repo: GitRepo, tmp_path: Path) -> None:
-    ws = _workspace(build_habits(git_repo), tmp_path)
+    ws = indexed_workspace(build_habits(git_repo), tmp_path)
     result = insights.compute(ws)
     pats = result["patterns"]
     after = [p for p in pats if p["kind"] == "test_after_module"]
@@ -131,7 +49,7 @@ def test_finds_planted_habits(git_repo: GitRepo, tmp_path: Path) -> None:
 
 
 def test_invents_no_habits(git_repo: GitRepo, tmp_path: Path) -> None:
-    ws = _workspace(build_no_habits(git_repo), tmp_path)
+    ws = indexed_workspace(build_no_habits(git_repo), tmp_path)
     result = insights.compute(ws)
     assert result["counts"]["commits"] == 2 * len(FEATURES)
     assert result["patterns"] == []
@@ -139,8 +57,8 @@ def test_invents_no_habits(git_repo: GitRepo, tmp_path: Path) -> None:
 
 def test_habits_from_editor_events(git_repo: GitRepo, tmp_path: Path) -> None:
     """Editor sessions alone (no helpful history) show the habit of editing docs after code."""
-    git_repo.commit("start", {"src/app.py": _py("app"), "docs/guide.md": "# Guide\n\nHow to use the app.\n"})
-    ws = _workspace(git_repo, tmp_path)
+    git_repo.commit("start", {"src/app.py": py_handler("app"), "docs/guide.md": "# Guide\n\nHow to use the app.\n"})
+    ws = indexed_workspace(git_repo, tmp_path)
     start = 1_800_000_000_000
     rows = []
     for s in range(5):
@@ -174,7 +92,7 @@ def test_sign_test_is_exact() -> None:
 
 # --- organisation -------------------------------------------------------------------------
 def test_finds_scattered_utility_cluster(git_repo: GitRepo, tmp_path: Path) -> None:
-    ws = _workspace(build_features(git_repo, scattered=True), tmp_path)
+    ws = indexed_workspace(build_features(git_repo, scattered=True), tmp_path)
     sugg = insights.compute(ws)["suggestions"]
     assert len(sugg) == 1, sugg
     s = sugg[0]
@@ -189,13 +107,13 @@ def test_finds_scattered_utility_cluster(git_repo: GitRepo, tmp_path: Path) -> N
 
 
 def test_clean_layout_gets_no_suggestions(git_repo: GitRepo, tmp_path: Path) -> None:
-    ws = _workspace(build_features(git_repo, scattered=False), tmp_path)
+    ws = indexed_workspace(build_features(git_repo, scattered=False), tmp_path)
     assert insights.compute(ws)["suggestions"] == []
 
 
 # --- summary ------------------------------------------------------------------------------
 def test_summary_themes_languages_and_centre(git_repo: GitRepo, tmp_path: Path) -> None:
-    ws = _workspace(build_features(git_repo, scattered=True), tmp_path)
+    ws = indexed_workspace(build_features(git_repo, scattered=True), tmp_path)
     summary = insights.compute(ws)["summary"]
     assert summary["languages"] == {"Python": 10}
     assert summary["source"] == "tfidf"
@@ -237,8 +155,8 @@ def test_test_first_habit_from_history(git_repo: GitRepo) -> None:
     from vjepa_core.harvest.history import read_commits
 
     for name in FEATURES[:4]:
-        git_repo.commit(f"test {name}", {f"tests/test_{name}.py": _py_test(name)})
-        git_repo.commit(f"make it pass {name}", {f"server/{name}.py": _py(name)})
+        git_repo.commit(f"test {name}", {f"tests/test_{name}.py": py_handler_test(name)})
+        git_repo.commit(f"make it pass {name}", {f"server/{name}.py": py_handler(name)})
     habits = insights.test_habits(read_commits(git_repo.path))
     assert [(h.kind, h.support, h.against) for h in habits] == [("test_before_module", 4, 0)]
     assert habits[0].sentence.startswith("You usually write the test first: 4 of 4")

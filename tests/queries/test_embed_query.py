@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures import GitRepo
 from vjepa_core.cli import main as cli_main
 from vjepa_core.index.crawl import crawl
 from vjepa_core.index.vectors import FILE_VECTORS, UNIT_VECTORS
 from vjepa_core.messages import VjepaError
 from vjepa_core.workspace import Workspace
-
-from .conftest import GitRepo
 
 TINY = {"dim": 32, "depth": 1, "heads": 2, "predictor_dim": 16, "predictor_depth": 1, "max_len": 64}
 

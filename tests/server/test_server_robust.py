@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 from pygls.exceptions import JsonRpcException
 
+from tests.fixtures import GitRepo
+from tests.server.test_server import command, indexed, session, start, until, uri
 from vjepa_core.index.crawl import crawl
 from vjepa_core.index.store import Store, default_index_dir
-
-from .conftest import GitRepo
-from .test_server import command, indexed, session, start, until, uri
 
 MANY = 150  # files: the first index reports progress many times, then embeds for a second or more
 

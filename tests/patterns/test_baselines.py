@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from vjepa_core.harvest.history import Commit, read_commits
 from vjepa_core.patterns.cochange import (
     HistoryState,
     evaluate,
@@ -20,13 +21,12 @@ from vjepa_core.patterns.cochange import (
     iter_queries,
     score,
 )
-from vjepa_core.harvest.history import Commit, read_commits
 
 T0 = 1_700_000_000
 _REFERENCE_CANDIDATES = (
     os.environ.get("VJEPA_COCHANGE_REFERENCE", ""),
     # shared/ sits beside the project's checkout, in CI as on developers' machines.
-    str(Path(__file__).resolve().parents[2] / "shared" / "tools" / "cochange_reference.py"),
+    str(Path(__file__).resolve().parents[3] / "shared" / "tools" / "cochange_reference.py"),
 )
 REFERENCE = next((Path(p) for p in _REFERENCE_CANDIDATES if p and Path(p).is_file()), None)
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import GitRepo
+from tests.fixtures import GitRepo
 from vjepa_core.model.encoder import checkpoint as ckpt_io
 from vjepa_core.swarm.coordinator import run_folder
-from vjepa_core.swarm.scheduler import IdleScheduler
 from vjepa_core.swarm.runfolder import RunFolder, read_json
+from vjepa_core.swarm.scheduler import IdleScheduler
 from vjepa_core.swarm.trainer import run_worker
 
 TOPICS = ["parse", "render", "store", "fetch", "merge", "split", "score", "index"]

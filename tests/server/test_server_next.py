@@ -12,11 +12,10 @@ from lsprotocol import types
 
 from server.folders import make_folder
 from server.watcher import ChangeFilter
+from tests.fixtures import GitRepo
+from tests.server.test_server import command, indexed, repo, session, until, uri
 from vjepa_core.index.store import default_index_dir
 from vjepa_core.workspace import Workspace
-
-from .conftest import GitRepo
-from .test_server import command, indexed, repo, session, until, uri
 
 __all__ = ["repo"]  # the fixture, shared with test_server.py
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vjepa_core.patterns.cochange import SPLIT, evaluate_baselines
+from tests.fixtures import GitRepo
 from vjepa_core.harvest.history import Commit, read_commits
 from vjepa_core.model.nextfile.pipeline import (
     NextFileConfig,
@@ -20,8 +20,7 @@ from vjepa_core.model.nextfile.pipeline import (
     path_tokens,
     train_predictor,
 )
-
-from .conftest import GitRepo
+from vjepa_core.patterns.cochange import SPLIT, evaluate_baselines
 
 TINY = NextFileConfig(dims=16, heads=2, buckets=512, context=8, epochs=30, batch=32, lr=1e-2,
                       ranker_hidden=4, ranker_steps=80, ranker_l2_grid=(0.01, 0.1))

@@ -13,8 +13,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from tests.fixtures import GitRepo
 from vjepa_core.cli import main as cli_main
-from vjepa_core.index.crawl import crawl
 from vjepa_core.harvest.walk import (
     SKIP_BINARY,
     SKIP_SPECIAL,
@@ -24,10 +24,9 @@ from vjepa_core.harvest.walk import (
     FileEntry,
     read_text,
 )
-from vjepa_core.messages import VjepaError
+from vjepa_core.index.crawl import crawl
 from vjepa_core.index.store import COMPACT_VERSIONS, SCHEMA_VERSION, Store
-
-from .conftest import GitRepo
+from vjepa_core.messages import VjepaError
 
 
 def _units(store: Store) -> set[tuple[str, str, str]]:

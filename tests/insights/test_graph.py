@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures import GitRepo
+from tests.insights.fixtures import build_features, indexed_workspace
 from vjepa_core.cli import main as cli_main
 from vjepa_core.insights.graph import graph_data, render_html, write_graph
 from vjepa_core.messages import VjepaError
 from vjepa_core.workspace import Workspace
-
-from .conftest import GitRepo
-from .test_insights import _workspace, build_features
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -26,7 +25,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.fixture(scope="module")
 def graph_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     base = tmp_path_factory.mktemp("graph")
-    ws = _workspace(build_features(GitRepo(base / "repo"), scattered=True), base)
+    ws = indexed_workspace(build_features(GitRepo(base / "repo"), scattered=True), base)
     ws.embed()  # the shipped model adds semantic relations: all three edge types are present
     return ws
 

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from vjepa_core.index.crawl import crawl
-from vjepa_core.harvest.walk import SKIP_SYMLINK_OUT, walk
-from vjepa_core.messages import VjepaError
+from tests.fixtures import FAKE_AWS
 from vjepa_core.harvest.safety import IgnoreRules, check_root, denied_name
+from vjepa_core.harvest.walk import SKIP_SYMLINK_OUT, walk
+from vjepa_core.index.crawl import crawl
 from vjepa_core.index.store import Store
+from vjepa_core.messages import VjepaError
 
 CANARY = "VJEPA_CANARY_" + "7f3a9c1e5b2d"  # a word that must never reach the index
 # Built at run time so this file does not itself look like it holds a key.
-FAKE_AWS = "AKIA" + "QX7ZT3LM5VN2WB4P"
 FAKE_PRIVATE_KEY = ("-----BEGIN RSA " + "PRIVATE KEY-----\nMIIEowIBAAKCAQEA" + "q" * 60
                     + "\n-----END RSA " + "PRIVATE KEY-----\n")
 
