@@ -6,11 +6,24 @@ import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vjepa_core.harvest.safety import check_root
 from vjepa_core.index.store import Store, default_index_dir, release_freed_memory
 from vjepa_core.messages import VjepaError
+
+if TYPE_CHECKING:
+    from vjepa_core.index.crawl import CrawlReport, ProgressFn
+    from vjepa_core.index.vectors import EmbedReport
+    from vjepa_core.messages import Voice
+
+
+class IndexReport(NamedTuple):
+    """What `Workspace.index` did: the crawl's report, and the embedding's (None: not embedded)."""
+
+    crawl: CrawlReport
+    embedded: EmbedReport | None
+
 
 # A small model trained by `vjepa train` on the Python standard library ships with the package
 # (docs/default-model.md has the command); local training fine-tunes from it.
@@ -34,6 +47,7 @@ class Workspace:
     def __init__(self, root: str | os.PathLike[str] = ".", index_dir: str | os.PathLike[str] | None = None, *,
                  allow_home: bool = True) -> None:
         self.root = check_root(root, allow_home=allow_home)
+        self._allow_home = allow_home
         self.index_dir = Path(index_dir) if index_dir else default_index_dir(self.root)
         self._store: Store | None = None
         self._ckpt: Any = None
@@ -79,6 +93,19 @@ class Workspace:
             return embed_index(self.store, ckpt, model_key(self.model_dir))
         finally:
             release_memory()
+
+    def index(self, *, embed: bool = True, voice: Voice | None = None, progress: ProgressFn | None = None,
+              max_bytes: int | None = None, rebuild: bool = False, history: bool = True,
+              exclude: tuple[str, ...] | list[str] = ()) -> IndexReport:
+        """Crawl the folder (incremental), then, when `embed` and a model exists, bring the vectors
+        up to date: the one way to (re)build an index, for the CLI, the API and the server."""
+        from vjepa_core.index.crawl import crawl
+
+        extra = {} if max_bytes is None else {"max_bytes": max_bytes}
+        report = crawl(self.root, self.index_dir, voice=voice, progress=progress, allow_home=self._allow_home,
+                       rebuild=rebuild, history=history, exclude=exclude, **extra)
+        embedded = self.embed() if embed and self.model_dir is not None else None
+        return IndexReport(report, embedded)
 
     def update_files(self, paths: list[str]) -> set[str] | None:
         """An editor's save, fast: re-read `paths` (already indexed files), re-embed what changed,

@@ -9,7 +9,6 @@ from vjepa_core.bench.search import (
     collect_functions,
     first_sentence,
     metrics,
-    split_identifiers,
     strip_docstring,
 )
 
@@ -43,11 +42,6 @@ class Cache:
     def size(self):
         return len(self.entries)
 '''
-
-
-def test_identifier_splitting() -> None:
-    assert split_identifiers("getNetrcAuth(self, url_path) HTTPServer") == [
-        "get", "netrc", "auth", "self", "url", "path", "http", "server"]
 
 
 def test_docstring_is_removed_and_first_sentence_taken() -> None:

@@ -24,6 +24,7 @@ from vjepa_core.cli import main as cli_main
 from vjepa_core.index.crawl import crawl
 from vjepa_core.index.store import EVENTS
 from vjepa_core.insights import report as insights
+from vjepa_core.paths import subject_stem
 from vjepa_core.workspace import Workspace
 
 
@@ -79,9 +80,9 @@ def test_file_roles_and_test_twins() -> None:
     assert role("Sources/CoreTests.swift") == "test" and role("web/app.test.ts") == "test"
     assert role("pkg/latest.py") == "module" and role("docs/guide.md") == "docs"
     assert role("pyproject.toml") == "config" and role("README.md") == "docs"
-    assert insights.test_subject("tests/test_core.py") == "core"
-    assert insights.test_subject("Sources/CoreTests.swift") == "core"
-    assert insights.test_subject("web/app.test.ts") == "app"
+    assert subject_stem("tests/test_core.py") == "core"
+    assert subject_stem("Sources/CoreTests.swift") == "core"
+    assert subject_stem("web/app.test.ts") == "app"
 
 
 def test_sign_test_is_exact() -> None:

@@ -21,7 +21,7 @@ import numpy as np
 from vjepa_core.harvest.safety import IgnoreRules, check_root
 from vjepa_core.harvest.units import extract
 from vjepa_core.harvest.walk import read_text, walk
-from vjepa_core.queries.lexical import LexicalIndex, split_identifiers, words  # noqa: F401 (split_identifiers re-exported)
+from vjepa_core.queries.lexical import LexicalIndex, words
 
 _SENTENCE_END = re.compile(r"\.(\s|$)|\n\s*\n")
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import posixpath
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -29,6 +28,7 @@ from vjepa_core.harvest.history import Commit
 from vjepa_core.harvest.languages import language_for
 from vjepa_core.index.store import Store
 from vjepa_core.messages import text
+from vjepa_core.paths import identifier_words, is_test_path, subject_stem
 from vjepa_core.patterns.relations import HEAD_FILES
 
 # --- knobs (one place) ----------------------------------------------------------------------
@@ -56,17 +56,12 @@ CENTRALITY_WEIGHT = {"cochange": 1.0, "import": 1.0, "sibling": 0.5, "similar": 
 
 ROLE_TEST, ROLE_MODULE, ROLE_DOCS, ROLE_CONFIG, ROLE_OTHER = "test", "module", "docs", "config", "other"
 ROLE_LABEL = {ROLE_TEST: "tests", ROLE_MODULE: "code", ROLE_DOCS: "docs", ROLE_CONFIG: "configuration"}
-_TEST_DIRS = {"test", "tests", "__tests__", "spec", "specs", "testing"}
 _DOC_DIRS = {"doc", "docs", "documentation"}
 _DOC_EXT = {".md", ".markdown", ".rst", ".txt", ".adoc"}
 _CONFIG_EXT = {".toml", ".yaml", ".yml", ".json", ".ini", ".cfg", ".lock", ".xml", ".plist"}
 _CONFIG_NAMES = {"makefile", "dockerfile", "package.swift", "cargo.toml", "setup.py", "go.mod", "gemfile"}
-_TEST_AFFIX = re.compile(r"^(test_|tests_)|(_test|_tests|_spec|\.test|\.spec)$", re.IGNORECASE)
-_TEST_CAMEL = re.compile(r"(?<=[a-z0-9])(Tests?|Spec)$|^Test(?=[A-Z])")  # CoreTests, TestCore (not "latest")
 _LANGUAGE_NAMES = {"javascript": "JavaScript", "typescript": "TypeScript", "tsx": "TSX", "cpp": "C++",
                    "c": "C", "markdown": "Markdown"}
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _STOPWORD_TEXT = """
 a an the and or not of to in on at by for from with as is are was were be been it its this that these those
 if else elif then than when while do done for foreach each return returns yield def class func function fn
@@ -86,9 +81,8 @@ def file_role(path: str) -> str:
     """test | module | docs | config | other, from the path alone."""
     parts = [p.lower() for p in path.split("/")]
     name = parts[-1]
-    stem, ext = posixpath.splitext(name)
-    original = posixpath.splitext(path.rsplit("/", 1)[-1])[0]
-    if any(p in _TEST_DIRS for p in parts[:-1]) or _TEST_AFFIX.search(stem) or _TEST_CAMEL.search(original):
+    ext = posixpath.splitext(name)[1]
+    if is_test_path(path):
         return ROLE_TEST if language_for(path) not in (None, "markdown") else ROLE_OTHER
     if ext in _DOC_EXT or any(p in _DOC_DIRS for p in parts[:-1]):
         return ROLE_DOCS
@@ -97,13 +91,6 @@ def file_role(path: str) -> str:
     if language_for(path) not in (None, "markdown"):
         return ROLE_MODULE
     return ROLE_OTHER
-
-
-def test_subject(path: str) -> str:
-    """The stem a test file tests: tests/test_core.py -> core, CoreTests.swift -> core."""
-    stem = posixpath.splitext(posixpath.basename(path))[0]
-    bare = _TEST_CAMEL.sub("", _TEST_AFFIX.sub("", stem))
-    return (bare or stem).lower()
 
 
 def language_name(lang: str) -> str:
@@ -116,13 +103,7 @@ def folder_of(path: str) -> str:
 
 def terms(source: str) -> list[str]:
     """Words of code and prose: identifiers split at camelCase and snake_case, lowercased."""
-    out = []
-    for word in _WORD.findall(source):
-        for piece in _CAMEL.findall(word):
-            w = piece.lower()
-            if len(w) >= 3 and not w.isdigit() and w not in STOPWORDS:
-                out.append(w)
-    return out
+    return [w for w in identifier_words(source) if len(w) >= 3 and not w.isdigit() and w not in STOPWORDS]
 
 
 def humanize_seconds(seconds: float) -> str:
@@ -256,12 +237,12 @@ def test_habits(commits: Sequence[Commit]) -> list[WorkPattern]:
     for path in added_at:
         role = file_role(path)
         if role == ROLE_MODULE:
-            modules[posixpath.splitext(posixpath.basename(path))[0].lower()].append(path)
+            modules[subject_stem(path)].append(path)
         elif role == ROLE_TEST:
             tests.append(path)
     after, before, together = [], [], 0
     for t in tests:
-        candidates = [m for m in modules.get(test_subject(t), [])
+        candidates = [m for m in modules.get(subject_stem(t), [])
                       if posixpath.splitext(m)[1] == posixpath.splitext(t)[1]]
         if len(candidates) != 1:
             continue  # no twin, or ambiguous

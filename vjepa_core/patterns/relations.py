@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,9 +16,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from vjepa_core.harvest import history as history
+from vjepa_core.harvest import history
 from vjepa_core.harvest.imports import resolve_imports
 from vjepa_core.index.store import RELATIONS
+from vjepa_core.paths import subject_stem
 
 # Folders with more files than this get no same-folder pairs: past it, sharing a folder says little.
 MAX_SAME_DIR = 200
@@ -31,7 +31,6 @@ HEAD_FILES = frozenset({
     "index.tsx", "index.jsx", "index.mjs", "package.json", "cargo.toml", "go.mod", "pyproject.toml",
     "setup.py", "setup.cfg", "cmakelists.txt", "makefile", "readme.md", "readme", "readme.rst", "package.swift",
 })
-_TWIN_AFFIXES = re.compile(r"^(test_|tests_)|(_test|_tests|_spec)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +41,6 @@ class Relation:
     kind: str
     weight: float
     count: int = 1
-
-
-def _twin_stem(path: str) -> str:
-    """'tests/test_foo.py', 'src/foo.test.ts', 'foo_test.go' -> 'foo'; dotfiles have none."""
-    name = posixpath.basename(path).lower()
-    if name.startswith("."):
-        return ""
-    return _TWIN_AFFIXES.sub("", name.split(".", 1)[0])
 
 
 def spatial(files: Iterable[str], imports: dict[str, tuple[str | None, list[str]]]) -> list[Relation]:
@@ -82,7 +73,7 @@ def spatial(files: Iterable[str], imports: dict[str, tuple[str | None, list[str]
     # sibling: name twins in different folders (src/foo.py ~ tests/test_foo.py, foo.c ~ include/foo.h).
     twins: dict[str, list[str]] = defaultdict(list)
     for p in paths:
-        stem = _twin_stem(p)
+        stem = subject_stem(p)
         if stem and posixpath.basename(p).lower() not in HEAD_FILES:
             twins[stem].append(p)
     for group in twins.values():

@@ -9,7 +9,6 @@ plain identifier BM25 scores MRR@10 0.488, stemming 0.518, stemming with the nam
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import bm25s
@@ -17,26 +16,17 @@ import numpy as np
 import snowballstemmer
 from bm25s.stopwords import STOPWORDS_EN
 
+from vjepa_core.paths import identifier_words
+
 NAME_BOOST = 2
 
 _STOPWORDS = frozenset(STOPWORDS_EN)
-_IDENT_PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
-_WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
 _STEMMER = snowballstemmer.stemmer("english")
-
-
-def split_identifiers(text: str) -> list[str]:
-    """'getNetrcAuth(self, url_path)' -> ['get', 'netrc', 'auth', 'self', 'url', 'path']."""
-    out: list[str] = []
-    for word in _WORDS.findall(text):
-        for part in word.split("_"):
-            out.extend(p.lower() for p in _IDENT_PARTS.findall(part))
-    return out
 
 
 def words(text: str) -> list[str]:
     """Identifier-split words less English stop words (bm25s' list)."""
-    return [w for w in split_identifiers(text) if w not in _STOPWORDS]
+    return [w for w in identifier_words(text) if w not in _STOPWORDS]
 
 
 def terms(text: str, name: str = "") -> list[str]:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import copy
 import math
 import posixpath
-import re
 import resource
 import time
 import zlib
@@ -39,6 +38,7 @@ import numpy as np
 from mlx import nn
 
 from vjepa_core.harvest.history import MAX_FILES, Commit, read_commits
+from vjepa_core.paths import identifier_words, is_test_path
 from vjepa_core.patterns.cochange import BASELINES, SPLIT, HistoryState, Query, Scorer, iter_queries
 
 
@@ -80,18 +80,11 @@ class NextFileConfig:
 
 # --- frames -------------------------------------------------------------------------------
 
-_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
-
-
-def is_test_path(path: str) -> bool:
-    parts = path.lower().split("/")
-    stem = posixpath.splitext(parts[-1])[0]
-    return (stem.startswith("test_") or stem.endswith("_test") or stem == "conftest"
-            or any(p in ("test", "tests", "testing") for p in parts[:-1]))
-
-
 def core_stem(path: str) -> str:
-    """The stem without test affixes: `tests/test_api.py` and `src/api.py` share `api`."""
+    """The stem without test affixes: `tests/test_api.py` and `src/api.py` share `api`.
+
+    Not paths.subject_stem: the shipped prior's hashed `stem:` tokens were learnt with this rule
+    (Python's affixes only, dotfiles keep their name), so frames must keep it."""
     stem = posixpath.splitext(posixpath.basename(path))[0].lower()
     for pre in ("test_", "tests_"):
         stem = stem.removeprefix(pre)
@@ -109,7 +102,7 @@ def path_tokens(path: str) -> list[str]:
     toks = [f"ext:{ext}", f"parent:{'/'.join(dirs)}", f"stem:{stem}", f"test:{is_test_path(path)}",
             f"depth:{min(len(dirs), 6)}"]
     toks += [f"dir:{d}" for d in dirs[-3:]]
-    toks += [f"w:{w.lower()}" for w in _WORD.findall(stem.replace("_", " "))]
+    toks += [f"w:{w}" for w in identifier_words(stem)]
     return toks
 
 
