@@ -1,4 +1,4 @@
-"""history: reading git log through the CLI and the co-change statistics built on it."""
+"""history: reading git log through the CLI (and the co-change statistics of what it read)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from vjepa_core.harvest.history import (
-    CoChange,
-    Commit,
-    GitError,
-    change_counts,
-    cochange,
-    is_git_work_tree,
-    last_touched,
-    read_commits,
-)
+from vjepa_core.harvest.history import GitError, is_git_work_tree, read_commits
+from vjepa_core.patterns.temporal import CoChange, change_counts, cochange, last_touched
 
 T0 = 1_700_000_000
 
@@ -136,14 +128,6 @@ def test_real_failure_raises_git_error_with_stderr(tmp_path: Path) -> None:
         read_commits(r.root)
 
 
-def _c(i: int, *changes: tuple[str, str], renames: tuple[tuple[str, str], ...] = ()) -> Commit:
-    return Commit(f"{i:040x}", T0 + i, tuple(changes), renames)
-
-
-def _m(*paths: str) -> tuple[tuple[str, str], ...]:
-    return tuple(("M", p) for p in paths)
-
-
 def test_cochange_counts_and_confidence(tmp_path: Path) -> None:
     r = Repo(tmp_path / "repo")
     r.commit("a.py", "b.py", "c.py")
@@ -157,16 +141,6 @@ def test_cochange_counts_and_confidence(tmp_path: Path) -> None:
     assert pairs[("c.py", "b.py")] == CoChange("c.py", "b.py", 2, 1.0)
     assert len(pairs) == 6
     assert change_counts(read_commits(r.root)) == {"a.py": 3, "b.py": 3, "c.py": 2}
-
-
-def test_cochange_sorted_and_alive_filter() -> None:
-    commits = [_c(0, *_m("a", "b", "c")), _c(1, *_m("a", "c"))]
-    out = cochange(commits)
-    assert [(p.a, p.b, p.count) for p in out][:2] == [("a", "c", 2), ("a", "b", 1)]
-    alive = cochange(commits, alive={"a", "c"})
-    assert {(p.a, p.b) for p in alive} == {("a", "c"), ("c", "a")}
-    # Confidence counts every commit touching a, whatever is alive now.
-    assert [p.confidence for p in alive] == [1.0, 1.0]
 
 
 def test_rename_following_attributes_history_to_the_final_name(tmp_path: Path) -> None:
@@ -186,26 +160,3 @@ def test_rename_following_attributes_history_to_the_final_name(tmp_path: Path) -
     assert unfollowed[("lib/x.py", "y.py")] == 2 and unfollowed[("lib/final.py", "y.py")] == 1
     assert last_touched(commits)["lib/final.py"] == T0 + 180
     assert "lib/x.py" not in last_touched(commits)
-
-
-def test_rename_chain_swap_and_reused_path() -> None:
-    commits = [
-        _c(0, *_m("a", "k")),
-        _c(1, ("D", "a"), ("A", "b"), renames=(("a", "b"),)),
-        _c(2, *_m("a", "k")),  # a new file at the old path: its own history, not b's
-        _c(3, ("D", "b"), ("A", "c"), renames=(("b", "c"),)),
-        _c(4, ("D", "p"), ("A", "q"), ("D", "q"), ("A", "p"), renames=(("p", "q"), ("q", "p"))),
-    ]
-    counts = {(p.a, p.b): p.count for p in cochange(commits)}
-    assert counts[("c", "k")] == 1 and counts[("a", "k")] == 1
-    assert change_counts(commits) == {"a": 1, "c": 3, "k": 2, "p": 1, "q": 1}
-
-
-def test_bulk_commits_are_ignored() -> None:
-    bulk = _m(*(f"f{i}" for i in range(31)))
-    commits = [_c(0, *bulk), _c(1, *_m("f0", "f1"))]
-    assert {(p.a, p.b, p.count) for p in cochange(commits)} == {("f0", "f1", 1), ("f1", "f0", 1)}
-    assert change_counts(commits) == {"f0": 1, "f1": 1}
-    # At exactly max_files the commit still counts.
-    assert len(cochange([_c(0, *bulk[:30])])) == 30 * 29
-    assert cochange(commits, max_files=31)[0].count == 2

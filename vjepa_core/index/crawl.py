@@ -24,9 +24,11 @@ from vjepa_core.harvest.safety import IgnoreRules, check_root, denied_location
 from vjepa_core.harvest.secrets import find_secret
 from vjepa_core.harvest.units import CodeUnit, extract
 from vjepa_core.harvest.walk import DEFAULT_MAX_BYTES, SKIP_SECRET, FileEntry, WalkResult, read_text, walk
-from vjepa_core.index.store import DIRS, FILES, UNITS, Store, in_predicates, release_freed_memory, sql_quote
+from vjepa_core.index.memory import release_freed_memory
+from vjepa_core.index.store import DIRS, FILES, UNITS, Store, in_predicates, relations_table, sql_quote
 from vjepa_core.messages import Voice
-from vjepa_core.patterns import relations as rel
+from vjepa_core.patterns.spatial import import_relations, spatial
+from vjepa_core.patterns.temporal import temporal
 
 # Files per write batch: bigger batches mean fewer LanceDB versions; tunable for tests and tiny machines.
 FLUSH_FILES = int(os.environ.get("VJEPA_CRAWL_BATCH", "500"))
@@ -236,19 +238,19 @@ def crawl(
         if imps:
             imports[path] = (language, imps)
     report.files_indexed = len(ok_paths)
-    relations = rel.spatial(ok_paths, imports)
+    relations = spatial(ok_paths, imports)
     if history:
         try:
-            temporal, report.commits = rel.temporal(root_path, set(ok_paths))
+            cochange, report.commits = temporal(root_path, set(ok_paths))
             if report.commits:
                 voice.say("crawl.history", commits=report.commits)
-            relations += temporal
+            relations += cochange
         except GitError as exc:
             report.warnings.append(str(exc))
             voice.warn("git.failed", reason=exc)
     for r in relations:
         report.relations[f"{r.pattern}/{r.kind}"] += 1
-    store.replace("relations", rel.to_table(relations))
+    store.replace("relations", relations_table(relations))
     store.replace("dirs", _skeleton(walked, seen))
 
     store.set_meta(last_crawl=time.strftime("%Y-%m-%d %H:%M:%S"), commits=str(report.commits),
@@ -347,13 +349,13 @@ def update_files(root: str | os.PathLike[str], index_dir: str | os.PathLike[str]
         listed = ", ".join(sql_quote(p) for p in sorted(changed_imports))
         stale = f"pattern = 'spatial' AND kind = 'import' AND a IN ({listed})"
         report.touched.update(store.read("relations", ["b"], where=stale)["b"].to_pylist())
-        new = rel.import_relations(ok, changed_imports)
+        new = import_relations(ok, changed_imports)
         report.touched.update(r.b for r in new)
         # Two small writes, not a rewrite of every relation. A kill between them loses these
         # imports until the next full crawl (every start of the server runs one).
         store.table("relations").delete(stale)
         if new:
-            store.table("relations").add(rel.to_table(new))
+            store.table("relations").add(relations_table(new))
     report.seconds = time.perf_counter() - started
     return report
 
@@ -392,6 +394,7 @@ def _read_all(walked: WalkResult, known: dict[str, dict], batch: _Batch, report:
                 batch.flush()
         if progress:
             progress(i + 1, total, entry.rel)
+
 
 def _skeleton(walked: WalkResult, files: set[str]) -> pa.Table:
     n_files: Counter[str] = Counter(posixpath.dirname(p) for p in files)

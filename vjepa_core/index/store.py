@@ -11,8 +11,6 @@ deletes at the start of the next crawl.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import hashlib
 import os
 import shutil
@@ -20,6 +18,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # Lance logs warnings such as 'No existing dataset ... it will be created' to stderr: not for users.
 os.environ.setdefault("LANCEDB_LOG", "error")
@@ -28,22 +27,14 @@ import lancedb
 import platformdirs
 import pyarrow as pa
 
+from vjepa_core.index.memory import tune_allocators
 from vjepa_core.messages import VjepaError
 
-try:
-    _LIBC: ctypes.CDLL | None = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-    _LIBC.malloc_trim  # noqa: B018 - glibc only
-    # Two malloc arenas, not one per thread (LanceDB's, the tokenizer's and MLX's threads all
-    # allocate through glibc): on a 5,000-file workspace the server's peak RSS fell by ~135 MB,
-    # embedding speed unchanged. M_ARENA_MAX is -8; the environment's MALLOC_ARENA_MAX wins.
-    if "MALLOC_ARENA_MAX" not in os.environ:
-        _LIBC.mallopt(-8, 2)
-except (OSError, AttributeError):
-    _LIBC = None
+if TYPE_CHECKING:
+    from vjepa_core.patterns.relation import Relation
 
-# Arrow's default mimalloc pool keeps freed buffers for reuse, so a long crawl's RSS only grows;
-# the system allocator gives them back (with release_freed_memory), at no measurable cost here.
-pa.set_memory_pool(pa.system_memory_pool())
+tune_allocators()  # before the first table is read or written
+
 # LanceDB's default caches are sized for servers; an editor's index needs little.
 CACHE_BYTES = 32 * 1024 * 1024
 
@@ -100,16 +91,22 @@ TABLES: dict[str, pa.Schema] = {
 }
 
 
-def release_freed_memory() -> None:
-    """Hand freed heap pages back to the OS (glibc keeps them otherwise, and RSS only grows)."""
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
-
 def default_index_dir(root: Path) -> Path:
     """<user data dir>/workspaces/<name>-<hash of the absolute root>."""
     digest = hashlib.blake2b(str(root).encode(), digest_size=6).hexdigest()
     return Path(platformdirs.user_data_dir(APP_NAME)) / "workspaces" / f"{root.name or 'root'}-{digest}"
+
+
+def relations_table(relations: Sequence[Relation]) -> pa.Table:
+    """Relations as rows of the RELATIONS table."""
+    return pa.table({
+        "a": [r.a for r in relations],
+        "b": [r.b for r in relations],
+        "pattern": [r.pattern for r in relations],
+        "kind": [r.kind for r in relations],
+        "weight": pa.array([r.weight for r in relations], type=pa.float32()),
+        "count": pa.array([r.count for r in relations], type=pa.int32()),
+    }, schema=RELATIONS)
 
 
 def sql_quote(value: str) -> str:

@@ -1,4 +1,4 @@
-"""Unit and file vectors in the store, incrementally; semantic relations; hybrid search.
+"""Unit and file vectors in the store, incrementally, and the semantic relations drawn from them.
 
 Vectors live in two derived tables beside the index: `unit_vectors` (one row per distinct unit
 text hash and model) and `file_vectors` (one row per file). Only units whose hash has no vector
@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from vjepa_core.index.store import Store, in_predicates, release_freed_memory, sql_quote
+from vjepa_core.index.memory import release_freed_memory
+from vjepa_core.index.store import Store, in_predicates, relations_table, sql_quote
 from vjepa_core.model.encoder.checkpoint import CONFIG_NAME, Checkpoint
+from vjepa_core.patterns.semantic import rows_to_recompute, semantic, top_neighbours
 
 UNIT_VECTORS = "unit_vectors"
 FILE_VECTORS = "file_vectors"
-SEMANTIC_NEIGHBOURS = 5  # semantic relations per file
-SEMANTIC_MIN_COSINE = 0.5
 EMBED_SLICE = 2048  # texts tokenised and encoded at a time (bounds the peak memory)
 PATH_WEIGHT = 0.5  # how much a file's path counts in its frame vector, beside its units
 
@@ -58,20 +58,21 @@ def _vector_schema(dim: int, key_fields: list[tuple[str, pa.DataType]]) -> pa.Sc
     return pa.schema([*key_fields, ("model", pa.string()), ("vector", pa.list_(pa.float32(), dim))])
 
 
-def _matrix(column: pa.ChunkedArray) -> np.ndarray:
+def vector_matrix(column: pa.ChunkedArray) -> np.ndarray:
     """A fixed-size-list column as a float32 [N, D] matrix."""
     arr = column.combine_chunks()
     dim = arr.type.list_size
     return arr.flatten().to_numpy(zero_copy_only=False).reshape(-1, dim).astype(np.float32)
 
 
-def _existing(store: Store, name: str) -> bool:
+def has_table(store: Store, name: str) -> bool:
+    """Whether the store holds table `name` (the vector tables exist only once a model embedded)."""
     return name in set(store.db.list_tables().tables)
 
 
 def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int | None = None) -> EmbedReport:
     """Bring unit vectors, file vectors and semantic relations up to date for model `key`."""
-    from vjepa_core.model.encoder.jepa import EMBED_BATCH, embed_texts
+    from vjepa_core.model.encoder.embedding import EMBED_BATCH, embed_texts
 
     report = EmbedReport()
     dim = ckpt.encoder_config.dim
@@ -86,10 +87,10 @@ def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int | N
     wanted.update({f"p:{p}": path_text(p) for p, _ in ok})
 
     have: dict[str, np.ndarray] = {}
-    if _existing(store, UNIT_VECTORS):
+    if has_table(store, UNIT_VECTORS):
         old = store.read(UNIT_VECTORS, where=f"model = {sql_quote(key)}")
         if old.num_rows and old.schema.field("vector").type.list_size == dim:
-            have = dict(zip(old["hash"].to_pylist(), _matrix(old["vector"])))
+            have = dict(zip(old["hash"].to_pylist(), vector_matrix(old["vector"])))
     todo = {k: t for k, t in wanted.items() if k not in have}
     report.units_reused = sum(1 for k in wanted if k in have and not k.startswith("p:"))
     if todo:
@@ -142,27 +143,9 @@ def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int | N
     return report
 
 
-def _top_neighbours(frames: np.ndarray, rows: np.ndarray) -> list[tuple[int, int, float]]:
-    """(row, neighbour, cosine) for each of `rows`: its SEMANTIC_NEIGHBOURS most similar other files
-    at SEMANTIC_MIN_COSINE or more, best first (ties: lower index first)."""
-    out: list[tuple[int, int, float]] = []
-    k = min(SEMANTIC_NEIGHBOURS, len(frames) - 1)
-    if k <= 0:
-        return out
-    for start in range(0, len(rows), 512):
-        chunk = rows[start:start + 512]
-        sims = frames[chunk] @ frames.T
-        sims[np.arange(len(chunk)), chunk] = -1.0
-        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        for i, a in enumerate(chunk):
-            cand = sorted(top[i].tolist(), key=lambda b: (-sims[i, b], b))
-            out.extend((int(a), b, float(sims[i, b])) for b in cand if sims[i, b] >= SEMANTIC_MIN_COSINE)
-    return out
-
-
 def _semantic_relations(store: Store, paths: list[str], frames: np.ndarray) -> int:
     """Top neighbours by cosine as relations of pattern 'semantic' (the others are kept)."""
-    top = _top_neighbours(frames, np.arange(len(paths)))
+    top = top_neighbours(frames, np.arange(len(paths)))
     names = pa.array(paths, pa.string())
     n = len(top)
     rels = pa.table({  # as columns: 25k Relation objects cost ~40 MB of peak on 5,000 files
@@ -184,10 +167,9 @@ def embed_files(store: Store, ckpt: Checkpoint, key: str, paths: list[str]) -> s
 
     Exact, not approximate: a file's neighbour row is recomputed when the changed file was among its
     neighbours or now beats its weakest one."""
-    from vjepa_core.model.encoder.jepa import EMBED_BATCH, embed_texts
-    from vjepa_core.patterns.relations import Relation, to_table
+    from vjepa_core.model.encoder.embedding import EMBED_BATCH, embed_texts
 
-    if store.meta().get("model") != key or not (_existing(store, UNIT_VECTORS) and _existing(store, FILE_VECTORS)):
+    if store.meta().get("model") != key or not (has_table(store, UNIT_VECTORS) and has_table(store, FILE_VECTORS)):
         return None
     paths = sorted(set(paths))
     if not paths:
@@ -203,7 +185,7 @@ def embed_files(store: Store, ckpt: Checkpoint, key: str, paths: list[str]) -> s
         found = store.read(UNIT_VECTORS, ["hash", "vector"], where=f"model = {sql_quote(key)} AND hash IN "
                            f"({', '.join(sql_quote(h) for h in keys[i:i + 400])})")
         if found.num_rows:
-            have.update(zip(found["hash"].to_pylist(), _matrix(found["vector"])))
+            have.update(zip(found["hash"].to_pylist(), vector_matrix(found["vector"])))
     todo = [h for h in keys if h not in have]
     if todo:
         vecs = embed_texts(ckpt, [wanted[h] for h in todo], batch_size=EMBED_BATCH)
@@ -236,30 +218,16 @@ def embed_files(store: Store, ckpt: Checkpoint, key: str, paths: list[str]) -> s
     # Semantic rows to recompute: the changed files', and every row the changed files enter or leave.
     vt = store.read(FILE_VECTORS, ["path", "vector"])
     all_paths = vt["path"].to_pylist()
-    frames = _matrix(vt["vector"])
+    frames = vector_matrix(vt["vector"])
     index = {p: i for i, p in enumerate(all_paths)}
     sem = store.read("relations", ["a", "b", "weight"], where="pattern = 'semantic'")
     row_of: defaultdict[str, list[tuple[str, float]]] = defaultdict(list)
     for a, b, w in zip(*(sem[c].to_pylist() for c in ("a", "b", "weight"))):
         row_of[a].append((b, w))
-    changed = [p for p in new_frames if p in index]
-    redo = set(changed)
-    if changed:
-        cols = np.array([index[p] for p in changed])
-        sims = frames[cols] @ frames.T  # [changed, all]
-        sims[np.arange(len(cols)), cols] = -np.inf  # a file is not its own neighbour
-        best = sims.max(axis=0)
-        for x, i in index.items():
-            row = row_of.get(x, [])
-            if any(b in new_frames for b, _ in row):
-                redo.add(x)  # a changed file was its neighbour: its weight moved
-                continue
-            full = len(row) >= min(SEMANTIC_NEIGHBOURS, len(index) - 1)
-            if best[i] >= (min(w for _, w in row) if full and row else SEMANTIC_MIN_COSINE):
-                redo.add(x)  # a changed file now enters its neighbours
+    redo = rows_to_recompute(frames, index, row_of, new_frames)
     redo |= {p for p in paths if p not in index}  # gone from the vectors: its row goes too
     rows = np.array(sorted(index[p] for p in redo if p in index), dtype=np.int64)
-    fresh = [Relation(all_paths[a], all_paths[b], "semantic", "similar", w) for a, b, w in _top_neighbours(frames, rows)]
+    fresh = semantic(all_paths, frames, rows)
     touched = set(paths) | redo
     for x in redo:
         touched.update(b for b, _ in row_of.get(x, []))
@@ -271,12 +239,12 @@ def embed_files(store: Store, ckpt: Checkpoint, key: str, paths: list[str]) -> s
     for i in range(0, len(listed), 400):
         table.delete(f"pattern = 'semantic' AND a IN ({', '.join(sql_quote(p) for p in listed[i:i + 400])})")
     if fresh:
-        table.add(to_table(fresh))
+        table.add(relations_table(fresh))
     return touched
 
 
 def file_vectors(store: Store) -> dict[str, np.ndarray]:
-    if not _existing(store, FILE_VECTORS):
+    if not has_table(store, FILE_VECTORS):
         return {}
     t = store.read(FILE_VECTORS, ["path", "vector"])
-    return dict(zip(t["path"].to_pylist(), _matrix(t["vector"]))) if t.num_rows else {}
+    return dict(zip(t["path"].to_pylist(), vector_matrix(t["vector"]))) if t.num_rows else {}

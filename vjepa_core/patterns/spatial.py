@@ -1,9 +1,5 @@
-"""The three patterns as relations between files.
-
-- temporal: files that change together in git history (co-change count and confidence);
-- spatial: files that live together (same folder, a folder's head files, name twins across
-  folders) or import each other (resolved from tree-sitter import nodes);
-- semantic: similar meaning; filled in once embeddings exist (the model issue).
+"""The spatial pattern: files that live together (same folder, a folder's head files, name twins
+across folders) or import each other (resolved from tree-sitter import nodes).
 """
 
 from __future__ import annotations
@@ -11,15 +7,10 @@ from __future__ import annotations
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
 
-import pyarrow as pa
-
-from vjepa_core.harvest import history
 from vjepa_core.harvest.imports import resolve_imports
-from vjepa_core.index.store import RELATIONS
 from vjepa_core.paths import subject_stem
+from vjepa_core.patterns.relation import Relation
 
 # Folders with more files than this get no same-folder pairs: past it, sharing a folder says little.
 MAX_SAME_DIR = 200
@@ -31,16 +22,6 @@ HEAD_FILES = frozenset({
     "index.tsx", "index.jsx", "index.mjs", "package.json", "cargo.toml", "go.mod", "pyproject.toml",
     "setup.py", "setup.cfg", "cmakelists.txt", "makefile", "readme.md", "readme", "readme.rst", "package.swift",
 })
-
-
-@dataclass(frozen=True, slots=True)
-class Relation:
-    a: str
-    b: str
-    pattern: str  # temporal | spatial | semantic
-    kind: str
-    weight: float
-    count: int = 1
 
 
 def spatial(files: Iterable[str], imports: dict[str, tuple[str | None, list[str]]]) -> list[Relation]:
@@ -96,22 +77,3 @@ def import_relations(known: frozenset[str], imports: dict[str, tuple[str | None,
         for target in sorted(resolve_imports(p, specs, language, known)):
             out.append(Relation(p, target, "spatial", "import", 1.0))
     return out
-
-
-def temporal(root: Path, alive: set[str]) -> tuple[list[Relation], int]:
-    """Co-change relations from git history among indexed files, and the number of commits read."""
-    commits = history.read_commits(root)
-    pairs = history.cochange(commits, alive=alive)
-    rels = [Relation(c.a, c.b, "temporal", "cochange", float(c.confidence), c.count) for c in pairs]
-    return rels, len(commits)
-
-
-def to_table(relations: list[Relation]) -> pa.Table:
-    return pa.table({
-        "a": [r.a for r in relations],
-        "b": [r.b for r in relations],
-        "pattern": [r.pattern for r in relations],
-        "kind": [r.kind for r in relations],
-        "weight": pa.array([r.weight for r in relations], type=pa.float32()),
-        "count": pa.array([r.count for r in relations], type=pa.int32()),
-    }, schema=RELATIONS)
