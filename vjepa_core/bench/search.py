@@ -22,6 +22,7 @@ from vjepa_core.harvest.safety import IgnoreRules, check_root
 from vjepa_core.harvest.units import extract
 from vjepa_core.harvest.walk import read_text, walk
 from vjepa_core.queries.lexical import LexicalIndex, words
+from vjepa_core.queries.search import MODEL_WEIGHT
 
 _SENTENCE_END = re.compile(r"\.(\s|$)|\n\s*\n")
 
@@ -135,11 +136,6 @@ def bench_search(root: Path, scorers: dict[str, Scorer] | None = None) -> dict:
     return {"root": str(root), "queries": len(queries), "candidates": len(functions), "methods": methods}
 
 
-# Weight of the model beside the lexical score in the product: the shipped model is small
-# (CPU-trained for minutes), so it nudges the lexical ranking rather than overruling it.
-MODEL_WEIGHT = 0.25
-
-
 def _standardise(scores: np.ndarray) -> np.ndarray:
     """Each row's scores as z-scores, so differently scaled methods can be added."""
     return (scores - scores.mean(axis=1, keepdims=True)) / (scores.std(axis=1, keepdims=True) + 1e-9)
@@ -155,7 +151,7 @@ def model_scorers(checkpoint_dir: Path) -> dict[str, Scorer]:
     """`model` (query view -> code vectors, cosine), `product` (the lexical score plus the model,
     standardised) and `lexical` (the product without the model: its ablation)."""
     from vjepa_core.model.encoder.checkpoint import load
-    from vjepa_core.model.encoder.jepa import embed_queries, embed_texts
+    from vjepa_core.model.encoder.embedding import embed_queries, embed_texts
 
     ckpt = load(checkpoint_dir)
     cache: dict[str, np.ndarray] = {}
@@ -178,7 +174,7 @@ def model_scorers(checkpoint_dir: Path) -> dict[str, Scorer]:
 
 
 def bench_search_cli(root: Path, checkpoint_dir: Path | None) -> dict:
-    from vjepa_core.workspace import DEFAULT_MODEL_DIR
+    from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR
 
     model_dir = checkpoint_dir or DEFAULT_MODEL_DIR
     scorers = model_scorers(model_dir) if (Path(model_dir) / "config.json").exists() else {}

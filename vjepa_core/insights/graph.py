@@ -17,9 +17,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from vjepa_core.insights.report import file_role, folder_of
+from vjepa_core.insights.roles import file_role, folder_of
 from vjepa_core.messages import VjepaError
-from vjepa_core.queries.related import _detail
+from vjepa_core.patterns.relation import describe
 
 MAX_NODES = 1500  # the layout is O(n^2) per step in the browser: keep the best-connected files
 MAX_EDGES = 6000
@@ -44,7 +44,7 @@ def graph_data(ws: Any, *, max_nodes: int = MAX_NODES, max_edges: int = MAX_EDGE
         key = (min(a, b), max(a, b), pattern)
         weight = float(r["weight"])
         if key not in best or weight > best[key]["w"]:  # the stronger direction / kind speaks for the pair
-            best[key] = {"w": weight, "kind": r["kind"], "label": _detail(r["kind"], weight, int(r["count"]))}
+            best[key] = {"w": weight, "kind": r["kind"], "label": describe(r["kind"], weight, int(r["count"]))}
     degree: Counter[str] = Counter()
     for a, b, _ in best:
         degree[a] += 1

@@ -1,16 +1,14 @@
-"""Questions the index answers: related files and hybrid semantic search, each with its reason."""
+"""Related files: every pattern's relations to a file, weighed and summed, each with its strongest reason."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 import numpy as np
 
 from vjepa_core.index.store import Store, sql_quote
-from vjepa_core.index.vectors import UNIT_VECTORS, _existing, _matrix
-from vjepa_core.model.encoder.checkpoint import Checkpoint
-from vjepa_core.queries.lexical import LexicalIndex
+from vjepa_core.patterns.relation import describe
+from vjepa_core.queries.hits import Hit
 
 # How much each relation kind counts towards "related". Co-change confidence is in [0, 1];
 # semantic weights are cosines; spatial weights are set by relations.py.
@@ -19,26 +17,6 @@ KIND_WEIGHT = {
 }
 # Symmetric kinds are stored once per pair; directional ones (cochange) once per direction.
 SYMMETRIC = {"same_dir", "sibling", "parent", "import", "similar"}
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    path: str
-    score: float
-    reason: str  # "temporal", "spatial" or "semantic": the pattern that contributed most
-    detail: str  # in words, e.g. "changed together in 12 commits"
-    name: str = ""
-    line: int = 0
-
-
-def _detail(kind: str, weight: float, count: int) -> str:
-    return {
-        "cochange": f"changed together in {count} commit{'s' if count != 1 else ''} ({weight:.0%} of its changes)",
-        "import": "imports or is imported by it",
-        "sibling": "name twin in another folder",
-        "parent": "head file of its package",
-        "same_dir": "in the same folder",
-        "similar": f"similar content (cosine {weight:.2f})",
-    }.get(kind, kind)
 
 
 def related(store: Store, path: str, k: int = 10) -> list[Hit]:
@@ -79,56 +57,6 @@ def _rank_related(path: str, rows: list[dict], k: int) -> list[Hit]:
         contribution = KIND_WEIGHT.get(r["kind"], 0.5) * float(r["weight"]) * support
         score[other] += contribution
         if contribution > best.get(other, (-1.0, "", ""))[0]:
-            best[other] = (contribution, r["pattern"], _detail(r["kind"], float(r["weight"]), int(r["count"])))
+            best[other] = (contribution, r["pattern"], describe(r["kind"], float(r["weight"]), int(r["count"])))
     ranked = sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
     return [Hit(p, s, best[p][1], best[p][2]) for p, s in ranked]
-
-
-# Lexical indexes kept between searches, per index folder, until the units table changes.
-_LEXICAL: dict[str, tuple[int, LexicalIndex]] = {}
-
-
-def _lexical_index(store: Store, texts: list[str], names: list[str]) -> LexicalIndex:
-    key, version = str(store.path), store.table("units").version
-    cached = _LEXICAL.get(key)
-    if cached is None or cached[0] != version or cached[1].size != len(texts):
-        _LEXICAL[key] = (version, LexicalIndex(list(zip(texts, names))))
-    return _LEXICAL[key][1]
-
-
-def _z(x: np.ndarray) -> np.ndarray:
-    return (x - x.mean()) / (x.std() + 1e-9)
-
-
-def search(store: Store, ckpt: Checkpoint | None, query: str, k: int = 10) -> list[Hit]:
-    """Hybrid search over code units: the lexical score (stemmed identifier words, names boosted)
-    plus, when a model exists, the query's cosine to the unit vectors, standardised and added with
-    the weight the search benchmark measures (docs/BENCHMARKS.md)."""
-    from vjepa_core.bench.search import MODEL_WEIGHT
-    from vjepa_core.model.encoder.jepa import embed_queries
-
-    units = store.visible_units(["path", "name", "start_line", "hash", "text"])
-    paths, names, lines, hashes, texts = (units[c].to_pylist() for c in ("path", "name", "start_line", "hash", "text"))
-    if not paths:
-        return []
-    lex = _lexical_index(store, texts, names).scores(query)
-    parts = {"text": _z(lex) if lex.any() else np.zeros(len(paths))}
-    raw = {"text": lex}
-    if ckpt is not None and _existing(store, UNIT_VECTORS):
-        vt = store.read(UNIT_VECTORS, ["hash", "vector"])
-        row_of = {h: i for i, h in enumerate(vt["hash"].to_pylist())}
-        sims = _matrix(vt["vector"]) @ embed_queries(ckpt, [query])[0]
-        sem = np.array([sims[row_of[h]] if h in row_of else -1.0 for h in hashes], dtype=np.float32)
-        parts["semantic"] = MODEL_WEIGHT * _z(sem)
-        raw["semantic"] = sem
-    total = sum(parts.values())
-    hits = []
-    for i in np.argsort(-total, kind="stable")[:k]:
-        i = int(i)
-        if not lex[i] and "semantic" not in parts:
-            break  # nothing matched the words and there is no model: no evidence left
-        by = {m: int(np.sum(v > v[i])) for m, v in raw.items() if m == "semantic" or v[i] > 0}
-        reason = max(parts, key=lambda m: parts[m][i])
-        detail = " and ".join(f"{m} rank {r + 1}" for m, r in sorted(by.items(), key=lambda kv: kv[1]))
-        hits.append(Hit(paths[i], float(total[i]), reason, detail, names[i], lines[i]))
-    return hits
