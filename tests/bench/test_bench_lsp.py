@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from vjepa_core.bench.lsp import GIT_ENV, bench_lsp, generate_workspace, run_bench_lsp
+from vjepa_core.bench.lsp import bench_lsp
+from vjepa_core.bench.lsp_workspace import GIT_ENV, generate_workspace
 from vjepa_core.cli import main
+from vjepa_core.cli.bench import run_bench_lsp
 from vjepa_core.messages import VjepaError, Voice
 
 

@@ -9,20 +9,20 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from vjepa_core.cli.common import Subcommands, add_workspace_options
 from vjepa_core.messages import Voice, text
 
 
-def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
-    """Add this module's parsers to `vjepa` (`sub`) and `vjepa bench` (`bench`); set `handler` on each."""
-    from vjepa_core.cli.main import _common
-
+def add_insights(sub: Subcommands) -> None:
     insights = sub.add_parser("insights", help="how you work, where files might belong, what the project is about")
-    _common(insights)
+    add_workspace_options(insights)
     insights.add_argument("--json", action="store_true", help="print everything as JSON")
     insights.set_defaults(handler=run_insights)
 
+
+def add_graph(sub: Subcommands) -> None:
     graph = sub.add_parser("graph", help="write the knowledge graph as one self-contained HTML page")
-    _common(graph)
+    add_workspace_options(graph)
     graph.add_argument("--out", type=Path, default=None,
                        help="the HTML file to write (default: graph.html in the index folder)")
     graph.add_argument("--open", action="store_true", help="open it in your browser afterwards")

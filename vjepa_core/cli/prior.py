@@ -7,11 +7,11 @@ from pathlib import Path
 
 from rich.console import Console
 
+from vjepa_core.cli.common import Subcommands
 from vjepa_core.messages import Voice
 
 
-def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
-    """Add this module's parser to `vjepa`; set `handler`."""
+def add_train_prior(sub: Subcommands) -> None:
     p = sub.add_parser("train-prior",
                        help="pretrain the next-file predictor on git histories (the shipped prior)")
     p.add_argument("repos", nargs="+", type=Path, help="git repositories whose histories to learn from")
@@ -34,8 +34,9 @@ def _source(repo: Path) -> str:
 def run_train_prior(args: argparse.Namespace, voice: Voice, console: Console) -> int:
     from vjepa_core.harvest.history import read_commits
     from vjepa_core.messages import VjepaError
-    from vjepa_core.model.nextfile.pipeline import NextFileConfig, pretrain_predictor
+    from vjepa_core.model.nextfile.config import NextFileConfig
     from vjepa_core.model.nextfile.prior import save_prior
+    from vjepa_core.model.nextfile.training import pretrain_predictor
 
     log = (lambda _: None) if args.quiet else (lambda s: console.print(s, highlight=False, soft_wrap=True))
     histories, sources = [], []

@@ -1,0 +1,171 @@
+"""`vjepa bench ...`: the benchmarks (docs/BENCHMARKS.md). Each one's parser and handler live here;
+the measuring is in vjepa_core/bench/, which nothing else in the product imports."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from vjepa_core.cli.common import Subcommands
+from vjepa_core.messages import VjepaError, Voice
+
+
+def add_bench(sub: Subcommands) -> None:
+    bench = sub.add_parser("bench", help="benchmarks (see docs/BENCHMARKS.md)")
+    bsub = bench.add_subparsers(dest="bench", required=True)
+    for add in (_add_crawl, _add_embed, _add_next_file, _add_search, _add_swarm, _add_lsp):
+        add(bsub)
+
+
+def _add_crawl(bsub: Subcommands) -> None:
+    p = bsub.add_parser("crawl", help="crawl+parse+store vs tree-sitter parsing alone")
+    p.add_argument("root", help="folder to crawl, e.g. the standard library")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                   help="gitignore-style pattern to leave out, e.g. site-packages/")
+    p.set_defaults(handler=run_bench_crawl)
+
+
+def _add_embed(bsub: Subcommands) -> None:
+    p = bsub.add_parser("embed", help="encoder units/s: the fast BLAS path vs MLX's bundled BLAS")
+    p.add_argument("--root", type=Path, required=True, help="a source tree to take code units from")
+    p.add_argument("--model", type=Path, default=None, help="checkpoint folder (default: the shipped one)")
+    p.add_argument("--limit", type=int, default=2000, help="number of units")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=run_bench_embed)
+
+
+def _add_next_file(bsub: Subcommands) -> None:
+    p = bsub.add_parser("next-file", help="next-file prediction on a real git history (protocol section 1)")
+    p.add_argument("--repo", type=Path, required=True, help="a git repository, e.g. a clone of psf/requests")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-prior", action="store_true",
+                   help="train the predictor from scratch instead of from the shipped prior")
+    p.add_argument("--prior", type=Path, default=None, help="a prior file (default: the shipped one)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=run_bench_next_file)
+
+
+def _add_search(bsub: Subcommands) -> None:
+    p = bsub.add_parser("search", help="docstring -> code search: BM25 vs the model vs the product")
+    p.add_argument("--root", type=Path, required=True, help="a source tree, e.g. requests' src/")
+    p.add_argument("--model", type=Path, default=None, help="checkpoint folder (default: the shipped one)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=run_bench_search)
+
+
+def _add_swarm(bsub: Subcommands) -> None:
+    p = bsub.add_parser("swarm", help="steps/s and time-to-target loss for 1, 2 and 4 workers")
+    p.add_argument("root", help="a crawled workspace to train on")
+    p.add_argument("--index-dir", type=Path, default=None)
+    p.add_argument("--workers", default="1,2,4", help="comma-separated worker counts")
+    p.add_argument("--steps", type=int, default=60)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=run_bench_swarm)
+
+
+def _add_lsp(bsub: Subcommands) -> None:
+    p = bsub.add_parser("lsp", help="the language server over stdio: lens latency, save-to-lens, RSS, idle CPU")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--root", type=Path, help="a workspace to measure on (a copy is used; it is never changed)")
+    where.add_argument("--generate", type=int, metavar="N", help="measure on a synthetic git workspace of N Python files")
+    p.add_argument("--files", type=int, default=500, metavar="N", help="random files to ask for lenses (default 500)")
+    p.add_argument("--requests", type=int, default=2000, help="codeLens requests in all (default 2000)")
+    p.add_argument("--saves", type=int, default=20, help="edit-and-save rounds (default 20)")
+    p.add_argument("--idle-seconds", type=float, default=10.0, help="how long to watch idle CPU (default 10)")
+    p.add_argument("--commits", type=int, default=300, help="commits in a generated history (default 300)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait for the first index (default 3600)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=run_bench_lsp)
+
+
+def run_bench_crawl(args: argparse.Namespace, voice: Voice, console: Console) -> int:
+    from vjepa_core.bench.crawl import bench_crawl, print_crawl_bench
+
+    result = bench_crawl(Path(args.root), args.exclude)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print_crawl_bench(result)
+    return 0
+
+
+def run_bench_embed(args: argparse.Namespace, voice: Voice, console: Console) -> int:
+    from vjepa_core.bench.embed import bench_embed, print_embed_bench
+    from vjepa_core.model.encoder.checkpoint import load
+    from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR
+
+    load(args.model or DEFAULT_MODEL_DIR)  # a clear error here rather than in the child runs
+    result = bench_embed(args.model or DEFAULT_MODEL_DIR, args.root, args.limit)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print_embed_bench(result)
+    return 0
+
+
+def run_bench_next_file(args: argparse.Namespace, voice: Voice, console: Console) -> int:
+    from vjepa_core.bench.nextfile import bench_next_file
+    from vjepa_core.model.nextfile.config import NextFileConfig
+    from vjepa_core.model.nextfile.prior import load_prior
+
+    log = (lambda *a, **k: None) if args.json else (lambda *a, **k: print(*a, file=sys.stderr))
+    cfg = NextFileConfig(prior=not args.no_prior)
+    prior = load_prior(cfg, args.prior, log=log) if args.prior else None
+    result = bench_next_file(args.repo, seed=args.seed, log=log, cfg=cfg, prior=prior)
+    print(json.dumps(result, indent=2) if args.json else _methods_table(result))
+    return 0
+
+
+def run_bench_search(args: argparse.Namespace, voice: Voice, console: Console) -> int:
+    from vjepa_core.bench.search import bench_search_cli
+
+    result = bench_search_cli(args.root, args.model)
+    print(json.dumps(result, indent=2) if args.json else _methods_table(result))
+    return 0
+
+
+def run_bench_swarm(args: argparse.Namespace, voice: Voice, console: Console) -> int:
+    from vjepa_core.bench.swarm import bench_swarm, print_bench
+
+    counts = [int(x) for x in str(args.workers).split(",") if x.strip()]
+    result = bench_swarm(args.root, args.index_dir, counts, steps=args.steps, batch_size=args.batch_size)
+    print(json.dumps(result, indent=2) if args.json else print_bench(result))
+    return 0
+
+
+def run_bench_lsp(args: argparse.Namespace, voice: Voice, console: Console) -> int:
+    from vjepa_core.bench.lsp import bench_lsp, print_report
+
+    if args.generate is None and not Path(args.root).is_dir():
+        raise VjepaError("bench_lsp.no_root", root=args.root)
+    for name in ("files", "requests", "saves"):
+        if getattr(args, name) < 1:
+            raise VjepaError("bench_lsp.bad_count", option=f"--{name}", value=getattr(args, name))
+    if args.generate is not None and args.generate < 20:
+        raise VjepaError("bench_lsp.bad_count", option="--generate", value=args.generate)
+    report = bench_lsp(root=args.root, generate=args.generate, files=args.files, requests=args.requests,
+                       saves=args.saves, idle_seconds=args.idle_seconds, commits=args.commits, seed=args.seed,
+                       index_timeout=args.timeout, log=lambda key, **kw: voice.say(key, **kw))
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print_report(report)
+    return 0
+
+
+def _methods_table(result: dict) -> str:
+    """A benchmark's methods (rows) by metrics (columns): next-file and search."""
+    methods = result["methods"]
+    metrics = list(next(iter(methods.values())))
+    lines = [f"{result.get('root', result.get('repo'))}: {result['queries']} queries",
+             f"  {'method':18s}" + "".join(f"{m:>9s}" for m in metrics)]
+    for name, vals in methods.items():
+        lines.append(f"  {name:18s}" + "".join(f"{vals[m]:9.3f}" for m in metrics))
+    return "\n".join(lines)
