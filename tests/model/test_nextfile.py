@@ -1,100 +1,27 @@
-"""nextfile: the temporal predictor learns a planted habit, never sees the test period, and the
-benchmark's baselines are the protocol's own."""
+"""nextfile: the temporal predictor learns a planted habit, never sees the test period, ranks with
+reasons, and its fit is kept on disk."""
 
 from __future__ import annotations
 
-import random
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.fixtures import GitRepo
+from tests.model.nextfile_fixtures import FUTURE, TINY, habit_repo
 from vjepa_core.harvest.history import Commit, read_commits
-from vjepa_core.model.nextfile.pipeline import (
-    NextFileConfig,
-    NextFilePredictor,
-    bench_next_file,
-    fit_pipeline,
-    path_tokens,
-    train_predictor,
-)
-from vjepa_core.patterns.cochange import SPLIT, evaluate_baselines
-
-TINY = NextFileConfig(dims=16, heads=2, buckets=512, context=8, epochs=30, batch=32, lr=1e-2,
-                      ranker_hidden=4, ranker_steps=80, ranker_l2_grid=(0.01, 0.1))
-MODULES = 6
-FUTURE = "src/x/future.py"
-
-
-def _habit_repo(root: Path) -> GitRepo:
-    """A history with a planted habit.
-
-    Editing `src/x/mod_k.py` goes with `src/x/helper_k.py`; the next commit edits
-    `tests/test_mod_k.py` with `docs/mod_k.md`; single-file noise commits come in between.
-    `FUTURE` is added only in the last tenth of the history (the test period).
-    """
-    rng = random.Random(7)
-    repo = GitRepo(root)
-    n = 0
-
-    def commit(files: list[str]) -> None:
-        nonlocal n
-        n += 1
-        repo.commit(f"c{n}", {f: f"# {f} v{n}\n" for f in files})
-
-    commit([f"src/x/mod_{k}.py" for k in range(MODULES)] + [f"src/x/helper_{k}.py" for k in range(MODULES)]
-           + [f"tests/test_mod_{k}.py" for k in range(MODULES)] + [f"docs/mod_{k}.md" for k in range(MODULES)]
-           + ["README.md", "setup.py"])
-    for i in range(70):
-        k = rng.randrange(MODULES)
-        commit([f"src/x/mod_{k}.py", f"src/x/helper_{k}.py"])
-        commit([f"tests/test_mod_{k}.py", f"docs/mod_{k}.md"])
-        if rng.random() < 0.5:
-            commit([rng.choice(["README.md", "setup.py"])])
-        if i == 63:
-            commit([FUTURE])
-        if i > 63:
-            commit([FUTURE, "README.md"])
-    return repo
+from vjepa_core.model.nextfile.fit import fit_pipeline
+from vjepa_core.model.nextfile.frames import path_tokens
+from vjepa_core.model.nextfile.runtime import NextFilePredictor
+from vjepa_core.model.nextfile.training import train_predictor
+from vjepa_core.patterns.cochange import SPLIT
 
 
 @pytest.fixture(scope="module")
 def habit(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Commit]]:
-    repo = _habit_repo(tmp_path_factory.mktemp("nextfile") / "repo")
+    repo = habit_repo(tmp_path_factory.mktemp("nextfile") / "repo")
     return repo.path, read_commits(repo.path)
-
-
-@pytest.fixture(scope="module")
-def bench(habit: tuple[Path, list[Commit]]) -> dict:
-    path, commits = habit
-    return bench_next_file(path, seed=0, cfg=TINY, commits=commits, log=lambda _: None)
-
-
-def test_bench_shape(bench: dict) -> None:
-    assert set(bench["methods"]) == {"cochange", "recency", "cochange+recency", "model", "product", "stats"}
-    assert {"product", "stats", "product-cochange", "product-recency", "product-spatial"} <= set(bench["ablation"])
-    assert set(bench) == {"repo", "queries", "methods", "ablation", "train_seconds", "prior"}
-    assert bench["prior"] is False  # TINY has other shapes than the shipped prior
-    assert bench["queries"] > 0 and bench["train_seconds"] >= 0
-    for m in bench["methods"].values():
-        assert set(m) == {"hit@1", "hit@5", "hit@10", "mrr"}
-
-
-def test_model_learns_the_planted_habit(bench: dict) -> None:
-    m = bench["methods"]
-    assert m["model"]["mrr"] > m["recency"]["mrr"] + 0.2
-    assert m["model"]["hit@1"] > m["recency"]["hit@1"]
-    for k in ("hit@1", "hit@5", "mrr"):
-        assert m["product"][k] >= m["cochange+recency"][k] - 1e-9
-
-
-def test_baselines_equal_the_protocol(habit: tuple[Path, list[Commit]], bench: dict) -> None:
-    ref = evaluate_baselines(habit[1])
-    assert bench["queries"] == ref["queries"]
-    for name in ("cochange", "recency", "cochange+recency"):
-        assert bench["methods"][name] == ref["methods"][name]
 
 
 def test_training_never_sees_the_test_period(habit: tuple[Path, list[Commit]]) -> None:
@@ -109,13 +36,6 @@ def test_training_never_sees_the_test_period(habit: tuple[Path, list[Commit]]) -
     assert not fitted.model.train_shas & {c.sha for c in future}
     # The learned id table has one row per seen path (plus the "no id" row): nothing for FUTURE.
     assert fitted.model.model.ids.weight.shape[0] == len(feat.seen_paths) + 1
-
-
-def test_deterministic_given_seed(habit: tuple[Path, list[Commit]], bench: dict) -> None:
-    path, commits = habit
-    again = bench_next_file(path, seed=0, cfg=TINY, commits=commits, log=lambda _: None)
-    assert again["methods"] == bench["methods"]
-    assert again["ablation"] == bench["ablation"]
 
 
 def test_runtime_rank_gives_reasons(habit: tuple[Path, list[Commit]]) -> None:
@@ -197,7 +117,7 @@ def test_saved_predictor_is_refused_for_another_past(habit: tuple[Path, list[Com
 def test_workspace_keeps_its_fit_across_processes(tmp_path: Path) -> None:
     from vjepa_core.workspace import NEXT_PREDICTOR_FILE, Workspace
 
-    repo = _habit_repo(tmp_path / "repo")
+    repo = habit_repo(tmp_path / "repo")
     first = Workspace(repo.path, tmp_path / "idx", allow_home=True)
     pred, commits = first.next_predictor()
     saved = tmp_path / "idx" / NEXT_PREDICTOR_FILE

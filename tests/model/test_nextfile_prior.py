@@ -14,13 +14,9 @@ from tests.fixtures import GitRepo
 from vjepa_core.cli import main
 from vjepa_core.harvest.history import Commit
 from vjepa_core.model.encoder.checkpoint import CheckpointError
-from vjepa_core.model.nextfile.pipeline import (
-    NextFileConfig,
-    pretrain_predictor,
-    prior_weights,
-    train_predictor,
-)
-from vjepa_core.model.nextfile.prior import DEFAULT_PRIOR, load_prior, read_prior, save_prior
+from vjepa_core.model.nextfile.config import NextFileConfig
+from vjepa_core.model.nextfile.prior import DEFAULT_PRIOR, load_prior, prior_weights, read_prior, save_prior
+from vjepa_core.model.nextfile.training import pretrain_predictor, train_predictor
 
 TINY = NextFileConfig(dims=16, heads=2, buckets=512, context=8, epochs=30, batch=32, lr=1e-2,
                       ranker_hidden=4, ranker_steps=80)

@@ -1,18 +1,22 @@
-"""Next-file prediction protocol and its baselines (BENCHMARKS.md section 1).
+"""Temporal patterns: co-change and recency over a history, and the next-file protocol's queries.
 
-Reproduces `shared/tools/cochange_reference.py` figure for figure: renames are delete + add and
+`HistoryState` keeps the statistics (co-change counts, alive files, recent activity) one commit at
+a time; the next-file model reads them as features. `iter_queries` walks a history the protocol's
+way (BENCHMARKS.md section 1, `shared/tools/cochange_reference.py`): renames are delete + add and
 are not followed, commits of more than 30 files are neither queries nor history, the last 20% of
-commits are the test set. A learned model plugs in as one more `Ranker` given to `evaluate`.
+commits are the test set. `Scorer` gives hit@k and MRR. The baselines themselves and their
+evaluation are `vjepa_core.bench.baselines`.
 """
 
 from __future__ import annotations
 
 import posixpath
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from vjepa_core.harvest.history import MAX_FILES, Commit
+from vjepa_core.harvest.history import Commit
+from vjepa_core.patterns.temporal import MAX_FILES
 
 SPLIT = 0.8  # the first 80% of commits are history, the rest the test set
 RECENT = 50  # recency window, in touched-file events
@@ -136,47 +140,3 @@ class Scorer:
         out = {f"hit@{k}": h / n for k, h in zip(KS, self.hits, strict=True)}
         out["mrr"] = self.rr / n
         return out
-
-
-def score(rankings: Iterable[tuple[list[str], frozenset[str]]]) -> dict[str, float]:
-    """hit@1, hit@5, hit@10 and MRR averaged over (ranking, truth) pairs."""
-    s = Scorer()
-    for ranking, truth in rankings:
-        s.add(ranking, truth)
-    return s.result()
-
-
-Ranker = Callable[[Query, HistoryState], list[str]]
-
-BASELINES: dict[str, Ranker] = {
-    "cochange": lambda q, s: s.rank_cochange(q.file),
-    "recency": lambda q, s: s.rank_recency(q.file),
-    "same_dir": lambda q, s: s.rank_same_dir(q.file),
-    "cochange+recency": lambda q, s: s.rank_cochange_recency(q.file),
-}
-
-
-def evaluate(commits: list[Commit], rankers: Mapping[str, Ranker]) -> dict:
-    """Score every ranker on the same queries in one pass over the history."""
-    scorers = {name: Scorer() for name in rankers}
-    queries = 0
-    for q, state in iter_queries(commits):
-        queries += 1
-        for name, rank in rankers.items():
-            scorers[name].add(rank(q, state), q.truth)
-    return {"queries": queries, "commits": len(commits),
-            "methods": {name: s.result() for name, s in scorers.items()}}
-
-
-def evaluate_baselines(commits: list[Commit]) -> dict:
-    """The four baselines of the protocol: cochange, recency, same_dir, cochange+recency."""
-    return evaluate(commits, BASELINES)
-
-
-def format_report(result: dict, label: str = "") -> str:
-    """Figures in the reference script's layout, so the two can be compared by eye."""
-    lines = [f"{label}: commits={result['commits']} queries={result['queries']}"]
-    for name, m in result["methods"].items():
-        lines.append(f"  {name:17s} hit@1={m['hit@1']:.3f} hit@5={m['hit@5']:.3f} "
-                     f"hit@10={m['hit@10']:.3f} mrr={m['mrr']:.3f}")
-    return "\n".join(lines)

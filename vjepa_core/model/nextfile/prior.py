@@ -20,7 +20,8 @@ from pathlib import Path
 import mlx.core as mx
 
 from vjepa_core.model.encoder.checkpoint import CheckpointError
-from vjepa_core.model.nextfile.pipeline import NextFileConfig, TemporalPredictor, prior_weights
+from vjepa_core.model.nextfile.config import NextFileConfig
+from vjepa_core.model.nextfile.predictor import TemporalPredictor
 
 FORMAT_VERSION = 1
 DEFAULT_PRIOR = Path(__file__).parent / "default_prior" / "prior.safetensors"
@@ -31,6 +32,26 @@ _REMAKE = "make a new one with `vjepa train-prior`, or reinstall VJEPA for the s
 
 def _shape_config(cfg: NextFileConfig) -> dict[str, int]:
     return {k: getattr(cfg, k) for k in SHAPE_FIELDS}
+
+
+_SHARED = ("tok", "gap", "age", "blocks", "norm", "head")  # what a prior carries: no per-file rows
+
+
+def prior_weights(model: TemporalPredictor) -> dict[str, mx.array]:
+    """The weights of `model` that do not depend on one history's files."""
+    from mlx.utils import tree_flatten
+    return {k: v for k, v in tree_flatten(model.parameters()) if k.split(".")[0] in _SHARED}
+
+
+def start_from_prior(model: TemporalPredictor, prior: dict[str, mx.array]) -> None:
+    """Load the prior's weights into `model`; a prior made for other shapes is an error."""
+    from mlx.utils import tree_flatten
+    mine = dict(tree_flatten(model.parameters()))
+    for k, v in prior.items():
+        if k not in mine or mine[k].shape != v.shape:
+            raise ValueError(f"next-file prior does not fit this configuration: {k} "
+                             f"{tuple(v.shape)} vs {tuple(mine[k].shape) if k in mine else 'absent'}")
+    model.load_weights(list(prior.items()), strict=False)
 
 
 def save_prior(model: TemporalPredictor, cfg: NextFileConfig, path: Path, sources: list[str]) -> Path:

@@ -1,0 +1,172 @@
+"""The fusion's inputs: each query's candidates and their feature rows.
+
+Candidates are the union of each signal's top N; features are co-change, recency, spatial and the
+model's, in FEATURE_GROUPS. `AuxStats` keeps what the ranker reads beyond `HistoryState`.
+"""
+
+from __future__ import annotations
+
+import math
+import posixpath
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import replace
+
+import numpy as np
+
+from vjepa_core.harvest.history import Commit
+from vjepa_core.model.nextfile.config import NextFileConfig
+from vjepa_core.model.nextfile.context import RecentWindow, model_context
+from vjepa_core.model.nextfile.frames import core_stem
+from vjepa_core.model.nextfile.predictor import TrainedPredictor
+from vjepa_core.paths import is_test_path
+from vjepa_core.patterns.cochange import HistoryState, Query, iter_queries
+from vjepa_core.patterns.temporal import MAX_FILES
+
+FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
+    "cochange": ("co_log", "conf", "conf_rev", "co_rank", "cr_rank", "co_gap", "freq_log", "ctx_conf",
+                 "q_freq_log", "lin_co_log", "lin_conf"),
+    "recency": ("rec_rank", "in_recent", "since_log", "in_last_commit"),
+    "spatial": ("same_dir", "path_dist", "twin", "same_ext", "test_mix"),
+    "model": ("model_cos", "model_rank"),
+}
+FEATURES: tuple[str, ...] = tuple(f for g in FEATURE_GROUPS.values() for f in g)
+
+
+class AuxStats:
+    """Statistics HistoryState does not keep: last touch time, last shared commit, last commits."""
+
+    def __init__(self, k: int) -> None:
+        self.last: dict[str, int] = {}
+        self.co_last: defaultdict[str, dict[str, int]] = defaultdict(dict)
+        self.last_commits: list[frozenset[str]] = []
+        self.ctx = RecentWindow(k)
+        # Co-change that follows renames: a file's lineage is the path it was first known by, so a
+        # moved file keeps what its history says (the baselines, by the protocol, start it afresh).
+        self.lineage: dict[str, str] = {}
+        self.lin_co: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.lin_freq: Counter[str] = Counter()
+
+    def key(self, path: str) -> str:
+        return self.lineage.get(path, path)
+
+    def fork(self) -> AuxStats:
+        """A copy whose window and last commits can take pseudo-commits (editor activity)."""
+        out = AuxStats(self.ctx.k)
+        out.last, out.co_last, out.last_commits = self.last, self.co_last, list(self.last_commits)
+        out.lineage, out.lin_co, out.lin_freq = self.lineage, self.lin_co, self.lin_freq
+        out.ctx = replace(self.ctx, events=list(self.ctx.events))
+        return out
+
+    def apply(self, c: Commit) -> None:
+        files = sorted(c.files)
+        for old, new in c.renames:
+            self.lineage[new] = self.lineage.get(old, old)
+        for p in files:
+            self.last[p] = c.time
+        if len(files) <= MAX_FILES:
+            keys = sorted({self.key(p) for p in files})
+            for a in keys:
+                self.lin_freq[a] += 1
+                for b in keys:
+                    if a != b:
+                        self.lin_co[a][b] += 1
+            for f in files:
+                d = self.co_last[f]
+                for g in files:
+                    if g != f:
+                        d[g] = c.time
+        if files:
+            self.last_commits = [*self.last_commits[-1:], frozenset(files)]
+        self.ctx.apply(c)
+
+
+def candidate_features(q: Query, st: HistoryState, aux: AuxStats, model: TrainedPredictor | None,
+                        cfg: NextFileConfig) -> tuple[list[str], np.ndarray, list[str]]:
+    """Candidates (union of each signal's top N) and their feature rows; also the model ranking."""
+    f = q.file
+    co_rank = st.rank_cochange(f)
+    rec_rank = st.rank_recency(f)
+    n = cfg.candidates
+    cands: dict[str, None] = dict.fromkeys(co_rank[: 2 * n])
+    cands.update(dict.fromkeys(rec_rank[:n]))
+    cands.update(dict.fromkeys(st.rank_same_dir(f)[: n // 2]))
+    # Files changed with the last commits' files: the working set's co-change.
+    ctx_conf: Counter[str] = Counter()
+    for files in aux.last_commits:
+        for r in files:
+            if r == f or st.freq[r] == 0:
+                continue
+            for g, c in st.co.get(r, Counter()).items():
+                ctx_conf[g] += c / st.freq[r]
+    cands.update(dict.fromkeys(g for g, _ in ctx_conf.most_common(n) if g in q.alive and g != f))
+    fkey = aux.key(f)
+    lin = aux.lin_co.get(fkey, Counter())
+    lin_freq = aux.lin_freq[fkey]
+    if lin:
+        by_key = {aux.key(g): g for g in q.alive}
+        cands.update(dict.fromkeys(by_key[k] for k, _ in lin.most_common(2 * n) if k in by_key))
+    stem = core_stem(f)
+    twins = [g for g in q.alive if g != f and core_stem(g) == stem]
+    cands.update(dict.fromkeys(twins[:5]))
+    model_ranking: list[str] = []
+    model_score: dict[str, float] = {}
+    model_pos: dict[str, int] = {}
+    if model is not None:
+        alive = sorted(q.alive - {f})
+        seq = model_context(aux.ctx.window(q.time, f), st.co.get(f), st.freq, f, q.alive, cfg)
+        sc = model.scores(f, seq, alive)
+        order = np.lexsort((np.arange(len(alive)), -sc))
+        model_ranking = [alive[i] for i in order]
+        model_score = {alive[i]: float(sc[i]) for i in order[: 4 * n]}
+        model_pos = {p: i for i, p in enumerate(model_ranking[: 4 * n])}
+        cands.update(dict.fromkeys(model_ranking[:n]))
+    cands.pop(f, None)
+    names = [g for g in cands if g in q.alive]
+    co = st.co.get(f, Counter())
+    co_pos = {g: i for i, g in enumerate(co_rank)}
+    rec_pos = {g: i for i, g in enumerate(rec_rank)}
+    fdir, fext, ftest = posixpath.dirname(f), posixpath.splitext(f)[1], is_test_path(f)
+    fparts = f.split("/")[:-1]
+    last = aux.last_commits[-1] if aux.last_commits else frozenset()
+    co_last = aux.co_last.get(f, {})
+    q_freq = math.log1p(st.freq[f])  # how much history the query has: when to trust the model
+    rows = np.zeros((len(names), len(FEATURES)), np.float32)
+    for i, g in enumerate(names):
+        c = co.get(g, 0)
+        gparts = g.split("/")[:-1]
+        common = 0
+        for a, b in zip(fparts, gparts):
+            if a != b:
+                break
+            common += 1
+        hours_co = (q.time - co_last[g]) / 3600 if g in co_last else None
+        since = (q.time - aux.last[g]) / 3600 if g in aux.last else 1e5
+        rows[i] = (
+            math.log1p(c), c / st.freq[f] if st.freq[f] else 0.0, c / st.freq[g] if st.freq[g] else 0.0,
+            1.0 / (1 + co_pos[g]) if g in co_pos else 0.0,
+            1.0 / (1 + co_pos[g]) if g in co_pos else 1.0 / (1 + len(co_pos) + rec_pos.get(g, 99)),
+            1.0 / (1 + math.log1p(max(hours_co, 0))) if hours_co is not None else 0.0,
+            math.log1p(st.freq[g]), ctx_conf.get(g, 0.0), q_freq,
+            math.log1p(lin.get(aux.key(g), 0)), lin.get(aux.key(g), 0) / lin_freq if lin_freq else 0.0,
+            1.0 / (1 + rec_pos[g]) if g in rec_pos else 0.0, float(g in rec_pos),
+            math.log1p(max(since, 0)) / 10, float(g in last),
+            float(posixpath.dirname(g) == fdir), (len(fparts) + len(gparts) - 2 * common) / 4,
+            float(core_stem(g) == stem), float(posixpath.splitext(g)[1] == fext),
+            float(is_test_path(g) != ftest),
+            model_score.get(g, -1.0), 1.0 / (1 + model_pos[g]) if g in model_pos else 0.0,
+        )
+    return names, rows, model_ranking
+
+
+def query_rows(commits: list[Commit], model: TrainedPredictor | None, cfg: NextFileConfig,
+               ) -> Iterator[tuple[Query, HistoryState, list[str], np.ndarray, list[str]]]:
+    """Walk iter_queries on `commits`, yielding (query, state, names, rows, model ranking)."""
+    aux = AuxStats(cfg.context)
+    applied = 0
+    for q, st in iter_queries(commits):
+        while applied < q.commit_index:
+            aux.apply(commits[applied])
+            applied += 1
+        names, rows, mranking = candidate_features(q, st, aux, model, cfg)
+        yield q, st, names, rows, mranking

@@ -1,0 +1,84 @@
+"""Fitting the whole pipeline on one history: the predictor and the fusion rankers.
+
+The rankers' weights are fit on queries from the last 20% of the training history, scored by a
+predictor trained only on the commits before them (so the model feature is as fresh, and as
+unseen, as it is at test time). `stats` is the same ranker without the model's features.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import mlx.core as mx
+import numpy as np
+
+from vjepa_core.harvest.history import Commit
+from vjepa_core.model.nextfile.config import NextFileConfig
+from vjepa_core.model.nextfile.features import FEATURE_GROUPS, FEATURES, query_rows
+from vjepa_core.model.nextfile.predictor import TrainedPredictor
+from vjepa_core.model.nextfile.prior import load_prior
+from vjepa_core.model.nextfile.ranker import FusionRanker, fit_ranker
+from vjepa_core.model.nextfile.training import train_predictor
+from vjepa_core.patterns.cochange import SPLIT
+
+
+def ranker_variants() -> dict[str, tuple[str, ...]]:
+    """The fused rankers: product, stats (no model) and product minus each other group."""
+    out = {"product": FEATURES}
+    for g, cols in FEATURE_GROUPS.items():
+        out["stats" if g == "model" else f"product-{g}"] = tuple(f for f in FEATURES if f not in cols)
+    return out
+
+
+@dataclass
+class FittedPipeline:
+    """What `fit_pipeline` learned: the frozen predictor and the fusion rankers by name."""
+
+    model: TrainedPredictor
+    rankers: dict[str, FusionRanker]
+    fit_queries: int
+    seconds: float
+    prior: bool = False  # whether the predictors started from a prior
+
+
+def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
+                 file_vectors: dict[str, np.ndarray] | None = None,
+                 prior: dict[str, mx.array] | None = None,
+                 variants: Iterable[str] | None = None,
+                 log: Callable[[str], None] = print) -> FittedPipeline:
+    """Everything learned from `history` (and nothing else).
+
+    `variants` names the rankers to fit (default: all of `ranker_variants()`, as the benchmark needs;
+    the product alone serves the editor).
+
+    The rankers are fit on the queries of history's own last 20%, with a predictor trained on the
+    commits before them; the returned predictor is then trained on all of `history`.
+    """
+    t0 = time.perf_counter()
+    if prior is None:
+        prior = load_prior(cfg, log=log)
+    inner = int(len(history) * SPLIT)
+    early = train_predictor(history[:inner], cfg, seed=seed, file_vectors=file_vectors, prior=prior,
+                            log=log)
+    data = []
+    for q, _, names, rows, _ in query_rows(history, early, cfg):
+        data.append((rows, np.array([g in q.truth for g in names], np.float32)))
+    wanted = {k: v for k, v in ranker_variants().items() if variants is None or k in set(variants)}
+    if cfg.model_residual is None:
+        rankers = {name: fit_ranker(cols, cfg, data, seed, log) for name, cols in wanted.items()}
+    else:  # one fit per column set: `product` and `stats` share theirs, only the residual differs
+        model_cols = set(FEATURE_GROUPS["model"])
+        by_cols: dict[tuple[str, ...], FusionRanker] = {}
+        rankers = {}
+        for name, cols in wanted.items():
+            base_cols = tuple(c for c in cols if c not in model_cols)
+            if base_cols not in by_cols:
+                by_cols[base_cols] = fit_ranker(base_cols, cfg, data, seed, log)
+            rankers[name] = copy.copy(by_cols[base_cols])
+            rankers[name].residual = 0.0 if name == "stats" else cfg.model_residual
+    log(f"nextfile: fusion fit on {len(data)} queries of the training history")
+    model = train_predictor(history, cfg, seed=seed, file_vectors=file_vectors, prior=prior, log=log)
+    return FittedPipeline(model, rankers, len(data), time.perf_counter() - t0, prior is not None)
