@@ -12,7 +12,7 @@ from mlx.utils import tree_flatten
 
 from vjepa_core.model.encoder import checkpoint as ckpt_mod
 from vjepa_core.model.encoder.checkpoint import Checkpoint, CheckpointError, load, modules_for, save
-from vjepa_core.model.encoder.jepa import embed_queries, embed_texts
+from vjepa_core.model.encoder.embedding import embed_queries, embed_texts
 from vjepa_core.model.encoder.network import EncoderConfig
 from vjepa_core.model.encoder.tokenizer import CodeTokenizer
 
@@ -129,7 +129,7 @@ def test_missing_weights_file(saved: tuple[Checkpoint, Path]) -> None:
 
 
 def test_fine_tune_needs_the_same_tokenizer(saved: tuple[Checkpoint, Path]) -> None:
-    from vjepa_core.model.encoder.jepa import TrainConfig, train_encoder
+    from vjepa_core.model.train import TrainConfig, train_encoder
 
     ck, _ = saved
     other = CodeTokenizer.train(["something else entirely"] * 3, vocab_size=300)

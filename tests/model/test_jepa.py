@@ -12,17 +12,13 @@ import pytest
 
 from vjepa_core.harvest.units import CodeUnit, extract
 from vjepa_core.model.encoder.checkpoint import Checkpoint
-from vjepa_core.model.encoder.jepa import (
-    TrainConfig,
-    collapse_stats,
-    embed_queries,
-    embed_texts,
-    make_views,
-    train_encoder,
-)
+from vjepa_core.model.encoder.embedding import embed_queries, embed_texts
 from vjepa_core.model.encoder.masks import MaskConfig, sample_masks
+from vjepa_core.model.encoder.monitor import collapse_stats
 from vjepa_core.model.encoder.network import EncoderConfig
 from vjepa_core.model.encoder.tokenizer import CodeTokenizer
+from vjepa_core.model.encoder.views import make_views
+from vjepa_core.model.train import TrainConfig, train_encoder
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 ENC = EncoderConfig(vocab_size=1024, dim=64, depth=2, heads=4, max_len=64, predictor_dim=32, predictor_depth=1)

@@ -111,8 +111,8 @@ def test_queries_before_a_crawl_say_what_to_do(tmp_path: Path, capsys: pytest.Ca
 def test_shipped_default_model_gives_vectors_on_a_fresh_install(git_repo: GitRepo, tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     from vjepa_core.model.encoder.checkpoint import load
-    from vjepa_core.model.encoder.jepa import embed_queries, embed_texts
-    from vjepa_core.workspace import DEFAULT_MODEL_DIR
+    from vjepa_core.model.encoder.embedding import embed_queries, embed_texts
+    from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR
 
     ckpt = load(DEFAULT_MODEL_DIR)
     code = ["def read_json(path):\n    with open(path) as fh:\n        return json.load(fh)\n",

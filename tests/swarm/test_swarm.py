@@ -132,6 +132,42 @@ def test_two_workers_match_one(workspace: tuple[Path, Path], tmp_path: Path,
     assert max_diff(one_w, weights(init.checkpoint_dir)) > 100 * max(diff, 1e-6)
 
 
+def test_a_swarm_worker_is_the_one_training_loop(workspace: tuple[Path, Path], tmp_path: Path) -> None:
+    """A worker is vjepa_core.model.train.train (the loop `vjepa train` runs) fed its shards' batches:
+    the same loop by hand, with one generator per (seed, shard, step), gives the same weights."""
+    import mlx.core as mx
+
+    from vjepa_core.model.encoder.batches import BatchSampler
+    from vjepa_core.model.encoder.network import EncoderConfig
+    from vjepa_core.model.encoder.objective import init_models, pack_weights
+    from vjepa_core.model.encoder.schedules import make_optimizer
+    from vjepa_core.model.encoder.tokenizer import CodeTokenizer
+    from vjepa_core.model.train import TrainConfig, train
+    from vjepa_core.swarm.coordinator import prepare_run
+    from vjepa_core.swarm.trainer import per_shard_batch
+    from vjepa_core.workspace import Workspace
+
+    run = RunFolder(tmp_path / "run")
+    spec = prepare_run(Workspace(workspace[0], fresh_index(workspace, tmp_path)), run, workers=1, shards=2, steps=4,
+                       batch_size=8, from_scratch=True, enc_overrides={"dim": 32, "depth": 1})
+    swarm = run_worker(run)
+    assert swarm is not None
+
+    cfg, enc_cfg = TrainConfig.from_dict(spec["train_config"]), EncoderConfig(**spec["encoder_config"])
+    newline_ids = CodeTokenizer.from_json(spec["tokenizer"]).newline_ids
+    samplers = [BatchSampler(run.load_shard(s), cfg, enc_cfg.max_len, newline_ids) for s in (0, 1)]
+    batch, cross = per_shard_batch(cfg.batch_size, 2), per_shard_batch(cfg.cross_view_batch, 2)
+    mx.random.seed(cfg.seed)
+    model, target = init_models(enc_cfg, None)
+    optimizer = make_optimizer(cfg)
+    optimizer.init(model.trainable_parameters())
+    train(model, target, optimizer, lambda it: [
+        sampler.draw(np.random.default_rng([cfg.seed, s, it]), batch, cross) for s, sampler in enumerate(samplers)],
+        cfg, steps=4, shards=2)
+    by_hand = {k: np.array(v) for k, v in pack_weights(model, target).items()}
+    assert max_diff({k: np.array(v) for k, v in swarm.weights.items()}, by_hand) == 0.0
+
+
 def reference_weights(run: RunFolder, tmp_path: Path) -> dict[str, np.ndarray]:
     """The run's spec trained start to end by one in-process worker, without interruption."""
     ref = RunFolder(tmp_path / "reference")
@@ -225,9 +261,10 @@ def test_promotion_refuses_a_worse_candidate(workspace: tuple[Path, Path]) -> No
     from mlx.utils import tree_flatten
 
     from vjepa_core.model.encoder.checkpoint import Checkpoint, modules_for
+    from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR
     from vjepa_core.swarm.coordinator import workspace_units
     from vjepa_core.swarm.promotion import decide
-    from vjepa_core.workspace import DEFAULT_MODEL_DIR, Workspace
+    from vjepa_core.workspace import Workspace
 
     root, index = workspace
     ws = Workspace(root, index)

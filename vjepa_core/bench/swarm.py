@@ -1,7 +1,7 @@
 """`vjepa bench swarm`: steps/s and time-to-target loss for 1, 2, 4 workers on one workspace, side by side.
 
 Every count trains the same shards (as many as the largest count), global batch and seed, so the loss curves are the same (up to
-float rounding: see trainer.py) and time-to-target measures speed alone. The target is the 1-worker
+float rounding: see vjepa_core/swarm/trainer.py) and time-to-target measures speed alone. The target is the 1-worker
 run's final loss (smoothed over 5 steps), or the first count's when 1 is not among the counts.
 """
 

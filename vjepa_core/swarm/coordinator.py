@@ -25,10 +25,12 @@ import psutil
 from vjepa_core.harvest.units import CodeUnit
 from vjepa_core.messages import VjepaError, Voice, text
 from vjepa_core.model.encoder import checkpoint as ckpt_io
-from vjepa_core.model.encoder.jepa import TrainConfig, make_views
+from vjepa_core.model.encoder.atomic import write_json
+from vjepa_core.model.encoder.locations import LOCAL_MODEL
+from vjepa_core.model.encoder.views import encode_views
+from vjepa_core.model.train import TrainConfig
 from vjepa_core.swarm.partition import partition_by_file
-from vjepa_core.swarm.runfolder import RunFolder, write_json
-from vjepa_core.swarm.trainer import train_config_to_dict
+from vjepa_core.swarm.runfolder import RunFolder
 
 BACKENDS = ("ring", "mpi", "nccl")
 HEARTBEAT_TIMEOUT = 60.0  # seconds without a heartbeat from a training worker: hung
@@ -88,16 +90,8 @@ def prepare_run(ws: Any, run: RunFolder, *, workers: int, steps: int, seed: int 
     run.path.mkdir(parents=True)
     parts = partition_by_file(units, shards)
     for s, shard in enumerate(parts):
-        triples = [(u.text, u.kind, u.name) for u in shard]
-        pairs = [(d, b) for d, b in (make_views(*t) for t in triples) if d]
-        run.save_shard(s, {
-            "ids": tokenizer.encode_batch([t for t, _, _ in triples], enc_cfg.max_len),
-            "doc_ids": tokenizer.encode_batch([d for d, _ in pairs], cfg.doc_max_len) if pairs
-            else np.zeros((0, cfg.doc_max_len), dtype="int32"),
-            "body_ids": tokenizer.encode_batch([b for _, b in pairs], enc_cfg.max_len) if pairs
-            else np.zeros((0, enc_cfg.max_len), dtype="int32"),
-            "files": np.array(sorted({u.path for u in shard}), dtype=str),
-        })
+        arrays = encode_views([(u.text, u.kind, u.name) for u in shard], tokenizer, enc_cfg.max_len, cfg.doc_max_len)
+        run.save_shard(s, {**arrays, "files": np.array(sorted({u.path for u in shard}), dtype=str)})
     if init is not None:
         ckpt_io.save(init, run.init_dir)
     spec = {
@@ -106,7 +100,7 @@ def prepare_run(ws: Any, run: RunFolder, *, workers: int, steps: int, seed: int 
         "checkpoint_every": checkpoint_every or max(1, min(25, steps // 4)), "max_steps_per_s": max_steps_per_s,
         "backend": backend, "hostfile": str(Path(hostfile).resolve()) if hostfile else None,
         "out": str(Path(out).resolve()) if out else None,
-        "train_config": train_config_to_dict(cfg), "encoder_config": enc_cfg.to_dict(),
+        "train_config": cfg.to_dict(), "encoder_config": enc_cfg.to_dict(),
         "tokenizer": tokenizer.to_json(), "init": init is not None, "created": time.time(),
         "shard_units": [len(p) for p in parts],
         "shard_bytes": [sum(len(u.text.encode("utf-8", "replace")) for u in p) for p in parts],
@@ -460,11 +454,9 @@ def train_swarm(ws: Any, voice: Voice, *, resume: bool = False, workers: int | N
             write_json(run.promotion_path, decision.to_dict())
             coord.status["promotion"] = decision.to_dict()
             if decision.promote:
-                from vjepa_core.workspace import LOCAL_MODEL
-
                 target = Path(ws.index_dir) / LOCAL_MODEL
                 ckpt_io.save(candidate, target)
-                ws._ckpt = None
+                ws.reload_model()
                 coord.status["saved"] = str(target)
                 voice.say("swarm.promoted", why=decision.why)
                 if embed:

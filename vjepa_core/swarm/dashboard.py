@@ -1,4 +1,4 @@
-"""`vjepa swarm status` (a live rich view of status.json and the heartbeats) and `vjepa bench swarm`."""
+"""`vjepa swarm status`: a live rich view of status.json and the heartbeats (and the JSON for scripts)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ workspace's commits are held out) defines the held-out tail. The product's next-
 (`Workspace.next_predictor`) reads the history only, not the unit encoder, so the encoder cannot
 change that metric; what the encoder decides is search. So the comparison is docstring -> code
 search on the held-out tail: every unit of a file changed in the tail commits that has a doc view
-(docstring, leading comment or signature; `jepa.make_views`) is a query, the bodies of all the
+(docstring, leading comment or signature; `views.make_views`) is a query, the bodies of all the
 workspace's units with a doc view are the candidates, and the metric is the mean reciprocal rank
 (MRR) of the right body, each model embedding with its own tokenizer. Too few tail queries (fewer
 than MIN_QUERIES): every doc view is a query, and the report says so.
@@ -22,7 +22,8 @@ import numpy as np
 from vjepa_core.harvest.history import read_commits
 from vjepa_core.harvest.units import CodeUnit
 from vjepa_core.model.encoder.checkpoint import Checkpoint
-from vjepa_core.model.encoder.jepa import embed_queries, embed_texts, make_views
+from vjepa_core.model.encoder.embedding import embed_queries, embed_texts
+from vjepa_core.model.encoder.views import make_views
 from vjepa_core.patterns.cochange import SPLIT
 
 MIN_QUERIES = 5

@@ -27,25 +27,15 @@ from typing import Any
 import mlx.core as mx
 import numpy as np
 
-from vjepa_core.model.encoder.checkpoint import _fsync_dir, _sha256
+from vjepa_core.model.encoder.atomic import (
+    fsync_dir,
+    remove_stale,
+    sha256_file,
+    write_json,
+    write_safetensors,
+)
 
 FORMAT = 1
-
-
-def write_json(path: Path, obj: Any, *, durable: bool = True) -> None:
-    """Atomic JSON write (temp + rename); `durable` also fsyncs (skip for frequent, disposable files)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f)
-            if durable:
-                f.flush()
-                os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
@@ -106,24 +96,10 @@ class RunFolder:
     def save_state(self, step: int, arrays: dict[str, mx.array], info: dict[str, Any]) -> None:
         """Weights file first (content-addressed, never overwrites the current one), then state.json."""
         d = self.state_dir
-        d.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".safetensors", dir=d)
-        os.close(fd)
-        tmp = Path(tmp_name)
-        try:
-            mx.save_safetensors(str(tmp), arrays)
-            with open(tmp, "rb+") as f:
-                os.fsync(f.fileno())
-            digest = _sha256(tmp)
-            name = f"state-{digest[:16]}.safetensors"
-            os.replace(tmp, d / name)
-            write_json(d / "state.json", {"step": step, "file": name, "sha256": digest, "time": time.time(), **info})
-            _fsync_dir(d)
-        finally:
-            tmp.unlink(missing_ok=True)
-        for stale in d.iterdir():
-            if stale.name.startswith(".tmp-") or (stale.suffix == ".safetensors" and stale.name != name):
-                stale.unlink(missing_ok=True)
+        name, digest = write_safetensors(d, arrays, "state")
+        write_json(d / "state.json", {"step": step, "file": name, "sha256": digest, "time": time.time(), **info})
+        fsync_dir(d)
+        remove_stale(d, "state", name)
 
     def state_info(self) -> dict[str, Any] | None:
         return read_json(self.state_dir / "state.json")
@@ -133,7 +109,7 @@ class RunFolder:
         if info is None:
             return None
         path = self.state_dir / str(info["file"])
-        if not path.exists() or _sha256(path) != info["sha256"]:
+        if not path.exists() or sha256_file(path) != info["sha256"]:
             return None  # cannot happen with the write order above, unless the disk lies
         arrays = mx.load(str(path))
         assert isinstance(arrays, dict)

@@ -24,6 +24,7 @@ from typing import Any
 
 import psutil
 
+from vjepa_core.model.encoder.locations import LOCAL_MODEL
 from vjepa_core.swarm.coordinator import run_folder, swarm_dir
 from vjepa_core.swarm.runfolder import read_json
 
@@ -183,8 +184,6 @@ class IdleScheduler:
             self.last_reason = "finished"
             promotion = read_json(run_folder(self.index_dir).promotion_path) or {}
             if promotion.get("promote") and self.on_promoted is not None:
-                from vjepa_core.workspace import LOCAL_MODEL
-
                 self.on_promoted(self.index_dir / LOCAL_MODEL)
         else:
             self._pending = False  # do not retry a failing run in a loop; the next edit re-arms it

@@ -1,8 +1,8 @@
-"""One worker's training loop: JEPA (vjepa_core.model.encoder.jepa's loss, optimizer and schedule) over shards.
+"""One swarm worker: this rank's shards through the one training loop (vjepa_core.model.train.train).
 
 The run has S shards (S = the workers it started with). A step's global batch is the union of one
 micro-batch per shard, each drawn by its own generator seeded with (seed, shard, step). A worker of
-rank r in a world of size W owns shards r, r+W, ...; it sums its shards' gradients, and the ranks
+rank r in a world of size W owns shards r, r+W, ...; `train` sums its shards' gradients, and the ranks
 all-reduce them (`nn.average_gradients`) into the mean over the S shards. So the weights do not
 depend on how many workers share the shards: a run that lost a worker and resumed on the others
 computes what the full swarm would have (up to float rounding), and resuming needs no RNG state.
@@ -19,31 +19,23 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict
-from functools import partial
 from typing import Any
 
 import mlx.core as mx
 import mlx.optimizers as optim
 import numpy as np
 import psutil
-from mlx import nn
-from mlx.utils import tree_flatten, tree_map, tree_unflatten
+from mlx.utils import tree_flatten, tree_unflatten
 
 from vjepa_core.model.encoder import checkpoint as ckpt_io
+from vjepa_core.model.encoder.batches import Batch, BatchSampler
 from vjepa_core.model.encoder.checkpoint import Checkpoint
-from vjepa_core.model.encoder.jepa import (
-    TrainConfig,
-    _bucket_len,
-    _loss,
-    _optimizer,
-    _schedule,
-    collapse_stats,
-    init_models,
-)
-from vjepa_core.model.encoder.masks import MaskConfig, sample_masks
-from vjepa_core.model.encoder.network import EncoderConfig
+from vjepa_core.model.encoder.monitor import collapse_stats
+from vjepa_core.model.encoder.network import Encoder, EncoderConfig
+from vjepa_core.model.encoder.objective import JEPA, init_models, pack_weights
+from vjepa_core.model.encoder.schedules import make_optimizer
 from vjepa_core.model.encoder.tokenizer import CodeTokenizer
+from vjepa_core.model.train import StepReport, TrainConfig, TrainingCallback, train
 from vjepa_core.swarm.runfolder import RunFolder
 
 
@@ -81,50 +73,18 @@ class CoordinatorGone(RuntimeError):
     """The coordinator that started this worker has exited: stop (the next `--resume` continues)."""
 
 
-def train_config_from_dict(d: dict[str, Any]) -> TrainConfig:
-    return TrainConfig(**{**d, "mask": MaskConfig(**d["mask"]), "length_buckets": tuple(d["length_buckets"])})
-
-
-def train_config_to_dict(cfg: TrainConfig) -> dict[str, Any]:
-    d = asdict(cfg)
-    d["length_buckets"] = list(cfg.length_buckets)
-    return d
-
 
 class ShardBatches:
     """Micro-batches of one shard: step `it` always gives the same batch (seeded by seed, shard, it)."""
 
     def __init__(self, arrays: dict[str, np.ndarray], shard: int, cfg: TrainConfig, enc_cfg: EncoderConfig,
                  batch: int, cross_batch: int, newline_ids: np.ndarray) -> None:
-        self.shard, self.cfg, self.batch, self.cross_batch = shard, cfg, batch, cross_batch
-        self.newline_ids = newline_ids
-        self.ids, self.doc_ids, self.body_ids = arrays["ids"], arrays["doc_ids"], arrays["body_ids"]
-        self.max_len = enc_cfg.max_len
-        lengths = (self.ids != 0).sum(axis=1)
-        bucket_of = np.array([_bucket_len(int(n), cfg.length_buckets, enc_cfg.max_len) for n in lengths])
-        self.buckets = {b: np.flatnonzero(bucket_of == b) for b in sorted(set(bucket_of.tolist()))}
-        self.keys = list(self.buckets)
-        p = np.array([len(self.buckets[b]) for b in self.keys], dtype=np.float64)
-        self.p = p / p.sum()
+        self.shard, self.batch, self.cross_batch = shard, batch, cross_batch
+        self.sampler = BatchSampler(arrays, cfg, enc_cfg.max_len, newline_ids)
+        self.ids = self.sampler.ids
 
-    def __call__(self, seed: int, it: int) -> tuple[np.ndarray, ...]:
-        cfg = self.cfg
-        rng = np.random.default_rng([seed, self.shard, it])
-        b = self.keys[int(rng.choice(len(self.keys), p=self.p))]
-        pool = self.buckets[b]
-        idx = rng.choice(pool, size=self.batch, replace=len(pool) < self.batch)
-        ids = self.ids[idx, :b]
-        keep, tmask = sample_masks(ids, rng, cfg.mask, self.newline_ids)
-        n_pairs = len(self.doc_ids)
-        if n_pairs:
-            pidx = rng.choice(n_pairs, size=self.cross_batch, replace=n_pairs < self.cross_batch)
-            doc_ids, body_ids = self.doc_ids[pidx], self.body_ids[pidx]
-            doc_weight = np.ones(self.cross_batch, dtype=np.float32)
-        else:
-            doc_ids = np.zeros((self.cross_batch, cfg.doc_max_len), dtype=np.int32)
-            body_ids = np.zeros((self.cross_batch, self.max_len), dtype=np.int32)
-            doc_weight = np.zeros(self.cross_batch, dtype=np.float32)
-        return ids, keep, tmask, doc_ids, body_ids, doc_weight
+    def __call__(self, seed: int, it: int) -> Batch:
+        return self.sampler.draw(np.random.default_rng([seed, self.shard, it]), self.batch, self.cross_batch)
 
 
 def _part(arrays: dict[str, mx.array], prefix: str) -> list[tuple[str, mx.array]]:
@@ -142,7 +102,8 @@ def _coordinator_alive(coord: dict[str, Any] | None) -> bool:
     return psutil.pid_exists(int(coord["pid"]))
 
 
-def run_worker(run: RunFolder, group: Any = None, *, log: Callable[[str], None] = lambda _: None) -> Checkpoint | None:
+def run_worker(run: RunFolder, group: mx.distributed.Group | None = None, *,
+               log: Callable[[str], None] = lambda _: None) -> Checkpoint | None:
     """Train this rank's shards to the run's last step. Returns the final checkpoint on rank 0."""
     spec = run.spec()
     world = group if group is not None else mx.distributed.init()
@@ -150,7 +111,7 @@ def run_worker(run: RunFolder, group: Any = None, *, log: Callable[[str], None] 
     S = int(spec["shards"])
     if size > S:
         raise ValueError(f"{size} workers for {S} shards: at most one worker per shard")
-    cfg = train_config_from_dict(spec["train_config"])
+    cfg = TrainConfig.from_dict(spec["train_config"])
     enc_cfg = EncoderConfig(**spec["encoder_config"])
     tokenizer = CodeTokenizer.from_json(spec["tokenizer"])
     mine = list(range(rank, S, size))
@@ -160,138 +121,105 @@ def run_worker(run: RunFolder, group: Any = None, *, log: Callable[[str], None] 
     heart = Heartbeat(run, rank, {"pid": os.getpid(), "host": socket.gethostname(), "shards": mine, "world": size,
                                   "state": "starting", "step": 0, "steps": int(spec["steps"])})
     try:
-        return _train(run, spec, world, heart, shards, log)
+        return _train_shards(run, spec, world, heart, shards, log)
     except BaseException:
         heart.close(state="failed")
         raise
 
 
-def _train(run: RunFolder, spec: dict[str, Any], world: Any, heart: Heartbeat, shards: list[ShardBatches],
-           log: Callable[[str], None]) -> Checkpoint | None:
+class WorkerCallback(TrainingCallback):
+    """What a swarm worker does around each step of the loop: stop when the coordinator is gone,
+    rank 0's loss curve and checkpoints, the heartbeat, and the pace limit."""
+
+    def __init__(self, run: RunFolder, spec: dict[str, Any], rank: int, start: int, heart: Heartbeat,
+                 save: Callable[[StepReport], None]) -> None:
+        self.run, self.rank, self.start, self.heart, self.save = run, rank, start, heart, save
+        self.steps = int(spec["steps"])
+        self.every = max(1, int(spec.get("checkpoint_every") or 10))
+        self.pace = float(spec.get("max_steps_per_s") or 0.0)
+        self.coord = spec.get("coordinator")
+        self.proc = psutil.Process()
+        self.since_save = 0
+        self.t0 = time.perf_counter()
+
+    def on_step_begin(self, step: int) -> None:
+        if not _coordinator_alive(self.coord):
+            raise CoordinatorGone("the coordinator has exited")
+
+    def on_sync_begin(self) -> None:
+        self.heart.update(state="syncing")
+
+    def on_sync_end(self) -> None:
+        self.heart.update(state="training")
+
+    def on_step_end(self, report: StepReport) -> None:
+        it = report.step
+        if self.rank == 0:  # the loss curve, for time-to-target in `vjepa bench swarm`
+            with open(self.run.path / "losses.jsonl", "a", encoding="utf-8") as f:
+                f.write(f'{{"step": {it}, "time": {time.time():.3f}, "loss": {report.loss:.6f}}}\n')
+        self.since_save += 1
+        if self.rank == 0 and report.synced and (self.since_save >= self.every or it == self.steps):
+            self.save(report)
+            self.since_save = 0
+        self.heart.update(step=it, progress_time=time.time(), loss=report.loss, steps_per_s=report.steps_per_s,
+                          rss_mb=self.proc.memory_info().rss / 2**20, lr=report.lr, grad_norm=report.grad_norm)
+        if self.pace > 0:
+            wait = (it - self.start) / self.pace - (time.perf_counter() - self.t0)
+            if wait > 0:
+                time.sleep(wait)
+
+
+def _resume(run: RunFolder, model: JEPA, target: Encoder, optimizer: optim.Optimizer, log: Callable[[str], None],
+            rank: int) -> int:
+    """Load the run's saved state, if any, into the modules and optimizer; returns its step (0: none)."""
+    saved = run.load_state()
+    if saved is None:
+        return 0
+    info, arrays = saved
+    model.load_weights(_part(arrays, "model."), strict=True)
+    target.load_weights(_part(arrays, "target."), strict=True)
+    optimizer.state = tree_unflatten(_part(arrays, "opt."))
+    log(f"rank {rank}: resumed at step {int(info['step'])}")
+    return int(info["step"])
+
+
+def _train_shards(run: RunFolder, spec: dict[str, Any], world: mx.distributed.Group, heart: Heartbeat,
+                  shards: list[ShardBatches], log: Callable[[str], None]) -> Checkpoint | None:
+    """The modules (from the run's init checkpoint or saved state), then the one loop over the shards."""
     rank, size = world.rank(), world.size()
     S = int(spec["shards"])
-    cfg = train_config_from_dict(spec["train_config"])
+    cfg = TrainConfig.from_dict(spec["train_config"])
     enc_cfg = EncoderConfig(**spec["encoder_config"])
     tokenizer = CodeTokenizer.from_json(spec["tokenizer"])
     steps, seed = int(spec["steps"]), int(cfg.seed)
     sync_every = int(spec.get("sync_every") or 0)
-    every = max(1, int(spec.get("checkpoint_every") or 10))
-    pace = float(spec.get("max_steps_per_s") or 0.0)
-    coord = spec.get("coordinator")
-    proc = psutil.Process()
 
     mx.random.seed(seed)
     model, target = init_models(enc_cfg, ckpt_io.load(run.init_dir) if spec.get("init") else None)
-    optimizer = _optimizer(cfg)
+    optimizer = make_optimizer(cfg)
     optimizer.init(model.trainable_parameters())
-    start = 0
-    saved = run.load_state()
-    if saved is not None:
-        info, arrays = saved
-        start = int(info["step"])
-        model.load_weights(_part(arrays, "model."), strict=True)
-        target.load_weights(_part(arrays, "target."), strict=True)
-        optimizer.state = tree_unflatten(_part(arrays, "opt."))
-        log(f"rank {rank}: resumed at step {start}")
+    start = _resume(run, model, target, optimizer, log, rank)
     mx.eval(model.parameters(), target.parameters(), optimizer.state)
 
-    loss_and_grad = nn.value_and_grad(model, _loss)
-    weights = (cfg.cross_view_weight, cfg.cross_view_temperature,
-               cfg.variance_weight, cfg.variance_target, cfg.covariance_weight)
-
-    def grad_step(ids, keep, tmask, doc_ids, body_ids, doc_weight):  # type: ignore[no-untyped-def]
-        feats = mx.stop_gradient(mx.fast.layer_norm(target(ids), None, None, enc_cfg.norm_eps))
-        body_vec = mx.stop_gradient(target.pool(body_ids))
-        parts, grads = loss_and_grad(model, ids, keep, tmask, feats, doc_ids, body_vec, doc_weight, weights)
-        return mx.stack(list(parts)), grads
-
-    state = [model.state, optimizer.state, target.state]
-
-    def apply_step(grads, momentum):  # type: ignore[no-untyped-def]
-        grads, grad_norm = optim.clip_grad_norm(grads, cfg.grad_clip)
-        optimizer.update(model, grads)
-        target.update(tree_map(lambda t, c: momentum * t + (1.0 - momentum) * c,
-                               target.parameters(), model.encoder.parameters()))
-        return grad_norm
-
-    if cfg.compile:
-        grad_step = mx.compile(grad_step, inputs=[model.state, target.state], outputs=[model.state])
-        apply_step = mx.compile(apply_step, inputs=state, outputs=state)
-
-    def save(it: int, parts: np.ndarray) -> None:
+    def save(report: StepReport) -> None:
         arrays = {f"model.{k}": v for k, v in tree_flatten(model.parameters())}
         arrays |= {f"target.{k}": v for k, v in tree_flatten(target.parameters())}
         arrays |= {f"opt.{k}": v for k, v in tree_flatten(optimizer.state)}
-        run.save_state(it, arrays, {"loss": float(parts[0]), "world": size})
-        ckpt_io.save(_checkpoint(it, parts), run.checkpoint_dir)
-
-    def _checkpoint(it: int, parts: np.ndarray) -> Checkpoint:
-        w = {f"encoder.{k}": v for k, v in tree_flatten(target.parameters())}
-        w |= {f"predictor.{k}": v for k, v in tree_flatten(model.predictor.parameters())}
-        w |= {f"cross_head.{k}": v for k, v in tree_flatten(model.cross_head.parameters())}
-        meta = {"units": int(spec.get("units", 0)), "steps": steps, "step": it, "swarm": {
+        run.save_state(report.step, arrays, {"loss": report.loss, "world": size})
+        meta = {"units": int(spec.get("units", 0)), "steps": steps, "step": report.step, "swarm": {
             "shards": S, "world": size, "sync_every": sync_every},
-            "final": {"loss": float(parts[0]), "jepa": float(parts[1]), "cross": float(parts[2]),
-                      "variance": float(parts[3])},
+            "final": {"loss": report.loss, "jepa": report.jepa, "cross": report.cross, "variance": report.variance},
             "fine_tuned": bool(spec.get("init"))}
-        if it == steps:
+        if report.step == steps:
             probe = shards[0].ids[: cfg.probe_size]
             meta["collapse"] = collapse_stats(np.array(target.pool(mx.array(probe))))
-        return Checkpoint(enc_cfg, tokenizer.to_json(), w, train_config_to_dict(cfg), meta)
+        ckpt_io.save(Checkpoint(enc_cfg, tokenizer.to_json(), pack_weights(model, target), cfg.to_dict(), meta),
+                     run.checkpoint_dir)
 
-    t0 = time.perf_counter()
-    since_save = 0
-    parts = np.zeros(4, dtype=np.float32)
     heart.update(state="training")
-    for it in range(start + 1, steps + 1):
-        if not _coordinator_alive(coord):
-            raise CoordinatorGone("the coordinator has exited")
-        grads_sum = None
-        parts_sum = None
-        for sb in shards:
-            p, g = grad_step(*(mx.array(a) for a in sb(seed, it)))
-            grads_sum = g if grads_sum is None else tree_map(mx.add, grads_sum, g)
-            parts_sum = p if parts_sum is None else parts_sum + p
-        assert grads_sum is not None and parts_sum is not None
-        if sync_every:
-            grads = tree_map(lambda g: g / len(shards), grads_sum)
-            part_mean = parts_sum / len(shards)
-        else:  # the mean over all S shards: each rank scales its sum by W/S, the all-reduce divides by W
-            scale = mx.array(size / S, dtype=mx.float32)
-            avg = nn.average_gradients({"g": tree_map(partial(mx.multiply, scale), grads_sum),
-                                        "p": parts_sum * scale}, group=world)
-            grads, part_mean = avg["g"], avg["p"]
-        frac = (it - 1) / max(1, steps - 1)
-        momentum = mx.array(cfg.ema_start + (cfg.ema_end - cfg.ema_start) * frac, dtype=mx.float32)
-        grad_norm = apply_step(grads, momentum)
-        mx.eval(part_mean, grad_norm, model.parameters(), target.parameters(), optimizer.state)
-        synced = not sync_every or size == 1
-        if sync_every and (it % sync_every == 0 or it == steps) and size > 1:
-            heart.update(state="syncing")
-            avg = nn.average_gradients({"m": model.trainable_parameters(), "t": target.parameters()}, group=world)
-            model.update(avg["m"])
-            target.update(avg["t"])
-            mx.eval(model.parameters(), target.parameters())
-            heart.update(state="training")
-            synced = True
-        parts = np.array(part_mean)
-        if not math.isfinite(float(parts[0])):
-            raise FloatingPointError(f"loss became {parts[0]} at step {it}; lower the learning rate ({cfg.lr})")
-        if rank == 0:  # the loss curve, for time-to-target in `vjepa bench swarm`
-            with open(run.path / "losses.jsonl", "a", encoding="utf-8") as f:
-                f.write(f'{{"step": {it}, "time": {time.time():.3f}, "loss": {float(parts[0]):.6f}}}\n')
-        since_save += 1
-        if rank == 0 and synced and (since_save >= every or it == steps):
-            save(it, parts)
-            since_save = 0
-        elapsed = time.perf_counter() - t0
-        heart.update(step=it, progress_time=time.time(), loss=float(parts[0]),
-                     steps_per_s=(it - start) / max(elapsed, 1e-9), rss_mb=proc.memory_info().rss / 2**20,
-                     lr=float(_schedule(cfg)(mx.array(it - 1))), grad_norm=float(grad_norm))
-        if pace > 0:
-            wait = (it - start) / pace - (time.perf_counter() - t0)
-            if wait > 0:
-                time.sleep(wait)
+    train(model, target, optimizer, lambda it: [sb(seed, it) for sb in shards], cfg, steps=steps, start=start,
+          shards=S, group=world, sync_every=sync_every,
+          callbacks=[WorkerCallback(run, spec, rank, start, heart, save)])
     # A fingerprint of the weights: after the last all-reduce or weight sync every rank has the same.
     fingerprint = sum(float(mx.abs(v).sum()) for _, v in tree_flatten(target.parameters()))
     heart.close(state="done", step=steps, progress_time=time.time(), fingerprint=fingerprint)

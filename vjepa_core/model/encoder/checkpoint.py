@@ -15,10 +15,8 @@ pair; stale weights and temp files are removed only after the commit, and by the
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,13 @@ from mlx import nn
 from mlx.utils import tree_flatten
 
 from vjepa_core.messages import CheckpointError  # raised here; importers take it from here too
+from vjepa_core.model.encoder.atomic import (
+    fsync_dir,
+    remove_stale,
+    sha256_file,
+    write_json,
+    write_safetensors,
+)
 from vjepa_core.model.encoder.network import CrossViewHead, Encoder, EncoderConfig, Predictor
 from vjepa_core.model.encoder.tokenizer import CodeTokenizer
 
@@ -77,64 +82,22 @@ def modules_for(cfg: EncoderConfig) -> dict[str, nn.Module]:
     return {"encoder": Encoder(cfg), "predictor": Predictor(cfg), "cross_head": CrossViewHead(cfg)}
 
 
-def _fsync_dir(path: Path) -> None:
-    if os.name == "posix":
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def save(ckpt: Checkpoint, directory: str | os.PathLike[str]) -> Path:
     """Write `ckpt` into `directory` atomically (see the module docstring); returns the config path."""
     d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".safetensors", dir=d)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        mx.save_safetensors(str(tmp), dict(ckpt.weights))
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a checkpoint is an ordinary, shareable file
-        digest = _sha256(tmp)
-        weights_name = f"model-{digest[:16]}.safetensors"
-        os.replace(tmp, d / weights_name)
-
-        config = {
-            "format_version": FORMAT_VERSION,
-            "encoder_config": ckpt.encoder_config.to_dict(),
-            "weights_file": weights_name,
-            "weights_sha256": digest,
-            "train_config": ckpt.train_config,
-            "metadata": ckpt.metadata,
-            "tokenizer": json.loads(ckpt.tokenizer_json),
-        }
-        fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=d)
-        tmp = Path(tmp_name)
-        os.chmod(tmp, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(config, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, d / CONFIG_NAME)  # the commit point
-        _fsync_dir(d)
-    finally:
-        tmp.unlink(missing_ok=True)
-    for stale in d.iterdir():
-        if stale.name.startswith(".tmp-") or (
-            stale.name.startswith("model-") and stale.suffix == ".safetensors" and stale.name != weights_name
-        ):
-            stale.unlink(missing_ok=True)
+    weights_name, digest = write_safetensors(d, dict(ckpt.weights), "model")
+    config = {
+        "format_version": FORMAT_VERSION,
+        "encoder_config": ckpt.encoder_config.to_dict(),
+        "weights_file": weights_name,
+        "weights_sha256": digest,
+        "train_config": ckpt.train_config,
+        "metadata": ckpt.metadata,
+        "tokenizer": json.loads(ckpt.tokenizer_json),
+    }
+    write_json(d / CONFIG_NAME, config)  # the commit point
+    fsync_dir(d)
+    remove_stale(d, "model", weights_name)
     return d / CONFIG_NAME
 
 
@@ -151,7 +114,7 @@ def load(directory: str | os.PathLike[str]) -> Checkpoint:
             break
     if not weights_path.exists():
         raise CheckpointError(f"checkpoint at {d}: weights file {weights_path.name} is missing; {_RETRAIN}")
-    if _sha256(weights_path) != config["weights_sha256"]:
+    if sha256_file(weights_path) != config["weights_sha256"]:
         raise CheckpointError(
             f"checkpoint at {d}: {weights_path.name} is corrupt (its checksum does not match config.json); "
             f"{_RETRAIN}"
