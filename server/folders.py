@@ -1,18 +1,25 @@
-"""The approved workspace folders, and the guard that keeps every request inside them."""
+"""The approved workspace folders: each one's Workspace, the caches lenses and status answer from
+(filled in the engine thread), and the guard that keeps every request inside the folders."""
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
-from vjepa_core.harvest.safety import denied_name
-from vjepa_core.index.store import Store, default_index_dir
 from vjepa_core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from vjepa_core.workspace import EditorEvent, Hit, IdleScheduler
+
+LENS_FILES = 3  # related files shown above each file
+RECENT = 16  # edited files remembered per folder, for vjepa.predictNext without a file
+NO_MODEL = {"name": "none", "version": ""}
+ACTIVITY = ("training", "stopping", "waiting", "closed", "off")  # idle-training states, most active first
 
 
 @dataclass
@@ -20,31 +27,53 @@ class Folder:
     root: Path
     workspace: Workspace
     indexed: bool = False
-    related: dict[str, list[Any]] = field(default_factory=dict)  # rel path -> top hits, for lenses
-    next: dict[str, Any] = field(default_factory=dict)  # rel path -> its top next-file hit, for lenses
-    recent: deque[str] = field(default_factory=lambda: deque(maxlen=16))  # last edited, oldest first
+    related: dict[str, list[Hit]] = field(default_factory=dict)  # rel path -> top hits, for lenses
+    next: dict[str, Hit] = field(default_factory=dict)  # rel path -> its top next-file hit, for lenses
+    recent: deque[str] = field(default_factory=lambda: deque(maxlen=RECENT))  # last edited, oldest first
     files: int = 0  # indexed files and their code units, for vjepa/status
     units: int = 0
-    model: dict[str, str] = field(default_factory=lambda: {"name": "none", "version": ""})
-    next_key: tuple[Any, ...] = ()  # what the next cache was computed from (history, files)
-    scheduler: Any = None  # idle-time training (touch(), close()); see VjepaServer.on_user_activity
+    model: dict[str, str] = field(default_factory=lambda: dict(NO_MODEL))
+    next_key: tuple[object, ...] = ()  # what the next cache was computed from (history, files)
+    scheduler: IdleScheduler | None = None  # idle-time training (touch(), close()); see features/training.py
     idle_training: dict[str, Any] = field(default_factory=lambda: {"state": "off"})  # for vjepa/status
+    events: list[EditorEvent] = field(default_factory=list)  # editor events not yet written
+    last_change: dict[str, int] = field(default_factory=dict)  # rel path -> its last logged "change" (ms)
+
+    def remember_edit(self, rel: str) -> None:
+        if rel in self.recent:
+            self.recent.remove(rel)
+        self.recent.append(rel)
+
+    def load_recent(self) -> None:
+        """Runs in the engine thread: the last edited files from earlier sessions' events."""
+        self.recent = deque(maxlen=RECENT)
+        for path in self.workspace.recent_edits(RECENT * 4):
+            self.remember_edit(path)
+
+    def refresh_caches(self) -> None:
+        """Runs in the engine thread: what lenses and status answer from (related files, counts, the
+        model in use), recomputed in full and then swapped in. (Next files: features/next.py.)"""
+        indexed = self.workspace.indexed_files()
+        # One read of the relations for every file, not one query per file.
+        related = self.workspace.related_many(indexed.paths, LENS_FILES)
+        self.related, self.files, self.units = related, len(indexed.paths), indexed.units
+        self.model = self.workspace.model_status()._asdict()
+
+    def refresh_related(self, paths: set[str]) -> None:
+        """Runs in the engine thread: the related lenses of `paths` only (after a fast update)."""
+        self.related.update(self.workspace.related_many(sorted(paths), LENS_FILES))
 
 
-def indexed_paths(store: Store) -> tuple[list[str], int]:
-    """The files indexed whole (status ok) and their code units."""
-    files = store.read("files", ["path", "status", "n_units"])
-    paths, units = [], 0
-    for p, s, n in zip(*(files[c].to_pylist() for c in ("path", "status", "n_units"))):
-        if s == "ok":
-            paths.append(p)
-            units += n or 0
-    return paths, units
+def idle_state(folders: list[Folder]) -> str:
+    """The most active idle-training state over the folders, for status bars."""
+    states = [f.idle_training.get("state", "off") for f in folders] or ["off"]
+    return min(states, key=lambda s: ACTIVITY.index(s) if s in ACTIVITY else len(ACTIVITY))
 
 
 def make_folder(root: Path, index_base: Path | None) -> Folder:
-    index_dir = index_base / default_index_dir(root).name if index_base else None
-    return Folder(root, Workspace(root, index_dir))
+    """A folder the user approved; its index goes under `index_base` (the `indexDir` option) when
+    given. The home folder and system folders are refused with a VjepaError (the crawl refuses them)."""
+    return Folder(root, Workspace.under(root, index_base, allow_home=False))
 
 
 def as_path(uri_or_path: object) -> Path:
@@ -71,7 +100,7 @@ def locate(folders: list[Folder], uri_or_path: object) -> tuple[Folder, str]:
                 rel = path.relative_to(folder.root).as_posix()
             except ValueError:
                 continue
-            reason = denied_name(rel)
+            reason = folder.workspace.denied(rel)
             if reason:
                 raise JsonRpcInvalidParams(f"{raw} is on the deny list ({reason}); it is never read")
             return folder, rel

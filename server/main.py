@@ -1,7 +1,7 @@
 """`vjepa-lsp`: the language server entry point (stdio by default, --tcp too).
 
-The core is small (`server.py` holds the state); each LSP feature lives in its own module and
-registers itself on the server here.
+The core is small (`server.py` holds the state, the shared services and the lifecycle handlers);
+each LSP feature lives in its own module under `features/` and registers itself on the server here.
 """
 
 from __future__ import annotations
@@ -11,15 +11,19 @@ import sys
 
 import vjepa_core
 
-from . import commands, events, insights, lenses, lifecycle, status, symbols, training
+from . import server as core
+from .features import commands, events, indexing, insights, lenses, status, symbols, training
+from .features import next as next_file
 from .server import VjepaServer
 
-# Each feature module registers its handlers; a new one joins this list.
-FEATURES = (lifecycle, events, lenses, commands, status, training, symbols, insights)
+# Each feature module registers its handlers and hooks; a new one joins this list. The order is the
+# order the core calls the hooks in: indexing's first index comes before training's idle scheduler.
+FEATURES = (events, indexing, lenses, commands, next_file, status, training, symbols, insights)
 
 
 def build_server() -> VjepaServer:
     server = VjepaServer("vjepa-lsp", vjepa_core.__version__)
+    core.register(server)
     for feature in FEATURES:
         feature.register(server)
     return server
@@ -38,8 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             server.start_io()
     finally:  # the client went away without a shutdown: leave no training process behind
-        for folder in [f for f in server.folders if f.scheduler is not None]:
-            folder.scheduler.close()
+        for folder in server.folders:
+            if folder.scheduler is not None:
+                folder.scheduler.close()
     return 0
 
 

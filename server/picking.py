@@ -3,7 +3,8 @@ window/showMessageRequest with one action per file; the chosen one is opened lik
 (window/showDocument, else a message with the path).
 
 On when `pickResults` is true, by default for clients named "helix", or per call with
-`{"pick": true}` as the last argument of vjepa.relatedFiles / vjepa.predictNext.
+`{"pick": true}` as the last argument of vjepa.relatedFiles / vjepa.predictNext. A core service:
+both of those features offer their results through it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
+
+from .folders import locate
 
 if TYPE_CHECKING:
     from .server import VjepaServer
@@ -32,11 +35,9 @@ def offer(ls: VjepaServer, root: Path, results: list[dict[str, Any]], message: s
 
 
 async def _ask(ls: VjepaServer, root: Path, paths: list[str], message: str) -> None:
-    from .commands import open_path
-
     answer = await ls.window_show_message_request_async(types.ShowMessageRequestParams(
         type=types.MessageType.Info, message=message,
         actions=[types.MessageActionItem(title=p) for p in paths]))
     if answer is not None and answer.title in paths:  # only what was offered is opened
-        await open_path(ls, str(root / answer.title))
-
+        folder, rel = locate(ls.folders, str(root / answer.title))
+        await ls.show_file(folder.root / rel)

@@ -1,23 +1,55 @@
-"""The server object: options, consent, approved folders, the one engine thread, and the hooks other
-parts of VJEPA attach to (`on_user_activity` for the idle-training scheduler, `extra_commands`)."""
+"""The server core: `VjepaServer` (options, consent, approved folders, the one engine thread) and the
+services every feature shares: engine calls and their results (`engine_call`, `as_result`),
+progress bars, kind messages, showing a file, lens refresh and `vjepa/status`.
+
+It also serves initialize, initialized, shutdown and textDocument/didOpen, didChange, didSave, and
+fans each out to the features that subscribed in `VjepaServer.hooks` (pygls keeps one handler per
+LSP method, and one place for them keeps the order readable). Features never import each other:
+what two of them need lives here, in folders.py, arguments.py or picking.py.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
-from pygls.uris import to_fs_path
+from pygls.uris import from_fs_path, to_fs_path
 
-from .consent import ConsentBook
-from .events import EventLog
-from .folders import Folder
+from vjepa_core.messages import VjepaError, text
+
+from .consent import ConsentBook, approve
+from .folders import NO_MODEL, Folder, idle_state, locate, make_folder
 from .options import Options
+
+if TYPE_CHECKING:
+    from vjepa_core.workspace import Hit
+
+T = TypeVar("T")
+# What features subscribe to (see Hooks); `kind` of an edit is "open", "change" or "save".
+StartHook = Callable[["VjepaServer"], None]
+FolderHook = Callable[["VjepaServer", Folder], Awaitable[None]]
+EditHook = Callable[["VjepaServer", Folder, str, str], None]  # (ls, folder, rel path, kind)
+StopHook = Callable[["VjepaServer"], Awaitable[None]]
+
+
+@dataclass
+class Hooks:
+    """The features' subscriptions; each list is called in the order the features registered
+    (main.FEATURES), one after another."""
+
+    started: list[StartHook] = field(default_factory=list)  # `initialized`, before any folder is read
+    folder_approved: list[FolderHook] = field(default_factory=list)  # a folder the user allowed joined
+    indexed: list[FolderHook] = field(default_factory=list)  # a full (re-)index ended, caches filled
+    edited: list[EditHook] = field(default_factory=list)  # didOpen/didChange/didSave in an approved folder
+    shutdown: list[StopHook] = field(default_factory=list)  # `shutdown`, once the watchers are told to stop
 
 
 class WorkProgress:
@@ -36,6 +68,15 @@ class WorkProgress:
             self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
 
 
+def as_result(hit: Hit) -> dict[str, Any]:
+    """A hit as a command's JSON result: {path, score, reason, detail} (+ name, line for a unit)."""
+    out: dict[str, Any] = {"path": hit.path, "score": round(float(hit.score), 6), "reason": hit.reason,
+                           "detail": hit.detail}
+    if hit.name:
+        out.update(name=hit.name, line=hit.line)
+    return out
+
+
 class VjepaServer(LanguageServer):
     """State lives here, not in globals."""
 
@@ -44,6 +85,7 @@ class VjepaServer(LanguageServer):
         self.options = Options()
         self.consent = ConsentBook()
         self.folders: list[Folder] = []
+        self.hooks = Hooks()
         # One thread for every engine call: LanceDB and MLX work never runs on the event loop, and
         # calls never race each other on the same index.
         self.engine = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vjepa-engine")
@@ -53,20 +95,34 @@ class VjepaServer(LanguageServer):
         self.client_name = "lsp"  # clientInfo.name from initialize: the events' source
         self.active: str | None = None  # the file last opened, changed or saved (a URI): the "current" one
         self.training = False  # a vjepa.trainNow is running
-        self.events = EventLog()  # editor events (path, time, kind; never content), written in batches
         self.stopping = asyncio.Event()  # set on shutdown: the watchers and the event flusher end
-        self.progress: dict[str, int] | None = None  # done/total/percentage of the running job
+        # done/total/percentage of the running job (not `progress`: pygls has a method of that name)
+        self.job_progress: dict[str, int] | None = None
         self._last_status: dict[str, Any] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def on_user_activity(self, path: str | None = None) -> None:
-        """The one hook for "the user is working now" (didOpen, didChange, didSave; `path` is
-        workspace-relative): every folder's idle-training scheduler (`Folder.scheduler`, e.g.
-        vjepa_core.swarm.scheduler.IdleScheduler) restarts its idle clock and stops a running training,
-        wherever the edit is, since training and typing share the same CPU."""
-        for folder in self.folders:
-            if folder.scheduler is not None:
-                folder.scheduler.touch()
+    async def engine_call(self, fn: Callable[..., T], *args: object) -> T:
+        """Run `fn(*args)` in the engine thread; an engine error becomes an LSP error with its exact words."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.engine, fn, *args)
+        except VjepaError as exc:  # exact words from the catalogue
+            raise JsonRpcInternalError(str(exc)) from exc
+
+    def edited(self, uri: str, kind: str) -> None:
+        """The user worked on `uri` (didOpen, didChange, didSave): it becomes the current file and
+        the features hear of it. Outside the approved folders or denied: not even the path is kept."""
+        try:
+            folder, rel = locate(self.folders, uri)
+        except JsonRpcException:
+            return
+        self.active = uri
+        for hook in self.hooks.edited:
+            hook(self, folder, rel, kind)
+
+    async def folder_indexed(self, folder: Folder) -> None:
+        """Called by the indexing feature after each full (re-)index, before it says it is done."""
+        for hook in self.hooks.indexed:
+            await hook(self, folder)
 
     @property
     def state(self) -> str:
@@ -77,26 +133,37 @@ class VjepaServer(LanguageServer):
         idle_training = (f.idle_training.get("state") for f in self.folders)
         return "training" if any(s in ("training", "stopping") for s in idle_training) else "idle"
 
+    def status(self) -> dict[str, Any]:
+        """The `vjepa/status` data (features/status.py describes it), from the caches only (no engine
+        call): cheap enough to send on every change."""
+        folders: list[dict[str, Any]] = [{"root": str(f.root), "indexed": f.indexed, "files": f.files, "units": f.units,
+                    "model": f.model, "idle_training": f.idle_training} for f in self.folders]
+        first = next((f for f in folders if f["indexed"]), None)
+        out = {"state": self.state, "files": sum(f["files"] for f in folders),
+               "units": sum(f["units"] for f in folders), "model": dict(first["model"] if first else NO_MODEL),
+               "idle_training": idle_state(self.folders), "folders": folders}
+        if self.job_progress and out["state"] != "idle":
+            out.update(self.job_progress)
+        return out
+
+    def set_progress(self, progress: dict[str, int] | None) -> None:
+        """The running job's progress for `vjepa/status` (None when it ends); called on the loop."""
+        self.job_progress = progress
+        self.publish_status()
+
+    def publish_status(self) -> None:
+        """Send `vjepa/status` when anything in it changed (state, counts, model)."""
+        now = self.status()
+        if now != self._last_status:
+            self._last_status = now
+            self.protocol.notify("vjepa/status", now)
+
     def picks(self) -> bool:
         """Whether command results are also offered as a pick list (window/showMessageRequest):
         `pickResults`, else for clients that show no code lenses and ignore command results."""
         if self.options.pick_results is not None:
             return self.options.pick_results
         return self.client_name.lower() == "helix"
-
-    def set_progress(self, progress: dict[str, int] | None) -> None:
-        """The running job's progress for `vjepa/status` (None when it ends); called on the loop."""
-        self.progress = progress
-        self.publish_status()
-
-    def publish_status(self) -> None:
-        """Send `vjepa/status` when anything in it changed (state, counts, model)."""
-        from .status import snapshot
-
-        now = snapshot(self)
-        if now != self._last_status:
-            self._last_status = now
-            self.protocol.notify("vjepa/status", now)
 
     def background(self, work: Coroutine[object, object, None]) -> None:
         """Run `work` as a task on the loop, keeping a reference so it is not collected."""
@@ -115,7 +182,31 @@ class VjepaServer(LanguageServer):
         if self.options.kind_messages:
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))
         else:
-            self.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=message))
+            self.log(message)
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        """A line in the client's log (window/logMessage)."""
+        self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    async def show_file(self, target: Path) -> dict[str, Any]:
+        """Open `target` in the editor (window/showDocument), else show its path in a message:
+        {"path", "shown"}."""
+        if self.supports_show_document():
+            shown = await self.window_show_document_async(types.ShowDocumentParams(
+                uri=from_fs_path(str(target)) or "", take_focus=True))
+            return {"path": str(target), "shown": bool(shown and shown.success)}
+        self.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=str(target)))
+        return {"path": str(target), "shown": False}
+
+    async def refresh_lenses(self) -> None:
+        """Ask the client to ask for code lenses again (workspace/codeLens/refresh), once the caches
+        behind them changed."""
+        if not self.supports_lens_refresh() or not any(f.indexed for f in self.folders):
+            return
+        try:
+            await self.workspace_code_lens_refresh_async(None)
+        except JsonRpcException as exc:  # a client that claims the capability but fails it: lenses still work
+            self.log(f"workspace/codeLens/refresh failed: {exc}", types.MessageType.Warning)
 
     def _capability(self, *names: str) -> object:
         node: object = self.client_capabilities
@@ -155,3 +246,67 @@ class VjepaServer(LanguageServer):
             if path and Path(path).resolve() not in roots:
                 roots.append(Path(path).resolve())
         return roots
+
+
+def initialize(ls: VjepaServer, params: types.InitializeParams) -> None:
+    """initialize: read the options (a bad value is logged and its default used) and the client's name."""
+    ls.options, problems = Options.parse(params.initialization_options)
+    if params.client_info and params.client_info.name:
+        ls.client_name = params.client_info.name
+    for problem in problems:
+        ls.log(problem, types.MessageType.Warning)
+
+
+def initialized(ls: VjepaServer, params: types.InitializedParams) -> None:
+    ls.background(start(ls))
+
+
+async def start(ls: VjepaServer) -> None:
+    """Ask consent for each folder, then hand the approved ones to the features (index, watch,
+    train when idle), one folder at a time; then one lens refresh."""
+    for started in ls.hooks.started:
+        started(ls)
+    for root in ls.workspace_roots():
+        if not await approve(ls, root):
+            ls.log(text("server.no_consent", root=root), types.MessageType.Info)
+            continue
+        try:
+            folder = make_folder(root, ls.options.index_dir)
+        except VjepaError as exc:  # e.g. the home folder or a system folder: said exactly, then skipped
+            ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=str(exc)))
+            continue
+        ls.folders.append(folder)
+        for approved in ls.hooks.folder_approved:
+            await approved(ls, folder)
+    await ls.refresh_lenses()
+
+
+def did_open(ls: VjepaServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.edited(params.text_document.uri, "open")
+
+
+def did_change(ls: VjepaServer, params: types.DidChangeTextDocumentParams) -> None:
+    ls.edited(params.text_document.uri, "change")
+
+
+def did_save(ls: VjepaServer, params: types.DidSaveTextDocumentParams) -> None:
+    ls.edited(params.text_document.uri, "save")
+
+
+async def shutdown(ls: VjepaServer, params: None) -> None:
+    """Stop the watchers, let the features finish (the last events, idle training), then drop queued
+    engine work (a running crawl finishes its file; the index stays consistent if killed)."""
+    ls.stopping.set()
+    for stop in ls.hooks.shutdown:
+        await stop(ls)
+    ls.engine.shutdown(wait=False, cancel_futures=True)
+
+
+def register(server: VjepaServer) -> None:
+    """The lifecycle and document-sync handlers, registered once; the features subscribe to them."""
+    server.feature(types.SHUTDOWN)(shutdown)
+    server.feature(types.INITIALIZE)(initialize)
+    server.feature(types.INITIALIZED)(initialized)
+    server.feature(types.TEXT_DOCUMENT_DID_OPEN)(did_open)
+    server.feature(types.TEXT_DOCUMENT_DID_CHANGE)(did_change)
+    server.feature(types.TEXT_DOCUMENT_DID_SAVE)(did_save)

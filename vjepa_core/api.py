@@ -14,10 +14,13 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from vjepa_core.messages import VjepaError
 from vjepa_core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from vjepa_core.queries.hits import Hit
 
 PERCEPTION_NAME = "vjepa_filesystem"
 CAPABILITIES = ("predict_next_file", "understand_project", "semantic_search")
@@ -57,37 +60,31 @@ class WorkspaceAPI:
 
     def index(self, *, history: bool = True, embed: bool = True) -> dict[str, Any]:
         """Crawl the folder (incremental) and, when a model exists, refresh vectors. Returns counts."""
-        from vjepa_core.index.crawl import crawl
-
-        report = crawl(self.root, self.index_dir, allow_home=True, history=history)
-        out: dict[str, Any] = {"files": report.files_indexed, "units": report.units,
-                               "relations": report.relations_total, "commits": report.commits}
+        report = self.workspace.index(history=history, embed=embed)
+        crawled = report.crawl
+        out: dict[str, Any] = {"files": crawled.files_indexed, "units": crawled.units,
+                               "relations": crawled.relations_total, "commits": crawled.commits}
         if embed and self.workspace.model_dir is not None:
-            done = self.workspace.embed()
-            out["embedded"] = dataclasses.asdict(done) if done is not None else None
+            out["embedded"] = dataclasses.asdict(report.embedded) if report.embedded is not None else None
         return out
 
-    def related(self, path: str, k: int = 10) -> list[Any]:
+    def related(self, path: str, k: int = 10) -> list[Hit]:
         return self.workspace.related(path, _k(k))
 
-    def predict_next(self, after: list[str] | None = None, k: int = 10) -> list[Any]:
+    def predict_next(self, after: list[str] | None = None, k: int = 10) -> list[Hit]:
         return self.workspace.predict_next(after, _k(k))
 
-    def search(self, query: str, k: int = 10) -> list[Any]:
+    def search(self, query: str, k: int = 10) -> list[Hit]:
         if not isinstance(query, str) or not query.strip():
             raise VjepaError("api.bad_input", what="query", expected="a non-empty string", got=repr(query))
         return self.workspace.search(query, _k(k))
 
     def insights(self) -> dict[str, Any]:
-        from vjepa_core.insights.report import compute
-
-        return compute(self.workspace)
+        return self.workspace.insights()
 
     def graph(self, out: str | os.PathLike[str] | None = None) -> Path:
         """Write the knowledge-graph page; returns its path."""
-        from vjepa_core.insights.graph import write_graph
-
-        return write_graph(self.workspace, out)
+        return self.workspace.graph(out)
 
     def perception(self) -> FilesystemPerception:
         return FilesystemPerception(self)
@@ -111,7 +108,7 @@ def open_workspace(path: str | os.PathLike[str] = ".", *, index_dir: str | os.Pa
     return ws
 
 
-def _hits(hits: list[Any]) -> list[dict[str, Any]]:
+def _hits(hits: list[Hit]) -> list[dict[str, Any]]:
     return [dataclasses.asdict(h) for h in hits]
 
 

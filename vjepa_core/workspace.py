@@ -1,4 +1,7 @@
-"""One workspace: its index, its model, and the questions it answers (the Python API's core)."""
+"""One workspace: its index, its model, and the questions it answers: the engine's public face,
+for the Python API, the CLI and the language server (which imports nothing else of vjepa_core but
+messages and paths). Result types come with it (`Hit`, `IndexReport`, `EditorEvent`, ...); the
+heavy ones are imported for type checking only, so importing this module stays light."""
 
 from __future__ import annotations
 
@@ -8,14 +11,24 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from vjepa_core.harvest.safety import check_root
-from vjepa_core.index.store import Store, default_index_dir, release_freed_memory
+from vjepa_core.harvest.safety import IgnoreRules, check_root, denied_location, denied_name
+from vjepa_core.index.memory import release_memory
+from vjepa_core.index.store import Store, default_index_dir
 from vjepa_core.messages import VjepaError
+from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR, LOCAL_MODEL
 
 if TYPE_CHECKING:
+    from vjepa_core.harvest.history import Commit
+    from vjepa_core.harvest.units import CodeUnit
     from vjepa_core.index.crawl import CrawlReport, ProgressFn
     from vjepa_core.index.vectors import EmbedReport
     from vjepa_core.messages import Voice
+    from vjepa_core.model.encoder.checkpoint import Checkpoint
+    from vjepa_core.model.encoder.network import EncoderConfig
+    from vjepa_core.model.encoder.tokenizer import CodeTokenizer
+    from vjepa_core.model.nextfile.runtime import NextFilePredictor
+    from vjepa_core.queries.hits import Hit
+    from vjepa_core.swarm.scheduler import IdleScheduler
 
 
 class IndexReport(NamedTuple):
@@ -25,22 +38,32 @@ class IndexReport(NamedTuple):
     embedded: EmbedReport | None
 
 
-# A small model trained by `vjepa train` on the Python standard library ships with the package
-# (docs/default-model.md has the command); local training fine-tunes from it.
-DEFAULT_MODEL_DIR = Path(__file__).parent / "model" / "default_model"
+class EditorEvent(NamedTuple):
+    """One editor event for the temporal predictor; never content."""
+
+    time_ms: int
+    path: str  # workspace-relative
+    kind: str  # "open", "change" or "save"
+    source: str  # the editor (LSP clientInfo.name)
+
+
+class IndexedFiles(NamedTuple):
+    """The files indexed whole (status ok) and their code units."""
+
+    paths: list[str]
+    units: int
+
+
+class ModelStatus(NamedTuple):
+    """Which model serves a workspace: "workspace" (trained here), "default" (shipped) or "none",
+    and its weights' digest ("" without a model)."""
+
+    name: str
+    version: str
+
+
 NEXT_PREDICTOR_FILE = "nextfile.safetensors"  # the fitted next-file pipeline, in the index folder
-LOCAL_MODEL = "model"  # under the workspace's index folder
 COMPACT_EVERY = 20  # update_files calls between compactions
-
-
-def release_memory() -> None:
-    """After a big engine job: MLX's buffer cache and glibc's freed pages go back to the OS. A
-    long-lived process (the server) otherwise keeps its peak as its RSS: 230-310 MB of freed
-    memory on a 5,000-file workspace."""
-    import mlx.core as mx
-
-    mx.clear_cache()
-    release_freed_memory()
 
 
 class Workspace:
@@ -50,11 +73,23 @@ class Workspace:
         self._allow_home = allow_home
         self.index_dir = Path(index_dir) if index_dir else default_index_dir(self.root)
         self._store: Store | None = None
-        self._ckpt: Any = None
-        self._predictor: Any = None  # the fitted next-file predictor, kept across calls
-        self._seen: list[Any] = []  # the commits it has seen
+        self._ckpt: Checkpoint | None = None
+        self._predictor: NextFilePredictor | None = None  # the fitted next-file predictor, kept across calls
+        self._seen: list[Commit] = []  # the commits it has seen
+        self._rules: IgnoreRules | None = None  # .gitignore/.vjepaignore, read on first use (`excludes`)
         self._fitted_on = 0
         self._updates = 0  # update_files calls, for compaction
+
+    @classmethod
+    def under(cls, root: str | os.PathLike[str], base: str | os.PathLike[str] | None, *,
+              allow_home: bool = True) -> Workspace:
+        """The workspace at `root` with its index in `base`, in a sub-folder named as the default
+        index folder is (one base for many workspaces: the server's `indexDir`); without `base`,
+        in the default place."""
+        workspace = cls(root, allow_home=allow_home)
+        if base is not None:
+            workspace.index_dir = Path(base) / workspace.index_dir.name
+        return workspace
 
     @property
     def store(self) -> Store:
@@ -74,14 +109,14 @@ class Workspace:
             return DEFAULT_MODEL_DIR
         return None
 
-    def checkpoint(self) -> Any:
+    def checkpoint(self) -> Checkpoint | None:
         if self._ckpt is None and self.model_dir is not None:
             from vjepa_core.model.encoder.checkpoint import load
 
             self._ckpt = load(self.model_dir)
         return self._ckpt
 
-    def embed(self) -> Any:
+    def embed(self) -> EmbedReport | None:
         """Bring vectors up to date with the current model (incremental). None without a model."""
         from vjepa_core.index.vectors import embed_index, model_key
 
@@ -99,11 +134,12 @@ class Workspace:
               exclude: tuple[str, ...] | list[str] = ()) -> IndexReport:
         """Crawl the folder (incremental), then, when `embed` and a model exists, bring the vectors
         up to date: the one way to (re)build an index, for the CLI, the API and the server."""
+        from vjepa_core.harvest.walk import DEFAULT_MAX_BYTES
         from vjepa_core.index.crawl import crawl
 
-        extra = {} if max_bytes is None else {"max_bytes": max_bytes}
         report = crawl(self.root, self.index_dir, voice=voice, progress=progress, allow_home=self._allow_home,
-                       rebuild=rebuild, history=history, exclude=exclude, **extra)
+                       max_bytes=DEFAULT_MAX_BYTES if max_bytes is None else max_bytes, rebuild=rebuild,
+                       history=history, exclude=exclude)
         embedded = self.embed() if embed and self.model_dir is not None else None
         return IndexReport(report, embedded)
 
@@ -134,12 +170,12 @@ class Workspace:
         return touched
 
     def train(self, *, steps: int = 300, seed: int = 0, from_scratch: bool = False, out: Path | None = None,
-              enc_overrides: dict[str, Any] | None = None, log: Callable[[dict[str, Any]], None] | None = None) -> Path:
+              enc_overrides: dict[str, int] | None = None, log: Callable[[dict[str, Any]], None] | None = None) -> Path:
         """Train the unit encoder on this workspace's units (fine-tuning the current model unless
         `from_scratch`) and save it atomically; returns the checkpoint folder."""
         from vjepa_core.harvest.units import CodeUnit
         from vjepa_core.model.encoder import checkpoint as ckpt_io
-        from vjepa_core.model.encoder.jepa import TrainConfig, train_encoder
+        from vjepa_core.model.train import TrainConfig, train_encoder
 
         t = self.store.visible_units(["path", "kind", "name", "text", "start_line", "end_line", "hash"])
         units = [CodeUnit(p, k, n, s, e, x, h) for p, k, n, x, s, e, h in zip(
@@ -153,8 +189,8 @@ class Workspace:
         self._ckpt = None
         return target
 
-    def training_setup(self, units: list[Any], from_scratch: bool = False,
-                       enc_overrides: dict[str, Any] | None = None) -> tuple[Any, Any, Any]:
+    def training_setup(self, units: list[CodeUnit], from_scratch: bool = False, enc_overrides: dict[str, int] | None = None
+                       ) -> tuple[Checkpoint | None, CodeTokenizer, EncoderConfig]:
         """(init checkpoint or None, tokenizer, encoder config) for training on `units`: the current
         model's when fine-tuning, else a new tokenizer trained on the units and a new config."""
         from vjepa_core.model.encoder.network import EncoderConfig
@@ -172,58 +208,48 @@ class Workspace:
             enc_cfg = replace(enc_cfg, **overrides)
         return None, tokenizer, enc_cfg
 
-    def related(self, path: str, k: int = 10) -> list[Any]:
+    def related(self, path: str, k: int = 10) -> list[Hit]:
         from vjepa_core.queries.related import related
 
         return related(self.store, self.relative(path), k)
 
-    def related_many(self, paths: list[str] | None = None, k: int = 10) -> dict[str, list[Any]]:
+    def related_many(self, paths: list[str] | None = None, k: int = 10) -> dict[str, list[Hit]]:
         """`related` for many files at once (default: every file with relations)."""
         from vjepa_core.queries.related import related_many
 
         return related_many(self.store, paths, k)
 
-    def search(self, query: str, k: int = 10) -> list[Any]:
-        from vjepa_core.queries.related import search
+    def search(self, query: str, k: int = 10) -> list[Hit]:
+        from vjepa_core.queries.search import search
 
         return search(self.store, self.checkpoint(), query, k)
 
-    def predict_next(self, after: list[str] | None = None, k: int = 10) -> list[Any]:
+    def predict_next(self, after: list[str] | None = None, k: int = 10) -> list[Hit]:
         """The files most likely to be touched next, after `after` (oldest first) or, without it,
         after the latest commit. The fitted predictor is kept: new commits update its statistics
         online, and it is refit only when the history was rewritten or has grown by a quarter."""
-        from vjepa_core.queries.related import Hit
+        from vjepa_core.queries.next import alive_files, next_after
 
         predictor, commits = self.next_predictor()
         recent = [self.relative(p) for p in after] if after else \
             (list(commits[-1].files) if commits else [])
         if not recent or predictor is None:
             return []
-        files = self.store.read("files", ["path", "status"])
-        alive = {p for p, s in zip(files["path"].to_pylist(), files["status"].to_pylist()) if s == "ok"}
-        ranked = predictor.rank(recent, recent[-1], alive - set(recent[-1:]), k)
-        return [Hit(p, score, reason, f"next after {recent[-1]}") for p, score, reason in ranked]
+        return next_after(predictor, alive_files(self.store), recent, k)
 
-    def predict_next_many(self, paths: list[str], k: int = 10, *, predictor: Any = None,
-                          alive: set[str] | None = None) -> dict[str, list[Any]]:
+    def predict_next_many(self, paths: list[str], k: int = 10, *, predictor: NextFilePredictor | None = None,
+                          alive: set[str] | None = None) -> dict[str, list[Hit]]:
         """`predict_next(after=[p], k)` for each path, from one fitted predictor and one file list.
         A caller working in chunks passes the `predictor` (from `next_predictor`) and `alive` (the
         indexed files) it took once, so every chunk ranks against the same state."""
-        from vjepa_core.queries.related import Hit
+        from vjepa_core.queries.next import alive_files, next_after_each
 
         if predictor is None:
             predictor, _ = self.next_predictor()
         if predictor is None:
             return {}
-        if alive is None:
-            files = self.store.read("files", ["path", "status"])
-            alive = {p for p, s in zip(files["path"].to_pylist(), files["status"].to_pylist()) if s == "ok"}
-        out: dict[str, list[Any]] = {}
-        for path in paths:
-            rel = self.relative(path)
-            ranked = predictor.rank([rel], rel, alive - {rel}, k)
-            out[rel] = [Hit(p, score, reason, f"next after {rel}") for p, score, reason in ranked]
-        return out
+        alive = alive_files(self.store) if alive is None else alive
+        return next_after_each(predictor, alive, [self.relative(p) for p in paths], k)
 
     def reload_model(self) -> Path | None:
         """Forget the loaded checkpoint (after training or a promotion); the next use loads the
@@ -231,10 +257,10 @@ class Workspace:
         self._ckpt = None
         return self.model_dir
 
-    def next_predictor(self) -> tuple[Any, list[Any]]:
+    def next_predictor(self) -> tuple[NextFilePredictor | None, list[Commit]]:
         """(the fitted next-file predictor or None without history, the commits it has seen)."""
         from vjepa_core.harvest.history import read_commits
-        from vjepa_core.model.nextfile.pipeline import NextFilePredictor
+        from vjepa_core.model.nextfile.runtime import NextFilePredictor
 
         commits = read_commits(self.root)
         if not commits:
@@ -258,11 +284,94 @@ class Workspace:
                 pass  # the fit still serves this process; the next one fits again
             release_memory()
         else:
+            predictor = self._predictor
+            assert predictor is not None  # `same_past` holds only with a fit
             for c in commits[len(seen):]:  # online: the statistics learn each new commit
-                self._predictor.state.apply(c)
-                self._predictor.aux.apply(c)
+                predictor.state.apply(c)
+                predictor.aux.apply(c)
         self._seen = commits
         return self._predictor, commits
+
+    def indexed_files(self) -> IndexedFiles:
+        """The files indexed whole (status ok) and their code units."""
+        files = self.store.read("files", ["path", "status", "n_units"])
+        paths, units = [], 0
+        for p, s, n in zip(*(files[c].to_pylist() for c in ("path", "status", "n_units"))):
+            if s == "ok":
+                paths.append(p)
+                units += n or 0
+        return IndexedFiles(paths, units)
+
+    def model_status(self) -> ModelStatus:
+        """Which model serves this workspace, and its weights' digest."""
+        from vjepa_core.index.vectors import model_key
+
+        where = self.model_dir
+        if where is None:
+            return ModelStatus("none", "")
+        return ModelStatus("default" if where == DEFAULT_MODEL_DIR else "workspace", model_key(where))
+
+    def insights(self) -> dict[str, Any]:
+        """Work patterns, organisation suggestions and a project summary, as JSON-able data."""
+        from vjepa_core.insights.report import compute
+
+        return compute(self)
+
+    def graph(self, out: str | os.PathLike[str] | None = None) -> Path:
+        """Write the knowledge-graph page (default: in the index folder); returns its path."""
+        from vjepa_core.insights.graph import write_graph
+
+        return write_graph(self, None if out is None else Path(out))
+
+    def log_events(self, events: list[EditorEvent]) -> None:
+        """Keep editor events in the index's `events` table, in one write (LanceDB writes a table
+        version per write: callers batch)."""
+        import pyarrow as pa
+
+        from vjepa_core.index.store import EVENTS
+
+        times, paths, kinds, sources = (list(c) for c in zip(*events))
+        self.store.add_events(pa.table({"time_ms": times, "path": paths, "kind": kinds, "source": sources},
+                                       schema=EVENTS))
+
+    def recent_edits(self, limit: int) -> list[str]:
+        """The files of the last `limit` edit events (saves and changes) kept here, oldest first,
+        repeats included."""
+        t = self.store.read("events", ["time_ms", "path", "kind"], where="kind IN ('save', 'change')")
+        rows = sorted(zip(t["time_ms"].to_pylist(), t["path"].to_pylist()))
+        return [path for _, path in rows[-limit:]]
+
+    def denied(self, rel: str) -> str | None:
+        """Why `rel` (workspace-relative) is never read (the deny catalogue's reason), else None."""
+        return denied_name(rel)
+
+    def excludes(self, rel: str) -> bool:
+        """Whether the crawl leaves `rel` out: under .git/, denied where it lies, or ignored by a
+        .gitignore (at any level) or .vjepaignore. The rules are read once; `reread_rules` after
+        one of those files changed."""
+        if rel.split("/", 1)[0] == ".git" or denied_location(self.root / rel):
+            return True
+        if self._rules is None:
+            self._rules = IgnoreRules(self.root)
+        return self._rules.excluded(rel)
+
+    def reread_rules(self) -> None:
+        self._rules = None
+
+    def idle_scheduler(self, *, idle_seconds: float, max_load: float | None, train_args: list[str],
+                       on_promoted: Callable[[Path], None], on_state: Callable[[str], None]) -> IdleScheduler:
+        """Idle-time retraining for this workspace: `vjepa train --resume` in a low-priority
+        process once the user has been idle (swarm.scheduler.IdleScheduler). It reads the run
+        folder and starts a thread: call it off the event loop."""
+        from vjepa_core.swarm.scheduler import IdleScheduler
+
+        return IdleScheduler(self.root, self.index_dir, idle_seconds=idle_seconds, max_load=max_load,
+                             train_args=train_args, on_promoted=on_promoted, on_state=on_state)
+
+    @staticmethod
+    def release_memory() -> None:
+        """After a big engine job, freed memory goes back to the OS (index.memory.release_memory)."""
+        release_memory()  # the module-level function: a method does not see class attributes by bare name
 
     def relative(self, path: str) -> str:
         """A workspace-relative posix path; refuses paths outside the workspace."""

@@ -10,14 +10,12 @@ from typing import Any
 import pytest
 from lsprotocol import types
 
+from server.features.indexing import ChangeFilter
 from server.folders import make_folder
-from server.watcher import ChangeFilter
 from tests.fixtures import GitRepo
-from tests.server.test_server import command, indexed, repo, session, until, uri
+from tests.server.lsp import command, indexed, session, until, uri
 from vjepa_core.index.store import default_index_dir
 from vjepa_core.workspace import Workspace
-
-__all__ = ["repo"]  # the fixture, shared with test_server.py
 
 
 def index_of(repo: GitRepo, tmp_path: Path) -> Workspace:

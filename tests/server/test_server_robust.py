@@ -14,7 +14,7 @@ import pytest
 from pygls.exceptions import JsonRpcException
 
 from tests.fixtures import GitRepo
-from tests.server.test_server import command, indexed, session, start, until, uri
+from tests.server.lsp import command, indexed, session, start, until, uri
 from vjepa_core.index.crawl import crawl
 from vjepa_core.index.store import Store, default_index_dir
 

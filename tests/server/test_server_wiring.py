@@ -19,9 +19,7 @@ from pytest_lsp import LanguageClient, client_capabilities
 
 from server.options import Options
 from tests.fixtures import GitRepo
-from tests.server.test_server import ROOT, command, indexed, repo, tracking_client, until, uri
-
-__all__ = ["repo"]  # the fixture, shared with test_server.py
+from tests.server.lsp import ROOT, command, indexed, tracking_client, until, uri
 
 
 @asynccontextmanager

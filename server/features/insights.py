@@ -1,5 +1,5 @@
 """`vjepa.insights(uri?)` (work patterns, organisation suggestions, project summary: JSON data) and
-`vjepa.graph(uri?, {"open": bool}?)` (writes the knowledge-graph page and opens it in the browser
+`vjepa.graph(uri?, {"open": bool}?)` (workspace/executeCommand) (writes the knowledge-graph page and opens it in the browser
 with window/showDocument(external) when the client can, else says where it is). Both for the folder
 holding `uri`, else the first indexed folder; the engine work runs in the engine thread."""
 
@@ -11,14 +11,11 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInternalError
 from pygls.uris import from_fs_path
 
-from vjepa_core.insights.graph import write_graph
-from vjepa_core.insights.report import compute
 from vjepa_core.messages import text
 
-from .arguments import file_and_flags
-from .commands import engine_call
-from .folders import Folder, locate
-from .server import VjepaServer  # at run time: pygls reads the command handlers' type hints
+from ..arguments import file_and_flags
+from ..folders import Folder, locate
+from ..server import VjepaServer  # at run time: pygls reads the command handlers' type hints
 
 
 def folder_for(ls: VjepaServer, uri: str | None) -> Folder:
@@ -37,7 +34,7 @@ def folder_for(ls: VjepaServer, uri: str | None) -> Folder:
 async def insights(ls: VjepaServer, *args: Any) -> dict[str, Any]:
     uri, _ = file_and_flags("vjepa.insights", args, ())
     folder = folder_for(ls, uri)
-    return await engine_call(ls, compute, folder.workspace)  # type: ignore[no-any-return]
+    return await ls.engine_call(folder.workspace.insights)
 
 
 async def graph(ls: VjepaServer, *args: Any) -> dict[str, Any]:
@@ -45,7 +42,7 @@ async def graph(ls: VjepaServer, *args: Any) -> dict[str, Any]:
     it in a webview of its own)."""
     uri, flags = file_and_flags("vjepa.graph", args, ("open",))
     folder = folder_for(ls, uri)
-    path = await engine_call(ls, write_graph, folder.workspace)
+    path = await ls.engine_call(folder.workspace.graph)
     page = from_fs_path(str(path)) or ""
     shown = False
     if flags.get("open", True):

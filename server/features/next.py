@@ -1,29 +1,34 @@
-"""Next-file predictions: the cache behind the "Next: ..." lens, and `vjepa.predictNext(uri?)`.
+"""Next-file predictions: the cache behind the "Next: ..." lens, and `vjepa.predictNext(uri?)`
+(workspace/executeCommand).
 
-The cache is filled in the engine thread after each (re-)indexing, before lenses are refreshed;
-the lens only reads it.
+The cache is filled after each full (re-)indexing (the core's `indexed` hook), in the engine
+thread, before lenses are refreshed; the lens only reads it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pygls.exceptions import JsonRpcInternalError
 
 from vjepa_core.messages import VjepaError, text
-from vjepa_core.queries.related import Hit
-from vjepa_core.workspace import release_memory
+from vjepa_core.workspace import Workspace
 
-from .arguments import file_and_flags
-from .folders import Folder, indexed_paths, locate
-from .server import VjepaServer  # at run time: pygls reads the command handlers' type hints
+from .. import picking
+from ..arguments import file_and_flags
+from ..folders import Folder, locate
+from ..server import VjepaServer, as_result
+
+if TYPE_CHECKING:
+    from vjepa_core.workspace import Hit, NextFilePredictor
 
 LIMIT = 10
 CHUNK = 100  # files per engine job when filling the cache (about half a second of work)
 
 
-def _rank_each(workspace: Any, predictor: Any, alive: set[str], paths: list[str], k: int) -> dict[str, list[Hit]]:
+def _rank_each(workspace: Workspace, predictor: NextFilePredictor | None, alive: set[str], paths: list[str],
+               k: int) -> dict[str, list[Hit]]:
     """`Workspace.predict_next(after=[p], k)` for every p in `paths`, from one fitted predictor and
     one file list instead of one history read per file."""
     if predictor is None:
@@ -31,12 +36,12 @@ def _rank_each(workspace: Any, predictor: Any, alive: set[str], paths: list[str]
     return workspace.predict_next_many(paths, k, predictor=predictor, alive=alive)
 
 
-def _plan(folder: Folder) -> tuple[Any, set[str], tuple[Any, ...]] | None:
+def _plan(folder: Folder) -> tuple[NextFilePredictor | None, set[str], tuple[object, ...]] | None:
     """Runs in the engine thread: (predictor, indexed files, cache key), or None when the cache is
     still right. Predictions depend on the history and on which files exist, not on their content:
     a save that adds no file and no commit keeps the cache as it is."""
     predictor, commits = folder.workspace.next_predictor()
-    indexed, _ = indexed_paths(folder.workspace.store)
+    indexed = folder.workspace.indexed_files().paths
     key = (commits[-1].sha if commits else "", len(commits), frozenset(indexed))
     return None if key == folder.next_key else (predictor, set(indexed), key)
 
@@ -55,10 +60,10 @@ async def fill_next(ls: VjepaServer, folder: Folder) -> None:
                                                 paths[i:i + CHUNK], 1))
     folder.next = {p: hits[0] for p, hits in ranked.items() if hits}
     folder.next_key = key
-    await loop.run_in_executor(ls.engine, release_memory)
+    await loop.run_in_executor(ls.engine, folder.workspace.release_memory)
 
 
-def _after(ls: VjepaServer, uri: Any) -> tuple[Folder, list[str] | None]:
+def _after(ls: VjepaServer, uri: str | None) -> tuple[Folder, list[str] | None]:
     """The folder to ask and the files to predict after: the given one, else the files last edited
     in the editor (the event log), else None (the workspace's latest commit)."""
     if uri is not None:
@@ -77,16 +82,18 @@ async def predict_next(ls: VjepaServer, *args: Any) -> list[dict[str, Any]]:
     """vjepa.predictNext(uri?, {"pick": bool}?): the files most likely to be worked on next, with
     scores and reasons; with picking, also offered as a pick list. (pygls has no optional command
     arguments: hence *args.)"""
-    from . import picking
-    from .commands import as_result, engine_call
-
     uri, flags = file_and_flags("vjepa.predictNext", args, ("pick",))
     try:
         folder, after = _after(ls, uri)
     except VjepaError as exc:
         raise JsonRpcInternalError(str(exc)) from exc
-    results = [as_result(h) for h in await engine_call(ls, folder.workspace.predict_next, after, LIMIT)]
+    results = [as_result(h) for h in await ls.engine_call(folder.workspace.predict_next, after, LIMIT)]
     if picking.wanted(ls, flags):
         picking.offer(ls, folder.root, results, text("server.pick_next"),
                       text("server.pick_nothing", path=after[-1] if after else folder.root.name))
     return results
+
+
+def register(server: VjepaServer) -> None:
+    server.hooks.indexed.append(fill_next)
+    server.command("vjepa.predictNext")(predict_next)

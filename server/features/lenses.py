@@ -1,18 +1,15 @@
 """textDocument/codeLens: "Related: a.py · b.md · c_test.py" (one lens per file) and
 "Next: tests/test_x.py" at the top of a file, from the caches filled after indexing (never an
-engine call here, so lenses stay fast). The reason is in each lens's tooltip."""
+engine call here, so lenses stay fast). The reason is in each lens's tooltip; clicking a lens
+runs `vjepa.open` (features/commands.py)."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from .folders import locate
-
-if TYPE_CHECKING:
-    from .server import VjepaServer
+from ..folders import locate
+from ..server import VjepaServer
 
 TOP = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
 
@@ -28,11 +25,11 @@ def code_lens(ls: VjepaServer, params: types.CodeLensParams) -> list[types.CodeL
         lenses.append(types.CodeLens(range=TOP, command=types.Command(
             title=title, command="vjepa.open", tooltip=f"{hit.reason}: {hit.detail}",
             arguments=[str(folder.root / hit.path)])))
-    hit = folder.next.get(rel)
-    if hit is not None:
+    after = folder.next.get(rel)
+    if after is not None:
         lenses.append(types.CodeLens(range=TOP, command=types.Command(
-            title=f"Next: {hit.path}", command="vjepa.open", tooltip=f"{hit.reason}: {hit.detail}",
-            arguments=[str(folder.root / hit.path)])))
+            title=f"Next: {after.path}", command="vjepa.open", tooltip=f"{after.reason}: {after.detail}",
+            arguments=[str(folder.root / after.path)])))
     return lenses
 
 

@@ -1,15 +1,14 @@
-"""workspace/symbol: semantic + full-text search over code units (Workspace.search)."""
+"""workspace/symbol: semantic + full-text search over code units (Workspace.search), one symbol
+per unit found; Helix's workspace-symbol picker is its search box."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-if TYPE_CHECKING:
-    from .server import VjepaServer
+from ..server import VjepaServer
 
 LIMIT = 20
 

@@ -1,0 +1,200 @@
+"""Indexing and keeping the index fresh: the first index of each approved folder (initialized),
+a re-index after each textDocument/didSave, and `watchfiles.awatch` on each folder for changes made
+outside the editor. All engine work runs off the event loop, with work-done progress ($/progress)
+and kind messages; then the caches the code lenses and the status answer from are refilled.
+
+The watcher is debounced and filtered by the crawl's own rules (deny catalogue, .gitignore at every
+level, .vjepaignore), then one incremental re-index covers the whole batch of changes. The filter
+only looks at paths (and reads .gitignore files); a denied path is never read. A new commit
+(`.git/logs/HEAD` moves) also re-crawls, so temporal relations and Next follow the history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import posixpath
+from collections.abc import Callable
+from pathlib import Path
+
+import watchfiles
+from lsprotocol import types
+
+from vjepa_core.messages import text
+from vjepa_core.workspace import IndexReport
+
+from ..folders import Folder
+from ..server import VjepaServer, WorkProgress
+
+HISTORY_MOVED = ".git/logs/HEAD"
+RULE_FILES = (".gitignore", ".vjepaignore")
+
+
+def _refresh(folder: Folder, progress: Callable[[int, int, str], None]) -> IndexReport:
+    """Runs in the engine thread: crawl (incremental), embed, recompute the caches."""
+    # The same Workspace on: its store sees what the crawl wrote (read consistency 0), and it keeps
+    # the loaded model and the fitted next-file predictor, which then only learns the new commits.
+    report = folder.workspace.index(progress=progress)
+    if not folder.indexed:
+        folder.load_recent()
+    folder.refresh_caches()
+    folder.indexed = True
+    folder.workspace.release_memory()  # a long-lived process keeps its peak otherwise
+    return report
+
+
+def _update(folder: Folder, paths: list[str]) -> set[str] | None:
+    """Runs in the engine thread: the saved files only (Workspace.update_files), then the related
+    lenses of every file whose relations changed. None: the change needs the full re-index."""
+    touched = folder.workspace.update_files(paths)
+    if touched:
+        folder.refresh_related(touched)
+    return touched
+
+
+async def update_folder(ls: VjepaServer, folder: Folder, paths: list[str]) -> bool:
+    """A save's re-index: the fast path when it applies (the same files, the same history: Next
+    lenses and counts stay as they are), else the full `index_folder`. Returns whether anything
+    the lenses show may have changed."""
+    loop = asyncio.get_running_loop()
+    if folder.indexed:
+        try:
+            touched = await loop.run_in_executor(ls.engine, _update, folder, paths)
+        except Exception as exc:  # noqa: BLE001 -- said in the log; the full re-index below decides
+            ls.log(f"fast update of {', '.join(paths)} failed: {exc}", types.MessageType.Warning)
+            touched = None
+        if touched is not None:
+            return bool(touched)
+    await index_folder(ls, folder, announce=False)
+    return True
+
+
+def _progress_reporter(ls: VjepaServer, bar: WorkProgress) -> Callable[[int, int, str], None]:
+    """The crawl's progress callback (engine thread): $/progress and `vjepa/status`, each time the
+    percentage moves."""
+    loop = asyncio.get_running_loop()
+    last = [-1]
+
+    def progress(done: int, total: int, path: str) -> None:  # engine thread
+        pct = int(100 * done / total) if total else 100
+        if pct == last[0]:
+            return
+        last[0] = pct
+        loop.call_soon_threadsafe(ls.set_progress, {"done": done, "total": total, "percentage": pct})
+        bar.report(loop, f"{done}/{total} {path}", pct)
+
+    return progress
+
+
+async def index_folder(ls: VjepaServer, folder: Folder, *, announce: bool = True) -> None:
+    """Crawl + embed one folder in the engine thread, reporting progress from the loop."""
+    loop = asyncio.get_running_loop()
+    bar = await ls.begin_progress(f"Learning from {folder.root.name}")
+    if announce:
+        ls.say(text("server.reading", root=folder.root))
+    try:
+        report = await loop.run_in_executor(ls.engine, _refresh, folder, _progress_reporter(ls, bar))
+        await ls.folder_indexed(folder)
+    except Exception as exc:  # noqa: BLE001 -- the exact error goes to the user; serving goes on
+        message = text("server.index_failed", root=folder.root, reason=exc)
+        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
+        bar.end(message)
+        return
+    finally:
+        ls.job_progress = None
+    summary = text("server.learned", name=folder.root.name, files=report.crawl.files_indexed,
+                   units=report.crawl.units)
+    # The summary goes out before the progress ends, so a client that sees the end has it too.
+    if announce:
+        ls.say(summary)
+    else:
+        ls.log(summary)
+    bar.end(summary)
+
+
+async def first_index(ls: VjepaServer, folder: Folder) -> None:
+    """A folder just approved: watch it, then index it (one crawl at a time)."""
+    if ls.options.watch:  # started before the first crawl, so nothing changed during it is missed
+        ls.background(watch(ls, folder))
+    async with ls.index_lock:
+        ls.publish_status()
+        await index_folder(ls, folder)
+    ls.publish_status()
+
+
+async def _reindex(ls: VjepaServer, folder: Folder) -> None:
+    async with ls.index_lock:
+        paths = ls.pending.pop(folder.root, None)  # changes from here on queue one more re-index
+        ls.publish_status()
+        changed = True
+        if paths:
+            changed = await update_folder(ls, folder, sorted(paths))
+        else:
+            await index_folder(ls, folder, announce=False)
+    ls.publish_status()
+    if changed:
+        await ls.refresh_lenses()
+
+
+def queue_reindex(ls: VjepaServer, folder: Folder, paths: set[str] | None = None) -> None:
+    """Queue one re-index: `paths` (workspace-relative files just saved) take the fast path that
+    re-reads only them; None is a full incremental re-crawl (re-parse, re-embed, deleted files
+    removed). Either is followed by a lens refresh. One waiting re-index covers every change
+    behind it; any full request makes it full."""
+    if folder.root in ls.pending:
+        queued = ls.pending[folder.root]
+        ls.pending[folder.root] = None if queued is None or paths is None else queued | paths
+        return
+    ls.pending[folder.root] = None if paths is None else set(paths)
+    ls.publish_status()
+    ls.background(_reindex(ls, folder))
+
+
+def saved(ls: VjepaServer, folder: Folder, rel: str, kind: str) -> None:
+    """textDocument/didSave (through the core's `edited` hook): re-read the saved file."""
+    if kind == "save":
+        queue_reindex(ls, folder, {rel})
+
+
+class ChangeFilter:
+    """Which changed paths matter to the index of one folder."""
+
+    def __init__(self, folder: Folder) -> None:
+        self.root = folder.root
+        self.workspace = folder.workspace
+        self.index_dir = folder.workspace.index_dir.resolve()
+
+    def relevant(self, changes: set[tuple[watchfiles.Change, str]]) -> list[str]:
+        """The workspace-relative paths in `changes` that the index cares about (runs off the loop)."""
+        if any(posixpath.basename(raw) in RULE_FILES for _, raw in changes):
+            self.workspace.reread_rules()  # the rules changed: read them again, before judging any path
+        out: set[str] = set()
+        for _, raw in changes:
+            path = Path(raw)
+            if path == self.index_dir or self.index_dir in path.parents:
+                continue  # our own writes
+            try:
+                rel = path.relative_to(self.root).as_posix()
+            except ValueError:
+                continue
+            if rel == HISTORY_MOVED or not self.workspace.excludes(rel):
+                out.add(rel)
+        return sorted(out)
+
+
+async def watch(ls: VjepaServer, folder: Folder) -> None:
+    """Runs until shutdown: each debounced batch of relevant changes queues one re-index."""
+    changes_filter = ChangeFilter(folder)
+    async for changes in watchfiles.awatch(folder.root, watch_filter=None, debounce=ls.options.watch_debounce_ms,
+                                           stop_event=ls.stopping, ignore_permission_denied=True):
+        relevant = await asyncio.to_thread(changes_filter.relevant, changes)
+        if relevant:
+            ls.log(f"watch: {len(relevant)} changed under {folder.root}")
+            # Edited files take the fast path (it hands added and deleted ones to the full re-crawl);
+            # a commit or new ignore rules re-crawl in full.
+            full = HISTORY_MOVED in relevant or any(posixpath.basename(r) in RULE_FILES for r in relevant)
+            queue_reindex(ls, folder, None if full else set(relevant))
+
+
+def register(server: VjepaServer) -> None:
+    server.hooks.folder_approved.append(first_index)
+    server.hooks.edited.append(saved)
