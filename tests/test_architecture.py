@@ -23,7 +23,7 @@ def test_import_contracts_hold() -> None:
     exe = shutil.which("lint-imports")
     if exe is None:
         pytest.fail("lint-imports is missing: pip install -e '.[test]' installs import-linter")
-    res = subprocess.run([exe, "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    res = subprocess.run([exe, "--no-cache"], check=False, cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
     assert "0 broken" in res.stdout
 

@@ -1,6 +1,6 @@
 // Server results and status, turned into quick-pick items and status-bar text. No `vscode` import.
 
-/** One result of vjepa.relatedFiles / vjepa.predictNext / vjepa.search (server/commands.py). */
+/** One result of vjepa.relatedFiles / vjepa.predictNext / vjepa.search (server/features/commands.py). */
 export interface Result {
     path: string;
     score: number;
@@ -19,7 +19,7 @@ export interface PickItem {
     line?: number;
 }
 
-/** The `vjepa/status` notification and the vjepa.status() result (server/status.py). */
+/** The `vjepa/status` notification and the vjepa.status() result (the status snapshot in server/server.py). */
 export interface Status {
     state: 'indexing' | 'training' | 'idle' | string;
     files?: number;
