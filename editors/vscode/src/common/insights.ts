@@ -1,4 +1,4 @@
-// vjepa.insights' result (vjepa_core/insights.py compute(), docs/insights.md) as a Markdown page
+// vjepa.insights' result (vjepa_core/insights/report.py compute(), docs/insights.md) as a Markdown page
 // for "VJEPA: Show Insights". No `vscode` import.
 
 import { MESSAGES } from './messages';
