@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,8 @@ def _modules(*packages: str) -> list[Path]:
 
 
 def test_import_contracts_hold() -> None:
-    exe = shutil.which("lint-imports")
+    beside = Path(sys.executable).parent / "lint-imports"  # the same environment as these tests
+    exe = str(beside) if beside.exists() else shutil.which("lint-imports")
     if exe is None:
         pytest.fail("lint-imports is missing: pip install -e '.[test]' installs import-linter")
     res = subprocess.run([exe, "--no-cache"], check=False, cwd=ROOT, capture_output=True, text=True)
