@@ -66,12 +66,20 @@ def test_missing_root_and_file_root_say_what_to_do(tmp_path: Path) -> None:
     ".env", ".env.local", "config/.env.production", "certs/server.pem", "tls.key", "id_rsa", "id_ed25519.pub",
     "keys/id_work", "store.p12", "aws/credentials", "gcp-credentials.json", "token.json", ".npmrc",
     ".git-credentials", "infra/terraform.tfstate", "login.keychain-db", "secrets.yaml",
+    # in any letter case, and the spellings the first list missed
+    ".ENV", "ID_RSA", "Secrets.YAML", "certs/Server.PEM", "_NETRC", "app/.env_local", "env.production",
+    "sub/.docker/config.json", "ops/.kube/config", "kubeconfig.yaml", ".pgpass", ".bash_history",
+    "ci/.m2/settings.xml", "infra/prod.tfvars",
 ])
 def test_denied_names(path: str) -> None:
     assert denied_name(path) is not None
 
 
-@pytest.mark.parametrize("path", ["id_utils.py", "src/env.py", "keyboard.py", "docs/tokens.md", "secrets.py"])
+@pytest.mark.parametrize("path", [
+    "id_utils.py", "src/env.py", "keyboard.py", "docs/tokens.md", "secrets.py", "environment.py", "envs/base.txt",
+    "settings.xml", "history.py", "config.py", "kube.py", "test_netrc.py", "docs/netrc.md", "credentials.py",
+    "pkg/kubeconfig/kubeconfig.go", "env.d.ts",
+])
 def test_ordinary_names_are_not_denied(path: str) -> None:
     assert denied_name(path) is None
 
@@ -79,6 +87,15 @@ def test_ordinary_names_are_not_denied(path: str) -> None:
 def test_vcs_internals_are_denied_as_folders() -> None:
     assert denied_name(".git", is_dir=True)
     assert denied_name("sub/.hg", is_dir=True)
+    assert denied_name("sub/.GIT", is_dir=True)
+
+
+def test_code_inside_a_denied_folder_stays_denied() -> None:
+    """Code files keep their names readable, but not inside a folder that is denied whole."""
+    assert denied_name(".ssh/helper.py")
+    assert denied_name("tools/.env/lib/site.py")  # a virtualenv named .env
+    assert denied_name("lib/credentials", is_dir=True) is None  # a code package, judged file by file
+    assert denied_name("lib/credentials/index.js") is None
 
 
 def _plant(home: Path) -> Path:

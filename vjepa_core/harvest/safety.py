@@ -5,22 +5,25 @@ Three layers, checked before anything is opened or listed:
 2. Denied locations (absolute, under the home folder): credential stores, keychains, browser
    profiles, password stores.
 3. Denied names anywhere in a workspace: dotenv files, keys, certificates, credential and
-   token files, VCS internals.
+   token files, tools' login files, shell histories, VCS internals.
+Layers 2 and 3 ignore letter case, as macOS and Windows file systems do.
 Content screening (secret_scan) is a fourth layer, applied after reading but before storing.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 
 import pathspec
 
 from vjepa_core.messages import VjepaError
 
 # Folders (and a few files) relative to the home directory that hold credentials or
-# private browsing data. Anything at or under them is denied.
+# private browsing data. Anything at or under them is denied, in any letter case (macOS and
+# Windows file systems are case-blind: ~/.SSH is ~/.ssh there).
 HOME_DENIED: tuple[str, ...] = (
     ".ssh",
     ".gnupg",
@@ -30,7 +33,9 @@ HOME_DENIED: tuple[str, ...] = (
     ".docker/config.json",
     ".config/gcloud",
     ".config/gh",
+    ".config/hub",  # hub CLI: a GitHub token in plain text
     ".config/op",  # 1Password CLI
+    ".config/rclone",  # remotes with their passwords and tokens
     ".password-store",
     ".local/share/keyrings",
     ".local/share/kwalletd",
@@ -41,10 +46,18 @@ HOME_DENIED: tuple[str, ...] = (
     ".config/microsoft-edge",
     ".thunderbird",
     ".netrc",
+    "_netrc",
     ".pypirc",
     ".git-credentials",
     ".vault-token",
     ".terraform.d/credentials.tfrc.json",
+    # Package managers' logins (the name rules below catch these anywhere too; here they also
+    # stop a root inside ~/.m2 or ~/.gradle, where the folder name is not in the relative path).
+    ".m2/settings.xml",
+    ".m2/settings-security.xml",
+    ".gradle/gradle.properties",
+    ".cargo/credentials",
+    ".cargo/credentials.toml",
     "Library/Keychains",
     "Library/Cookies",
     "Library/Safari",
@@ -58,41 +71,55 @@ HOME_DENIED: tuple[str, ...] = (
     "AppData/Roaming/Microsoft/Credentials",
 )
 
-# Gitignore-style patterns matched against workspace-relative paths. A directory
-# pattern (trailing slash) prunes the whole subtree before it is listed.
+# Gitignore-style patterns matched against workspace-relative paths, in any letter case (both
+# sides are lower-cased: `.ENV`, `ID_RSA`, `Secrets.YAML` are the same files as the denied
+# names on macOS and Windows). A pattern without a slash matches a name at any depth; one
+# with a folder part starts with `**/` so it too applies anywhere, not only at the root. As
+# in git, the last pattern that matches decides, which the order below relies on.
 NAME_DENIED: tuple[str, ...] = (
-    # VCS internals: history is read only through the git CLI.
-    ".git/",
-    ".hg/",
-    ".svn/",
-    # Environment files with secrets.
+    # Environment files (dotenv in all its spellings): `.env`, `.env.local`, `.env_local`,
+    # `.env-prod`, `env.production`, `production.env`, `app.env.example`. `env.yml` and
+    # `env.json` go too: serverless, SAM and Cloud Functions read secrets from them.
     ".env",
     ".env.*",
+    ".env-*",
+    ".env_*",
+    "env.*",
     "*.env",
-    ".envrc",
-    # Keys and certificates.
+    "*.env.*",
+    ".envrc",  # direnv
+    # Keys, certificates and key stores.
     "*.pem",
     "*.key",
+    "*.p8",  # Apple and Snowflake private keys
     "*.p12",
+    "*.pkcs12",
     "*.pfx",
     "*.jks",
+    "*.jceks",
+    "*.bks",
     "*.keystore",
     "*.ppk",
+    "*.kdb",
     "*.kdbx",
+    "*.agilekeychain",
     "*.gpg",
     "*.pgp",
     "*.asc",
     "*.crt",
     "*.cer",
     "*.der",
+    "*.ovpn",  # OpenVPN profiles embed the client key
+    "*.tblk",  # Tunnelblick VPN bundles
+    "*.publishsettings",  # Azure publish profiles carry a management certificate
     "id_rsa*",
     "id_dsa*",
     "id_ecdsa*",
     "id_ed25519*",
-    ".ssh/",
-    ".gnupg/",
-    ".aws/",
-    # Credential and token files.
+    "otr.private_key",
+    "*.keychain",
+    "*.keychain-db",
+    # Credential and token files, by the name tools give them.
     "credentials",
     "credentials.*",
     "*credentials*.json",
@@ -103,22 +130,108 @@ NAME_DENIED: tuple[str, ...] = (
     "*.token",
     "*.secret",
     "*.secrets",
-    "secrets.yml",
-    "secrets.yaml",
-    "secrets.json",
-    "secrets.toml",
-    ".npmrc",
-    ".yarnrc.yml",
-    ".pypirc",
-    ".netrc",
+    "secrets.*",  # Rails' secrets.yml, secrets.json/.toml/.ini; secrets.py is code (below)
     ".git-credentials",
-    ".htpasswd",
     ".vault-token",
+    ".htpasswd",
+    "htpasswd",
+    # netrc: curl, git, ftp and pip logins in plain text; Windows spells it _netrc. Anywhere,
+    # not only at home: CI setups copy one into the workspace.
+    ".netrc",
+    "_netrc",
+    # Container and cluster logins: docker's auth file (base64 user:password or tokens), kube
+    # configs (client keys and bearer tokens in base64).
+    "**/.docker/config.json",
+    ".dockercfg",
+    ".dockerconfigjson",
+    "**/.kube/config",
+    "kubeconfig",
+    "kubeconfig.*",
+    "kubeconfig-*",
+    "*.kubeconfig",
+    # Database clients' saved passwords.
+    ".pgpass",
+    ".pg_service.conf",
+    ".my.cnf",
+    ".mylogin.cnf",
+    # Shell and REPL histories: every command typed, `export TOKEN=...` and `mysql -p...` too.
+    ".*_history",  # .bash_history, .zsh_history, .sh_history, .python_history, .psql_history,
+    # .mysql_history, .sqlite_history, .node_repl_history, .irb_history, .rediscli_history, ...
+    ".*-history",  # .mycli-history
+    "fish_history",
+    "ghci_history",
+    ".histfile",
+    ".zhistory",
+    ".rhistory",
+    ".lesshst",
+    ".viminfo",  # vim's command and search history and registers
+    ".dbshell",  # the mongo shell's history
+    # Package managers' logins: Maven (server passwords, the master password), Gradle (repository
+    # and signing passwords in the user's gradle.properties; a project's own gradle.properties is
+    # build settings and stays readable), pip, npm, yarn, cargo, composer.
+    "**/.m2/settings.xml",
+    "settings-security.xml",
+    "**/.gradle/gradle.properties",
+    "pip.conf",
+    "pip.ini",
+    ".pypirc",
+    ".npmrc",
+    ".yarnrc",
+    ".yarnrc.yml",
+    "**/.cargo/credentials",
+    "**/.cargo/credentials.toml",
+    "**/.composer/auth.json",
+    # Cloud storage sync tools: remotes with keys and passwords.
+    "rclone.conf",
+    ".s3cfg",
+    ".boto",
+    ".passwd-s3fs",
+    # Terraform: state and plans hold every resource's secrets in clear; tfvars are denied too,
+    # as Terraform's own .gitignore template does, because they are where variables such as
+    # passwords and tokens get their values (the .tf files hold the structure worth learning);
+    # the CLI config holds registry tokens.
     "*.tfstate",
     "*.tfstate.*",
-    "kubeconfig",
-    "*.keychain",
-    "*.keychain-db",
+    "*.tfplan",
+    "*.tfvars",
+    "*.tfvars.json",
+    ".terraformrc",
+    "terraform.rc",
+    # FTP/SFTP clients and mail fetchers that store passwords in plain text.
+    "sftp-config.json",
+    ".ftpconfig",
+    ".remote-sync.json",
+    "filezilla.xml",
+    "recentservers.xml",
+    "sitemanager.xml",
+    ".fetchmailrc",
+    ".msmtprc",
+    "**/.purple/accounts.xml",  # Pidgin
+    # Code and prose keep their names: a file in a programming or documentation language is read
+    # and screened by content like any other (botocore's credentials.py, kubeadm's kubeconfig.go,
+    # vite's env.d.ts, docs/credentials.md). Shell scripts are not on this list: an env.sh is
+    # usually a list of exports.
+    *(f"!*.{ext}" for ext in (
+        "py", "pyi", "js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx", "vue", "svelte", "go", "rs",
+        "java", "kt", "kts", "scala", "groovy", "swift", "c", "h", "cc", "cpp", "cxx", "hpp", "hh", "m",
+        "mm", "cs", "fs", "rb", "php", "pl", "pm", "lua", "dart", "ex", "exs", "erl", "hs", "ml", "clj",
+        "jl", "r", "zig", "nim", "tf", "md", "markdown", "rst", "adoc")),
+    # Folders named like a credential file are code packages (aws-sdk's lib/credentials/,
+    # kubeadm's phases/kubeconfig/); the files inside are judged by their own names.
+    "!credentials/",
+    "!kubeconfig/",
+    # Folders denied whole, whatever is inside (last, so no rule above can re-admit a file).
+    # VCS internals: history is read only through the git CLI.
+    ".git/",
+    ".hg/",
+    ".svn/",
+    ".ssh/",
+    ".gnupg/",
+    ".aws/",
+    ".azure/",  # the Azure CLI's tokens; azd keeps each environment's .env here
+    ".password-store/",
+    ".zsh_sessions/",  # macOS Terminal's per-window shell histories
+    ".bash_sessions/",
 )
 
 # `id_*` with no extension is an SSH key name (id_work, id_github); `id_utils.py` is code.
@@ -135,7 +248,19 @@ SYSTEM_ROOTS_WINDOWS: tuple[str, ...] = ("C:\\", "C:\\Windows", "C:\\Program Fil
 # Exactly these are refused, but folders inside them may be allowed (e.g. /Volumes/Work).
 _EXACT_ONLY = {"/", "/Volumes", "/private", "C:\\"}
 
-_NAME_SPEC = pathspec.GitIgnoreSpec.from_lines(NAME_DENIED)
+_NAME_SPEC = pathspec.GitIgnoreSpec.from_lines(pattern.lower() for pattern in NAME_DENIED)
+# Nearly every path matches no deny rule: one regex of them all says so in one pass (the walk
+# asks about every name it lists), where the spec tries each rule in turn. A rule's regex starts
+# "at the root or after any folder"; said once, as a search for "at the start or after a slash",
+# the union runs three times faster.
+_ANY_FOLDER = "^(?:.+/)?"
+_DENY_REGEXES = [p.regex.pattern.replace("(?P<ps_d>", "(?:")
+                 for p in _NAME_SPEC.patterns if p.include and p.regex is not None]
+_ANY_DENIED = re.compile("|".join([
+    "(?:^|/)(?:" + "|".join(r[len(_ANY_FOLDER):] for r in _DENY_REGEXES if r.startswith(_ANY_FOLDER)) + ")",
+    *(f"(?:{r})" for r in _DENY_REGEXES if not r.startswith(_ANY_FOLDER)),
+]))
+_HOME_DENIED_PARTS = tuple((entry, PurePosixPath(entry.lower()).parts) for entry in HOME_DENIED)
 
 
 def home_dir() -> Path:
@@ -150,25 +275,47 @@ def _is_within(path: Path, parent: Path) -> bool:
         return False
 
 
+def _lower_parts(path: PurePath) -> tuple[str, ...]:
+    return tuple(part.lower() for part in path.parts)
+
+
 def denied_location(path: Path) -> str | None:
-    """Reason if absolute `path` is at or under a denied home location, else None."""
-    home = home_dir()
-    if not _is_within(path, home):
+    """Reason if absolute `path` is at or under a denied home location (in any letter case), else None."""
+    home = _lower_parts(home_dir())
+    parts = _lower_parts(path)
+    if parts[:len(home)] != home:
         return None
-    rel = path.relative_to(home)
-    for entry in HOME_DENIED:
-        if _is_within(rel, Path(entry)):
+    rel = parts[len(home):]
+    for entry, entry_parts in _HOME_DENIED_PARTS:
+        if rel[:len(entry_parts)] == entry_parts:
             return f"~/{entry}"
     return None
 
 
+def denied_home_paths() -> frozenset[str]:
+    """The denied home locations as lower-cased absolute paths, for a walk to compare each
+    entry's lower-cased path with."""
+    home = home_dir()
+    return frozenset(str(home / entry).lower() for entry in HOME_DENIED)
+
+
 def denied_name(rel_path: str, is_dir: bool = False) -> str | None:
-    """Reason if a workspace-relative posix path matches the deny catalogue, else None."""
-    candidate = rel_path + "/" if is_dir else rel_path
-    result = _NAME_SPEC.check_file(candidate)
-    if result.include:
-        return NAME_DENIED[result.index] if result.index is not None else "deny list"
-    name = PurePosixPath(rel_path).name
+    """Reason if a workspace-relative posix path matches the deny catalogue (in any letter
+    case), else None. A file that only a code-and-prose rule re-admits is still denied when a
+    folder above it is."""
+    lowered = rel_path.lower()
+    candidate = lowered + "/" if is_dir else lowered
+    if _ANY_DENIED.search(candidate):
+        result = _NAME_SPEC.check_file(candidate)
+        if result.include:
+            return NAME_DENIED[result.index] if result.index is not None else "deny list"
+        if result.include is False:
+            parts = lowered.split("/")
+            for depth in range(1, len(parts)):
+                above = _NAME_SPEC.check_file("/".join(parts[:depth]) + "/")
+                if above.include:
+                    return NAME_DENIED[above.index] if above.index is not None else "deny list"
+    name = lowered.rsplit("/", 1)[-1]
     if not is_dir and name.startswith(_SSH_KEY_PREFIX) and "." not in name:
         return "id_* (SSH key)"
     return None

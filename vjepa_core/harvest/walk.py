@@ -15,7 +15,7 @@ from pathlib import Path
 
 import charset_normalizer
 
-from vjepa_core.harvest.safety import HOME_DENIED, IgnoreRules, denied_name, home_dir
+from vjepa_core.harvest.safety import IgnoreRules, denied_home_paths, denied_name
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 
@@ -53,25 +53,11 @@ class WalkResult:
     skipped_paths: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _denied_abs_under(root: Path) -> set[str]:
-    """Absolute denied home locations that lie inside this root (usually none)."""
-    home = home_dir()
-    out = set()
-    for entry in HOME_DENIED:
-        p = home / entry
-        try:
-            p.relative_to(root)
-        except ValueError:
-            continue
-        out.add(str(p))
-    return out
-
-
 def walk(root: Path, rules: IgnoreRules | None = None) -> WalkResult:
     """List the files VJEPA may read under `root` (already validated by safety.check_root)."""
     rules = rules or IgnoreRules(root)
     result = WalkResult()
-    denied_abs = _denied_abs_under(root)
+    denied_abs = denied_home_paths()  # lower-cased: ~/.SSH is ~/.ssh on macOS and Windows
     root_str = str(root)
     stack: list[str] = [""]
     while stack:
@@ -95,7 +81,7 @@ def walk(root: Path, rules: IgnoreRules | None = None) -> WalkResult:
             except OSError:
                 result.skipped[SKIP_UNREADABLE] += 1
                 continue
-            if denied_name(rel, is_dir) or entry.path in denied_abs:
+            if denied_name(rel, is_dir) or entry.path.lower() in denied_abs:
                 result.skipped[SKIP_DENIED] += 1
                 continue
             if rules.ignored(rel, is_dir):
