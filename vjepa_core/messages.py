@@ -20,7 +20,17 @@ CATALOGUE: dict[str, str] = {
     "crawl.history": "Reading the git history ({commits} commits) to learn what changes together.",
     "crawl.nothing_new": "Nothing has changed since last time. Your index is up to date.",
     "crawl.done": "All done! {files} files and {units} code units, with {relations} relations between them.",
-    "crawl.secrets": "Skipped {count} file(s) that looked like they hold secrets. They were not stored.",
+    "crawl.secrets": (
+        "Skipped {count} file(s) that looked like they hold secrets: I kept only their paths and the kind of "
+        "secret, never their text. A false alarm? List it in {allow} and crawl again."
+    ),
+    "secrets.title": "skipped as secrets",
+    "secrets.more": "... and {more} more (`vjepa status --json` lists them all)",
+    "secrets.allow_hint": (
+        "A false alarm? List the file in {allow} at the workspace root (gitignore syntax, like .gitignore) "
+        "and crawl again: its content is then indexed without screening. Credential file names "
+        "(.env, keys, ...) stay denied whatever it says."
+    ),
     "crawl.compact": "Tidying the index so it stays small.",
     # model
     "train.start": "Learning from {units} code units in {root}. This stays on your machine.",

@@ -54,6 +54,15 @@ class IndexedFiles(NamedTuple):
     units: int
 
 
+class SecretSkip(NamedTuple):
+    """A file the last crawl skipped because its content looked like it holds a secret: its path
+    and the rule family that matched ("AWS access key", ...), never the value. `.vjepaallow`
+    lets a false alarm in."""
+
+    path: str  # workspace-relative
+    family: str
+
+
 class ModelStatus(NamedTuple):
     """Which model serves a workspace: "workspace" (trained here), "default" (shipped) or "none",
     and its weights' digest ("" without a model)."""
@@ -301,6 +310,10 @@ class Workspace:
                 paths.append(p)
                 units += n or 0
         return IndexedFiles(paths, units)
+
+    def secret_skips(self) -> list[SecretSkip]:
+        """The files the last crawl skipped as holding secrets, by path."""
+        return [SecretSkip(path, family) for path, family in self.store.secret_skips()]
 
     def model_status(self) -> ModelStatus:
         """Which model serves this workspace, and its weights' digest."""

@@ -1,4 +1,8 @@
-"""Building and reading the index: `vjepa crawl`, `vjepa status`, `vjepa embed`."""
+"""Building and reading the index: `vjepa crawl`, `vjepa status`, `vjepa embed`.
+
+Both `crawl` and `status` list the files skipped as holding secrets (path and rule family, never
+the value), and say how to allow a false alarm.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ from vjepa_core.messages import Voice, text
 
 if TYPE_CHECKING:
     from vjepa_core.index.crawl import CrawlReport
+
+STATUS_SECRETS = 20  # skipped files `vjepa status` lists before it gives a count instead
 
 
 def add_crawl(sub: Subcommands) -> None:
@@ -91,7 +97,27 @@ def report_dict(report: CrawlReport) -> dict:
         "relations_by_pattern": dict(report.by_pattern()), "relations_total": report.relations_total,
         "languages": dict(report.languages), "extensions": dict(report.extensions.most_common()),
         "commits": report.commits, "parse_errors": len(report.parse_errors), "warnings": report.warnings,
+        "secret_skips": _skips_json(report.secret_skips), "purged": report.purged,
     }
+
+
+def _skips_json(skips: list[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"path": path, "family": family} for path, family in skips]
+
+
+def _add_secret_rows(t: Table, skips: list[tuple[str, str]], limit: int | None = None) -> None:
+    """The files skipped as secrets, one per row (at most `limit`, then a count), and the way out."""
+    from vjepa_core.harvest.allow import ALLOW_FILE
+
+    if not skips:
+        t.add_row(text("secrets.title"), "none")
+        return
+    shown = skips if limit is None else skips[:limit]
+    for i, (path, family) in enumerate(shown):
+        t.add_row(f"{text('secrets.title')} ({len(skips)})" if i == 0 else "", f"{path} ({family})")
+    if len(skips) > len(shown):
+        t.add_row("", text("secrets.more", more=len(skips) - len(shown)))
+    t.add_row("", text("secrets.allow_hint", allow=ALLOW_FILE))
 
 
 def _kv_table(title: str) -> Table:
@@ -109,6 +135,7 @@ def print_report(report: CrawlReport) -> None:
               f"({report.new} new, {report.changed} changed, {report.unchanged} unchanged, {report.deleted} removed)")
     t.add_row("code units", str(report.units))
     t.add_row("skipped", ", ".join(f"{k}: {v}" for k, v in report.skipped.most_common()) or "none")
+    _add_secret_rows(t, report.secret_skips)
     by = report.by_pattern()
     t.add_row("relations", f"{report.relations_total} ("
               + ", ".join(f"{k} {by.get(k, 0)}" for k in ("temporal", "spatial", "semantic")) + ")")
@@ -157,13 +184,15 @@ def run_status(args: argparse.Namespace, voice: Voice, console: Console) -> int:
             "relations_by_pattern": by_pattern, "languages": languages, "disk_bytes": store.disk_bytes(),
             "blas": active_blas()["detail"], "model": _model_in_use(Path(path)),
             "next_file": _next_file_fit(Path(path))}
+    skips = store.secret_skips()
     if args.json:
-        print(json.dumps(info, indent=2))
+        print(json.dumps({**info, "secret_skips": _skips_json(skips)}, indent=2))
         return 0
     out = Console()
     t = _kv_table(f"VJEPA index for {root}")
     for k, v in info.items():
         t.add_row(k, json.dumps(v) if isinstance(v, dict) else str(v))
+    _add_secret_rows(t, skips, STATUS_SECRETS)
     out.print(t)
     return 0
 

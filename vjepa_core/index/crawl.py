@@ -1,7 +1,9 @@
 """`vjepa crawl`: walk -> read -> screen -> parse -> relate -> store, incrementally.
 
 Only files whose size or mtime changed are read again, and only those whose content hash
-changed are parsed again. Writes are batched; the index is compacted at the end.
+changed are parsed again. Writes are batched; the index is compacted at the end, and whenever
+rows were removed (a file deleted, changed, excluded or now holding a secret) it is purged, so
+the old text is gone from the files on disk too (`Store.purge`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from vjepa_core.harvest.allow import ALLOW_FILE, AllowRules
 from vjepa_core.harvest.history import GitError, head_sha
 from vjepa_core.harvest.languages import language_for
 from vjepa_core.harvest.safety import IgnoreRules, check_root, denied_location
@@ -25,7 +28,16 @@ from vjepa_core.harvest.secrets import find_secret
 from vjepa_core.harvest.units import CodeUnit, extract
 from vjepa_core.harvest.walk import DEFAULT_MAX_BYTES, SKIP_SECRET, FileEntry, WalkResult, read_text, walk
 from vjepa_core.index.memory import release_freed_memory
-from vjepa_core.index.store import DIRS, FILES, UNITS, Store, in_predicates, relations_table, sql_quote
+from vjepa_core.index.store import (
+    DIRS,
+    FILES,
+    SECRET_SKIPS,
+    UNITS,
+    Store,
+    in_predicates,
+    relations_table,
+    sql_quote,
+)
 from vjepa_core.messages import Voice
 from vjepa_core.patterns.spatial import import_relations, spatial
 from vjepa_core.patterns.temporal import temporal
@@ -50,17 +62,25 @@ class Outcome:
     imports: list[str] = field(default_factory=list)
     parse_error: str | None = None
     kept_units: int = 0  # unit count of an unchanged file (its units stay as they are)
+    secret: str | None = None  # the rule family that matched, for a file skipped as a secret
 
 
-def process_file(entry: FileEntry, known_hash: str | None, max_bytes: int = DEFAULT_MAX_BYTES) -> Outcome:
+def process_file(entry: FileEntry, known_hash: str | None, max_bytes: int = DEFAULT_MAX_BYTES, *,
+                 screen: bool = True, rescreen: bool = False) -> Outcome:
+    """Read, screen and parse one file. `screen`: False for a file .vjepaallow lists; `rescreen`:
+    screen it even when its content is unchanged (it was indexed under an allow rule now gone)."""
     read = read_text(entry, max_bytes)
     if read.text is None:
         return Outcome(entry, read.hash, read.skip or "unreadable")
-    if known_hash is not None and read.hash == known_hash:
+    unchanged = known_hash is not None and read.hash == known_hash
+    if unchanged and not rescreen:
         return Outcome(entry, read.hash, "unchanged", encoding=read.encoding)
     # Screen before anything derived from the content exists.
-    if find_secret(read.text):
-        return Outcome(entry, "", SKIP_SECRET)
+    family = find_secret(read.text) if screen else None
+    if family:
+        return Outcome(entry, "", SKIP_SECRET, secret=family)
+    if unchanged:
+        return Outcome(entry, read.hash, "unchanged", encoding=read.encoding)
     language = language_for(entry.rel)
     parsed = extract(entry.rel, read.text, language)
     return Outcome(entry, read.hash, "ok", language, read.encoding, parsed.units, parsed.imports, parsed.error)
@@ -80,6 +100,8 @@ class CrawlReport:
     repaired: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     skipped_paths: list[tuple[str, str]] = field(default_factory=list)
+    secret_skips: list[tuple[str, str]] = field(default_factory=list)  # (path, rule family), never the value
+    purged: bool = False  # rows were removed, and the index files were written anew without them
     parse_errors: list[tuple[str, str]] = field(default_factory=list)
     relations: Counter[str] = field(default_factory=Counter)  # "pattern/kind" -> count
     languages: Counter[str] = field(default_factory=Counter)
@@ -207,15 +229,21 @@ def crawl(
     voice.say("crawl.walk", files=len(walked.files))
 
     known = store.file_rows()
+    allow = AllowRules.read(root_path)
+    meta = store.meta()
+    screen_again: set[str] = set()  # files the previous allow file listed and this one does not
+    if meta.get("allow", "") != allow.text:
+        before = AllowRules(meta.get("allow", "").splitlines())
+        screen_again = {p for p in known if before.allowed(p) and not allow.allowed(p)}
     # Racy-clean guard (as git does): a file modified within a second of the previous crawl may
     # have changed again with the same size and mtime, so only older mtimes are trusted.
-    trust_before = int(store.meta().get("crawl_started_ns", "0")) - 1_000_000_000
+    trust_before = int(meta.get("crawl_started_ns", "0")) - 1_000_000_000
     crawl_started_ns = time.time_ns()
     seen = {e.rel for e in walked.files}
     gone = set(known) - seen
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vjepa-writer") as pool:
         batch = _Batch(store, pool)
-        _read_all(walked, known, batch, report, gone, max_bytes, progress, trust_before)
+        _read_all(walked, known, batch, report, gone, max_bytes, progress, trust_before, allow, screen_again)
         batch.flush()
         batch.wait()
 
@@ -252,13 +280,19 @@ def crawl(
         report.relations[f"{r.pattern}/{r.kind}"] += 1
     store.replace("relations", relations_table(relations))
     store.replace("dirs", _skeleton(walked, seen))
+    report.secret_skips.sort()
+    if report.secret_skips != store.secret_skips():  # a write only when the list changed
+        store.replace("secret_skips", pa.table({"path": [p for p, _ in report.secret_skips],
+                                                "family": [f for _, f in report.secret_skips]}, schema=SECRET_SKIPS))
 
     store.set_meta(last_crawl=time.strftime("%Y-%m-%d %H:%M:%S"), commits=str(report.commits),
-                   crawl_started_ns=str(crawl_started_ns), head=head_sha(root_path) if history else "")
+                   crawl_started_ns=str(crawl_started_ns), head=head_sha(root_path) if history else "",
+                   allow=allow.text)
     voice.say("crawl.compact")
+    report.purged = store.purge()
     store.compact()
-    if report.skipped[SKIP_SECRET]:
-        voice.say("crawl.secrets", count=report.skipped[SKIP_SECRET])
+    if report.secret_skips:
+        voice.say("crawl.secrets", count=len(report.secret_skips), allow=ALLOW_FILE)
     report.seconds = time.perf_counter() - started
     voice.say("crawl.done", files=report.files_indexed, units=report.units, relations=report.relations_total)
     return report
@@ -311,11 +345,12 @@ def update_files(root: str | os.PathLike[str], index_dir: str | os.PathLike[str]
     meta = store.meta()
     if "head" not in meta or meta["head"] != head_sha(root_path):
         return None  # never crawled whole by this version, or the history moved
-    if any(posixpath.basename(p) in (".gitignore", ".vjepaignore") for p in paths):
+    if any(posixpath.basename(p) in (".gitignore", ".vjepaignore", ALLOW_FILE) for p in paths):
         return None  # the rules changed: what is indexed may change anywhere
     own = [f"/{store.path.resolve().relative_to(root_path).as_posix()}/"] \
         if root_path in store.path.resolve().parents else []
     rules = IgnoreRules(root_path, [*exclude, *own])
+    allow = AllowRules.read(root_path)
     wanted = sorted(set(paths))
     known = {r["path"]: r for pred in in_predicates("path", wanted)
              for r in store.read("files", where=pred).to_pylist()}
@@ -325,7 +360,7 @@ def update_files(root: str | os.PathLike[str], index_dir: str | os.PathLike[str]
         entry = _entry_for(root_path, rules, path)
         if k is None or k["status"] != "ok" or entry is None:
             return None
-        o = process_file(entry, k["hash"], max_bytes)
+        o = process_file(entry, k["hash"], max_bytes, screen=not allow.allowed(path))
         if o.status not in ("ok", "unchanged") or o.parse_error:
             return None
         outcomes.append((o, k))
@@ -353,30 +388,35 @@ def update_files(root: str | os.PathLike[str], index_dir: str | os.PathLike[str]
         report.touched.update(r.b for r in new)
         # Two small writes, not a rewrite of every relation. A kill between them loses these
         # imports until the next full crawl (every start of the server runs one).
-        store.table("relations").delete(stale)
+        store.delete("relations", stale)
         if new:
             store.table("relations").add(relations_table(new))
+    store.purge()  # the saved files' old units: gone from the files on disk too
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _read_all(walked: WalkResult, known: dict[str, dict], batch: _Batch, report: CrawlReport, gone: set[str],
-              max_bytes: int, progress: ProgressFn | None, trust_before: int) -> None:
+              max_bytes: int, progress: ProgressFn | None, trust_before: int, allow: AllowRules,
+              screen_again: set[str]) -> None:
     """Read, screen and parse every walked file that changed, feeding the batch writer."""
     total = len(walked.files)
     for i, entry in enumerate(walked.files):
         k = known.get(entry.rel)
+        rescreen = entry.rel in screen_again
         if (k and k["status"] == "ok" and k["size"] == entry.size and k["mtime_ns"] == entry.mtime_ns
-                and entry.mtime_ns < trust_before):
+                and entry.mtime_ns < trust_before and not rescreen):
             report.unchanged += 1
         else:
-            o = process_file(entry, k["hash"] if k and k["status"] == "ok" else None, max_bytes)
+            o = process_file(entry, k["hash"] if k and k["status"] == "ok" else None, max_bytes,
+                             screen=not allow.allowed(entry.rel), rescreen=rescreen)
             if o.status == "unchanged":
                 report.unchanged += 1
                 batch.add(_unchanged_row(k, entry), previously_known=True)  # refresh size/mtime only
             elif o.status == SKIP_SECRET:
-                # Never stored; if an older clean version was, it goes now.
+                # Only its path and the rule's family are kept; if an older clean version was stored, it goes now.
                 report.skipped[SKIP_SECRET] += 1
+                report.secret_skips.append((entry.rel, o.secret or "secret"))
                 if k:
                     gone.add(entry.rel)
             else:
@@ -389,7 +429,7 @@ def _read_all(walked: WalkResult, known: dict[str, dict], batch: _Batch, report:
                     report.changed += 1
                 else:
                     report.new += 1
-                batch.add(o, previously_known=k is not None)
+                batch.add(o, previously_known=bool(k and k["n_units"]))  # units to replace
             if batch.full():
                 batch.flush()
         if progress:

@@ -3,6 +3,11 @@
 One place for the schema. Writes are batched (LanceDB writes a version per write) and the
 store is compacted after a crawl so old versions do not pile up.
 
+Purge: LanceDB's delete only marks rows deleted, and old versions keep every row they had, so a
+removed file's text would stay in the data files. Whenever rows were removed, `purge()` writes
+those tables anew and cleans up every older version at once (a kill before that is caught by the
+`purge` mark in meta, and the next crawl purges).
+
 Crash safety without transactions: a file's units are written *before* its row in `files`,
 and readers only see units whose (path, file_hash) matches a row in `files`. A crawl killed
 at any point therefore leaves at worst orphan units, invisible to readers, which `repair()`
@@ -85,10 +90,18 @@ EVENTS = pa.schema([
     ("kind", pa.string()),  # open | save | change | close
     ("source", pa.string()),  # which editor or tool reported it
 ])
+SECRET_SKIPS = pa.schema([  # files skipped by content screening: never their text, nor the value
+    ("path", pa.string()),
+    ("family", pa.string()),  # the rule that matched ("AWS access key", ...)
+])
 META = pa.schema([("key", pa.string()), ("value", pa.string())])
 TABLES: dict[str, pa.Schema] = {
     "files": FILES, "units": UNITS, "relations": RELATIONS, "dirs": DIRS, "events": EVENTS,
+    "secret_skips": SECRET_SKIPS,
 }
+# Derived tables that exist once a model embedded (their schemas, sized by the model, are in vectors.py).
+UNIT_VECTORS = "unit_vectors"  # one row per distinct unit text hash (and "p:<path>") and model
+FILE_VECTORS = "file_vectors"  # one row per file
 
 
 def default_index_dir(root: Path) -> Path:
@@ -127,6 +140,10 @@ class Store:
         self.path = path
         self.root = root
         self._tables: dict[str, lancedb.table.Table] = {}
+        self._marked = False  # meta's `purge` mark is set (before the first removal, cleared by purge)
+        self._removed = False  # rows were removed since the last purge
+        self._deleted: set[str] = set()  # tables rows were deleted from: written anew by the purge
+        self._stale: set[str] = set()  # tables written whole since: their older versions go too
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -205,6 +222,14 @@ class Store:
         mask = pa.array([k in valid for k in keys], type=pa.bool_())
         return units.filter(mask)
 
+    def secret_skips(self) -> list[tuple[str, str]]:
+        """(path, rule family) of the files the last crawl skipped as holding secrets, by path."""
+        t = self.read("secret_skips")
+        return sorted(zip(t["path"].to_pylist(), t["family"].to_pylist()))
+
+    def has_table(self, name: str) -> bool:
+        return name in set(self.db.list_tables().tables)
+
     def count(self, name: str) -> int:
         return self.table(name).count_rows()
 
@@ -221,18 +246,66 @@ class Store:
             (self.table("files").merge_insert("path").when_matched_update_all()
              .when_not_matched_insert_all().execute(rows))
 
+    def delete(self, name: str, predicate: str) -> int:
+        """Delete rows, and remember to purge them from the files on disk (`purge`). Returns how many."""
+        self._mark()
+        deleted = self.table(name).delete(predicate).num_deleted_rows
+        if deleted:
+            self._removed = True
+            self._deleted.add(name)
+        return deleted
+
+    def removing(self, *overwritten: str) -> None:
+        """The caller is about to write the tables `overwritten` whole, without rows they had:
+        the next `purge` must run and clean up their older versions."""
+        self._mark()
+        self._removed = True
+        self._stale.update(overwritten)
+
+    def _mark(self) -> None:
+        """Before anything is removed, meta says a purge is due: a kill before the purge leaves
+        the mark for the next crawl's `repair`."""
+        if not self._marked:
+            if self.meta().get("purge") != "pending":
+                self.set_meta(purge="pending")
+            self._marked = True
+
     def delete_stale_units(self, current: dict[str, str]) -> None:
         """Delete units of these paths whose file_hash is not the path's current hash."""
         clauses = [f"(path = {sql_quote(p)} AND file_hash != {sql_quote(h)})" for p, h in sorted(current.items())]
         for i in range(0, len(clauses), _BATCH_PREDICATE):
-            self.table("units").delete(" OR ".join(clauses[i:i + _BATCH_PREDICATE]))
+            self.delete("units", " OR ".join(clauses[i:i + _BATCH_PREDICATE]))
 
     def delete_paths(self, paths: Sequence[str]) -> None:
+        """Delete files (their rows, units and file vectors). Relations are the caller's: derived."""
         paths = sorted(paths)
+        vectors = self.has_table(FILE_VECTORS)
         for pred in in_predicates("path", paths):
             # File rows first: their units become invisible at once, then go.
-            self.table("files").delete(pred)
-            self.table("units").delete(pred)
+            self.delete("files", pred)
+            self.delete("units", pred)
+            if vectors:
+                self.delete(FILE_VECTORS, pred)
+
+    def delete_orphan_vectors(self) -> int:
+        """Delete the vectors of what is no longer indexed: unit vectors no visible unit and no
+        indexed path needs, file vectors of files gone or no longer indexed whole. Returns how many."""
+        files = self.read("files", ["path", "hash", "status"])
+        ok = {p: h for p, h, s in zip(*(files[c].to_pylist() for c in ("path", "hash", "status"))) if s == "ok"}
+        count = 0
+        if self.has_table(UNIT_VECTORS):
+            live = set(self.visible_units(["hash"])["hash"].to_pylist()) | {f"p:{p}" for p in ok}
+            orphans = sorted({h for h in self.read(UNIT_VECTORS, ["hash"])["hash"].to_pylist() if h not in live})
+            for pred in in_predicates("hash", orphans):
+                self.delete(UNIT_VECTORS, pred)
+            count += len(orphans)
+        if self.has_table(FILE_VECTORS):
+            vt = self.read(FILE_VECTORS, ["path"])
+            gone = sorted({p for p in vt["path"].to_pylist() if p not in ok})
+            for pred in in_predicates("path", gone):
+                self.delete(FILE_VECTORS, pred)
+            count += len(gone)
+        return count
 
     def repair(self) -> int:
         """Delete units that no file row vouches for (left by a killed crawl). Returns how many."""
@@ -249,13 +322,49 @@ class Store:
             clauses = [f"(path = {sql_quote(p)} AND file_hash IN ({', '.join(sql_quote(h) for h in hs)}))"
                        for p, hs in sorted(orphans.items())]
             for i in range(0, len(clauses), _BATCH_PREDICATE):
-                self.table("units").delete(" OR ".join(clauses[i:i + _BATCH_PREDICATE]))
+                self.delete("units", " OR ".join(clauses[i:i + _BATCH_PREDICATE]))
+        if self.meta().get("purge") == "pending":  # a purge was cut short: redo it, every table
+            self._marked = self._removed = True
+            self._deleted.update(n for n in self.db.list_tables().tables if n != "meta")
         return count
 
     def replace(self, name: str, rows: pa.Table) -> None:
-        """Swap a derived table's whole content in one write (one new version, atomic)."""
+        """Swap a derived table's whole content in one write (one new version, atomic). Its older
+        versions are cleaned up by the next purge, if there is one."""
         self.db.create_table(name, data=rows.cast(TABLES[name]), mode="overwrite")
         self._tables.pop(name, None)
+        self._stale.add(name)
+
+    def purge(self) -> bool:
+        """When rows were removed since the last purge: drop the unit vectors no unit needs any
+        more, write each table rows were deleted from anew (its live rows, one atomic write), then
+        drop every older version of every table written, so no removed row stays in the files on
+        disk. Returns whether it ran.
+
+        A delete only marks rows, and compaction leaves a table whose few deleted rows sit in
+        one fragment as it is; so the tables are rewritten, not compacted."""
+        if self._marked and not self._removed:  # deletes that matched nothing
+            self.set_meta(purge="")
+            self._marked = False
+        if not self._removed:
+            return False
+        self.delete_orphan_vectors()  # the vectors of removed units
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            present = set(self.db.list_tables().tables)
+            for name in sorted(self._deleted & present - {"meta"}):
+                table = self.table(name)
+                rows = table.search().limit(None).to_batches()  # streamed: a big table never sits in memory
+                self.db.create_table(name, data=rows, schema=table.schema, mode="overwrite")
+                self._tables.pop(name, None)
+            for name in sorted((self._deleted | self._stale) & present - {"meta"}):
+                self.table(name).optimize(cleanup_older_than=timedelta(0))
+            self.set_meta(purge="")  # only once nothing removed is left on disk
+            self.table("meta").optimize(cleanup_older_than=timedelta(0))
+        self._marked = self._removed = False
+        self._deleted.clear()
+        self._stale.clear()
+        return True
 
     def add_events(self, rows: pa.Table) -> None:
         if rows.num_rows:

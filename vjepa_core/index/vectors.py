@@ -1,7 +1,8 @@
 """Unit and file vectors in the store, incrementally, and the semantic relations drawn from them.
 
 Vectors live in two derived tables beside the index: `unit_vectors` (one row per distinct unit
-text hash and model) and `file_vectors` (one row per file). Only units whose hash has no vector
+text hash and model) and `file_vectors` (one row per file); their names are in store.py with the
+rest of the schema. Only units whose hash has no vector
 for the active model are encoded, so a re-crawl that changed one function re-embeds one unit.
 """
 
@@ -18,12 +19,17 @@ import numpy as np
 import pyarrow as pa
 
 from vjepa_core.index.memory import release_freed_memory
-from vjepa_core.index.store import Store, in_predicates, relations_table, sql_quote
+from vjepa_core.index.store import (
+    FILE_VECTORS,
+    UNIT_VECTORS,
+    Store,
+    in_predicates,
+    relations_table,
+    sql_quote,
+)
 from vjepa_core.model.encoder.checkpoint import CONFIG_NAME, Checkpoint
 from vjepa_core.patterns.semantic import rows_to_recompute, semantic, top_neighbours
 
-UNIT_VECTORS = "unit_vectors"
-FILE_VECTORS = "file_vectors"
 EMBED_SLICE = 2048  # texts tokenised and encoded at a time (bounds the peak memory)
 PATH_WEIGHT = 0.5  # how much a file's path counts in its frame vector, beside its units
 
@@ -67,7 +73,7 @@ def vector_matrix(column: pa.ChunkedArray) -> np.ndarray:
 
 def has_table(store: Store, name: str) -> bool:
     """Whether the store holds table `name` (the vector tables exist only once a model embedded)."""
-    return name in set(store.db.list_tables().tables)
+    return store.has_table(name)
 
 
 def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int | None = None) -> EmbedReport:
@@ -105,8 +111,10 @@ def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int | N
         report.units_embedded = sum(1 for k in todo if not k.startswith("p:"))
     del units, text_col, todo
     release_freed_memory()  # the tokenizer's and MLX's scratch, before the tables are built
-    # Keep only the vectors still wanted (one write, atomic).
+    # Keep only the vectors still wanted (one write, atomic); vectors dropped now leave the disk too.
     live = sorted(wanted)
+    if any(k not in wanted for k in have):
+        store.removing(UNIT_VECTORS, FILE_VECTORS)
     if live:
         schema = _vector_schema(dim, [("hash", pa.string())])
 
@@ -140,6 +148,7 @@ def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int | N
     # No LanceDB full-text index: search's full-text side is lexical.py (BM25 over stemmed
     # identifier words), which ranked better; building an index nobody read cost time and memory.
     store.set_meta(model=key)
+    store.purge()
     return report
 
 
@@ -207,10 +216,9 @@ def embed_files(store: Store, ckpt: Checkpoint, key: str, paths: list[str]) -> s
         unit_mean = np.mean(by_file[p], axis=0) if by_file.get(p) else np.zeros(dim, np.float32)
         v = unit_mean + PATH_WEIGHT * have[f"p:{p}"]
         new_frames[p] = (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
-    table = store.table(FILE_VECTORS)
-    table.delete(in_paths)
+    store.delete(FILE_VECTORS, in_paths)
     if new_frames:
-        table.add(pa.table({
+        store.table(FILE_VECTORS).add(pa.table({
             "path": list(new_frames), "file_hash": [file_hash[p] for p in new_frames], "model": [key] * len(new_frames),
             "vector": pa.FixedSizeListArray.from_arrays(pa.array(np.stack(list(new_frames.values())).reshape(-1)), dim)},
             schema=_vector_schema(dim, [("path", pa.string()), ("file_hash", pa.string())])))
@@ -234,12 +242,12 @@ def embed_files(store: Store, ckpt: Checkpoint, key: str, paths: list[str]) -> s
     touched.update(r.b for r in fresh)
     # Delete the recomputed rows, add them anew: two small writes (a kill between them loses these
     # rows until the next full embed, which every start of the server runs).
-    table = store.table("relations")
     listed = sorted(redo)
     for i in range(0, len(listed), 400):
-        table.delete(f"pattern = 'semantic' AND a IN ({', '.join(sql_quote(p) for p in listed[i:i + 400])})")
+        store.delete("relations", f"pattern = 'semantic' AND a IN ({', '.join(sql_quote(p) for p in listed[i:i + 400])})")
     if fresh:
-        table.add(relations_table(fresh))
+        store.table("relations").add(relations_table(fresh))
+    store.purge()  # the old rows leave the files on disk
     return touched
 
 
