@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vjepa_core.harvest.safety import _compile, _read_lines
+from vjepa_core.harvest.safety import compile_patterns, read_pattern_lines
 
 ALLOW_FILE = ".vjepaallow"
 
@@ -21,12 +21,12 @@ class AllowRules:
 
     def __init__(self, lines: list[str] | tuple[str, ...] = ()) -> None:
         self.text = "\n".join(lines)  # what the index keeps, to see when the rules changed
-        self._spec = _compile(list(lines))
+        self._spec = compile_patterns(list(lines))
 
     @classmethod
     def read(cls, root: Path) -> AllowRules:
         """The rules of the .vjepaallow at `root`."""
-        return cls(_read_lines(root / ALLOW_FILE))
+        return cls(read_pattern_lines(root / ALLOW_FILE))
 
     def allowed(self, rel_path: str) -> bool:
         """Whether the workspace-relative posix path is listed: its content is not screened."""

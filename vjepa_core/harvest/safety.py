@@ -392,17 +392,17 @@ class IgnoreRules:
         self._loaded: set[str] = set()  # folders whose .gitignore `excluded` has read
         base_lines: list[str] = list(DEFAULT_IGNORES)
         exclude = root / ".git" / "info" / "exclude"
-        base_lines += _read_lines(exclude)
-        self._base = _compile(base_lines)
+        base_lines += read_pattern_lines(exclude)
+        self._base = compile_patterns(base_lines)
         # .vjepaignore is the user's word about VJEPA specifically: it is consulted last and wins.
-        self._vjepa = _compile([*_read_lines(root / ".vjepaignore"), *extra])
+        self._vjepa = compile_patterns([*read_pattern_lines(root / ".vjepaignore"), *extra])
 
     def load_dir(self, rel_dir: str) -> None:
         """Read the .gitignore of a folder (workspace-relative, '' for the root) if it has one."""
         path = self.root / rel_dir / ".gitignore" if rel_dir else self.root / ".gitignore"
-        lines = _read_lines(path)
+        lines = read_pattern_lines(path)
         if lines:
-            self._specs[rel_dir] = _compile(lines)
+            self._specs[rel_dir] = compile_patterns(lines)
 
     def excluded(self, rel_path: str) -> bool:
         """The walk's verdict on one file path without walking: True when a folder on the way or
@@ -437,7 +437,7 @@ class IgnoreRules:
         return bool(self._base.check_file(candidate).include)
 
 
-def _compile(lines: list[str]) -> pathspec.GitIgnoreSpec:
+def compile_patterns(lines: list[str]) -> pathspec.GitIgnoreSpec:
     """A spec from ignore-file lines; a line git would reject is dropped, not fatal."""
     try:
         return pathspec.GitIgnoreSpec.from_lines(lines)
@@ -452,7 +452,7 @@ def _compile(lines: list[str]) -> pathspec.GitIgnoreSpec:
         return pathspec.GitIgnoreSpec.from_lines(good)
 
 
-def _read_lines(path: Path) -> list[str]:
+def read_pattern_lines(path: Path) -> list[str]:
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
             return fh.read().splitlines()

@@ -24,7 +24,8 @@ BINARY_EXTENSIONS = frozenset(
     [".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".icns", ".webp", ".tif", ".tiff", ".psd", ".heic", ".avif", ".pdf", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tar", ".jar", ".war", ".whl", ".egg", ".so", ".dylib", ".dll", ".exe", ".bin", ".o", ".a", ".lib", ".obj", ".class", ".pyc", ".pyo", ".pyd", ".wasm", ".mp3", ".mp4", ".m4a", ".wav", ".flac", ".ogg", ".mov", ".avi", ".mkv", ".webm", ".ttf", ".otf", ".woff", ".woff2", ".eot", ".sqlite", ".db", ".sqlite3", ".lance", ".safetensors", ".npy", ".npz", ".pt", ".onnx", ".parquet", ".arrow", ".feather", ".h5", ".hdf5", ".pkl", ".pickle", ".dmg", ".iso", ".img"]
 )
 
-# Why a file was left out. Denied and secret files are only ever counted, never listed.
+# Why a file was left out. Denied files are only ever counted, never listed; files skipped as secrets
+# are listed by path and rule family (never their text) so the user can allow a false alarm.
 SKIP_DENIED = "denied (privacy list)"
 SKIP_SYMLINK = "symlink (not followed)"
 SKIP_SYMLINK_OUT = "symlink out of the root"
