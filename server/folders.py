@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+import sys
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +15,8 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
 from vjepa_core.workspace import Workspace
+
+from .arguments import say, shown
 
 if TYPE_CHECKING:
     from vjepa_core.workspace import EditorEvent, Hit, IdleScheduler
@@ -76,24 +81,53 @@ def make_folder(root: Path, index_base: Path | None) -> Folder:
     return Folder(root, Workspace.under(root, index_base, allow_home=False))
 
 
+class Elsewhere(JsonRpcInvalidParams):
+    """A usable path that names no file the server reads: outside the approved folders, on the deny
+    list, or a URI of another scheme. Lenses and editor events pass over these quietly."""
+
+
+# POSIX limits on a path and on one name in it (Linux: 4096 and 255 bytes; macOS: 1024 and 255).
+PATH_MAX = 1024 if sys.platform == "darwin" else 4096
+NAME_MAX = 255
+SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")  # two letters at least: "C:" is a Windows drive
+
+
 def as_path(uri_or_path: object) -> Path:
-    """A resolved absolute path from a file URI or a path; anything else is invalid params."""
-    if not isinstance(uri_or_path, str) or not uri_or_path or "\x00" in uri_or_path:
-        raise JsonRpcInvalidParams(f"expected a file URI or path, got {uri_or_path!r}")
-    text = to_fs_path(uri_or_path) if uri_or_path.startswith("file:") else uri_or_path
-    if text is None:
-        raise JsonRpcInvalidParams(f"not a file URI: {uri_or_path!r}")
-    return Path(text).resolve()
+    """A resolved absolute path from a file URI or a path; anything unusable (not a string, empty,
+    a NUL byte, too long, not encodable, another scheme) is invalid params with a sentence."""
+    if not isinstance(uri_or_path, str):
+        raise JsonRpcInvalidParams(say("path_type", got=shown(uri_or_path)))
+    if not uri_or_path:
+        raise JsonRpcInvalidParams(say("path_empty"))
+    path = shown(uri_or_path)
+    if "\x00" in uri_or_path:
+        raise JsonRpcInvalidParams(say("path_nul", path=path))
+    scheme = SCHEME.match(uri_or_path)
+    if scheme and scheme.group(1).lower() != "file":
+        raise Elsewhere(say("path_scheme", path=path, scheme=scheme.group(1)))
+    text = to_fs_path(uri_or_path) if scheme else uri_or_path
+    if not text or "\x00" in text:
+        raise JsonRpcInvalidParams(say("path_bad_uri", path=path))
+    try:
+        raw = os.fsencode(text)
+    except UnicodeError as exc:
+        raise JsonRpcInvalidParams(say("path_unusable", path=path, reason=exc.reason)) from exc
+    if len(raw) >= PATH_MAX or any(len(name) > NAME_MAX for name in raw.split(b"/")):
+        raise JsonRpcInvalidParams(say("path_too_long", length=len(raw), limit=PATH_MAX - 1, name_limit=NAME_MAX))
+    try:
+        return Path(text).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # e.g. a symlink loop
+        raise JsonRpcInvalidParams(say("path_unusable", path=path, reason=exc)) from exc
 
 
 def locate(folders: list[Folder], uri_or_path: object) -> tuple[Folder, str]:
-    """The folder holding a path and the path relative to it; refuses outside and denied paths
-    with an LSP error before anything is read. Relative paths are taken against each folder."""
+    """The folder holding a path and the path relative to it; refuses unusable, outside and denied
+    paths with InvalidParams before anything is read. Relative paths are taken against each folder."""
     raw = uri_or_path
-    absolute = as_path(raw)  # validates the type first
+    absolute = as_path(raw)  # validates the type, the scheme and the length first
     assert isinstance(raw, str)
     relative = not raw.startswith("file:") and not Path(raw).is_absolute()
-    candidates = [(f.root / raw).resolve() for f in folders] if relative else [absolute]
+    candidates = [as_path(str(f.root / raw)) for f in folders] if relative else [absolute]
     for path in candidates:
         for folder in folders:
             try:
@@ -102,6 +136,6 @@ def locate(folders: list[Folder], uri_or_path: object) -> tuple[Folder, str]:
                 continue
             reason = folder.workspace.denied(rel)
             if reason:
-                raise JsonRpcInvalidParams(f"{raw} is on the deny list ({reason}); it is never read")
+                raise Elsewhere(say("path_denied", path=shown(raw), reason=reason))
             return folder, rel
-    raise JsonRpcInvalidParams(f"{raw} is outside the approved workspace folders; it is never read")
+    raise Elsewhere(say("path_outside", path=shown(raw)))

@@ -5,7 +5,8 @@ progress bars, kind messages, showing a file, lens refresh and `vjepa/status`.
 It also serves initialize, initialized, shutdown and textDocument/didOpen, didChange, didSave, and
 fans each out to the features that subscribed in `VjepaServer.hooks` (pygls keeps one handler per
 LSP method, and one place for them keeps the order readable). Features never import each other:
-what two of them need lives here, in folders.py, arguments.py or picking.py.
+what two of them need lives here, in folders.py, arguments.py or picking.py. Under it, protocol.py
+answers every malformed message and keeps tracebacks out of the replies.
 """
 
 from __future__ import annotations
@@ -19,15 +20,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInternalError
+from pygls.exceptions import FeatureRequestError, JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from vjepa_core.messages import VjepaError, text
 
 from .consent import ConsentBook, approve
-from .folders import NO_MODEL, Folder, idle_state, locate, make_folder
+from .folders import NO_MODEL, Elsewhere, Folder, idle_state, locate, make_folder
 from .options import Options
+from .protocol import VjepaProtocol
 
 if TYPE_CHECKING:
     from vjepa_core.workspace import Hit
@@ -78,9 +80,12 @@ def as_result(hit: Hit) -> dict[str, Any]:
 
 
 class VjepaServer(LanguageServer):
-    """State lives here, not in globals."""
+    """State lives here, not in globals. Its protocol (protocol.py) answers every malformed message."""
+
+    protocol: VjepaProtocol
 
     def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("protocol_cls", VjepaProtocol)
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.options = Options()
         self.consent = ConsentBook()
@@ -101,6 +106,20 @@ class VjepaServer(LanguageServer):
         self._last_status: dict[str, Any] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
+    def report_server_error(self, error: Exception, source: object) -> None:
+        """pygls' out-of-band errors. From the read loop (`source` JsonRpcException), a ValueError or
+        RecursionError is a body that json.loads could not read: ParseError to id null. Request errors
+        were answered already; anything else is said in one line, its traceback in the log."""
+        if source is JsonRpcException and isinstance(error, (ValueError, RecursionError)):
+            self.protocol.refuse_unparsable(error)
+            return
+        if source is FeatureRequestError:
+            return
+        if not isinstance(error, JsonRpcException):
+            self.protocol.log_failure("The server", error)
+        message = error.message if isinstance(error, JsonRpcException) else f"{type(error).__name__}: {error}"
+        self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"vjepa: {message}"))
+
     async def engine_call(self, fn: Callable[..., T], *args: object) -> T:
         """Run `fn(*args)` in the engine thread; an engine error becomes an LSP error with its exact words."""
         try:
@@ -113,7 +132,10 @@ class VjepaServer(LanguageServer):
         the features hear of it. Outside the approved folders or denied: not even the path is kept."""
         try:
             folder, rel = locate(self.folders, uri)
-        except JsonRpcException:
+        except Elsewhere:
+            return
+        except JsonRpcException as exc:  # an unusable URI: a notification has no reply, so it is logged
+            self.log(exc.message, types.MessageType.Warning)
             return
         self.active = uri
         for hook in self.hooks.edited:

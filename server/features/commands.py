@@ -9,8 +9,10 @@ LSP error before anything is read.
 
 Adding a command: write an async handler taking the server and the command's arguments (unpacked),
 run engine work through `ls.engine_call`, raise `JsonRpcInvalidParams` for bad arguments, return
-JSON-able data; register it in a `register(server)` of its own feature module and add that module
-to `main.FEATURES`. Declared commands reach every client.
+JSON-able data; register it in a `register(server)` of its own feature module, add that module
+to `main.FEATURES` and say what the command takes in `arguments.EXPECTS` (a call whose arguments do
+not fit the handler's signature is refused with those words before it runs). Declared commands
+reach every client.
 """
 
 from __future__ import annotations

@@ -6,9 +6,8 @@ runs `vjepa.open` (features/commands.py)."""
 from __future__ import annotations
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
 
-from ..folders import locate
+from ..folders import Elsewhere, locate
 from ..server import VjepaServer
 
 TOP = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
@@ -17,8 +16,8 @@ TOP = types.Range(start=types.Position(line=0, character=0), end=types.Position(
 def code_lens(ls: VjepaServer, params: types.CodeLensParams) -> list[types.CodeLens]:
     try:
         folder, rel = locate(ls.folders, params.text_document.uri)
-    except JsonRpcException:
-        return []  # not an approved folder, or denied: no lenses, no error
+    except Elsewhere:
+        return []  # not an approved folder, denied, or not a file: no lenses, no error (an unusable URI is one)
     lenses = []
     for i, hit in enumerate(folder.related.get(rel, [])):
         title = f"Related: {hit.path}" if i == 0 else f"· {hit.path}"

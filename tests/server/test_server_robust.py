@@ -1,6 +1,7 @@
 """End to end over stdio: a file deleted mid-index, and a restart after `kill -9` mid-index, each
 ending with the index consistent (as a clean crawl would leave it) and the server serving.
-(Malformed params: test_server.py::test_refusals_and_malformed_params.)"""
+(Malformed params: test_server.py::test_refusals_and_malformed_params; malformed requests of every
+kind: test_malformed.py.)"""
 
 from __future__ import annotations
 
