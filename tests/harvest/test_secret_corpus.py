@@ -10,8 +10,9 @@ import pytest
 from lsprotocol import types
 
 from tests.fixtures import GitRepo
-from tests.harvest.secret_corpus import Case, corpus
 from tests.server.lsp import indexed, session, until
+from vjepa_core.bench.secret_corpus import corpus
+from vjepa_core.bench.secret_formats import Case
 from vjepa_core.harvest.safety import denied_name
 from vjepa_core.harvest.secrets import find_secret
 from vjepa_core.workspace import Workspace

@@ -17,7 +17,7 @@ from vjepa_core.messages import VjepaError, Voice
 def add_bench(sub: Subcommands) -> None:
     bench = sub.add_parser("bench", help="benchmarks (see docs/BENCHMARKS.md)")
     bsub = bench.add_subparsers(dest="bench", required=True)
-    for add in (_add_crawl, _add_embed, _add_next_file, _add_search, _add_swarm, _add_lsp):
+    for add in (_add_crawl, _add_embed, _add_next_file, _add_search, _add_secrets, _add_swarm, _add_lsp):
         add(bsub)
 
 
@@ -56,6 +56,27 @@ def _add_search(bsub: Subcommands) -> None:
     p.add_argument("--model", type=Path, default=None, help="checkpoint folder (default: the shipped one)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=run_bench_search)
+
+
+def _add_secrets(bsub: Subcommands) -> None:
+    p = bsub.add_parser("secrets", help="secret screening: catch rate per family, false positives on clean trees")
+    p.add_argument("trees", nargs="*", type=Path, help="clean source trees, e.g. the stdlib and a clone of psf/requests")
+    p.add_argument("--seed", type=int, default=0, help="the corpus' random values")
+    p.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                   help="gitignore-style pattern to leave out, e.g. site-packages/")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=run_bench_secrets)
+
+
+def run_bench_secrets(args: argparse.Namespace, voice: Voice, console: Console) -> int:
+    from vjepa_core.bench.secrets import bench_secrets, print_secrets_bench
+
+    result = bench_secrets(args.trees, args.seed, args.exclude)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print_secrets_bench(result)
+    return 0
 
 
 def _add_swarm(bsub: Subcommands) -> None:

@@ -26,7 +26,7 @@ from urllib.parse import unquote
 
 from vjepa_core.harvest.secret_rules import SECRET_KINDS, find_own_secret
 
-__all__ = ["SECRET_KINDS", "engine_family", "find_secret", "looks_generated"]
+__all__ = ["SECRET_KINDS", "engine_family", "find_engine_secret", "find_secret", "looks_generated"]
 
 RULE_FILE = "secret_rules.yml"
 APP_NAME = "vjepa-swarm"
@@ -117,7 +117,8 @@ def _plausible(rule_id: str, value: str) -> bool:
     return not header_only
 
 
-def _engine_finding(text: str) -> str | None:
+def find_engine_secret(text: str) -> str | None:
+    """The Kingfisher layer alone (the benchmark measures each layer)."""
     data = text.encode("utf-8", "surrogateescape")  # lone surrogates would make the engine raise
     with _lock:
         findings = _engine().scan(data)
@@ -138,4 +139,4 @@ def _engine_finding(text: str) -> str | None:
 def find_secret(text: str) -> str | None:
     """A short family name ("private key", "slack bot token", "hard-coded password", ...) for the
     first secret found, or None if the text looks clean. Never returns or logs the secret itself."""
-    return find_own_secret(text) or _engine_finding(text)
+    return find_own_secret(text) or find_engine_secret(text)

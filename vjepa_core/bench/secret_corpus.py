@@ -23,485 +23,54 @@ The values are random and never live: they are synthetic by construction.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
-import random
 import string
 import zlib
-from dataclasses import dataclass
 
-B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
-ALNUM = string.ascii_letters + string.digits
-HEX = "0123456789abcdef"
-URLSAFE = ALNUM + "_-"
-B32L = "abcdefghijklmnopqrstuvwxyz234567"
-
-
-@dataclass(frozen=True)
-class Case:
-    family: str
-    filename: str
-    text: str
-    secret: str
-
-
-class Gen:
-    """Format-valid random values from a seeded RNG."""
-
-    def __init__(self, seed: int) -> None:
-        self.r = random.Random(seed)
-
-    def s(self, alphabet: str, n: int) -> str:
-        # Draw until the value has both a digit and a letter when the alphabet has both, so that
-        # no value looks like a word or a plain number by chance.
-        while True:
-            v = "".join(self.r.choice(alphabet) for _ in range(n))
-            has_d = any(c.isdigit() for c in alphabet)
-            has_a = any(c.isalpha() for c in alphabet)
-            if n < 8 or ((not has_d or any(c.isdigit() for c in v)) and (not has_a or any(c.isalpha() for c in v))):
-                return v
-
-    def hexs(self, n: int) -> str:
-        return self.s(HEX, n)
-
-    def digits(self, n: int) -> str:
-        return str(self.r.randint(1, 9)) + "".join(self.r.choice(string.digits) for _ in range(n - 1))
-
-    def bytes(self, n: int) -> bytes:
-        return bytes(self.r.getrandbits(8) for _ in range(n))
-
-    def uuid(self) -> str:
-        h = self.hexs(32)
-        h = h[:12] + "4" + h[13:16] + self.r.choice("89ab") + h[17:]
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-    def password(self, n: int = 16, symbols: str = "!#%&*+-=?@^_") -> str:
-        while True:
-            v = self.s(ALNUM + symbols, n)
-            if any(c in symbols for c in v) and any(c.isupper() for c in v) and any(c.islower() for c in v):
-                return v
-
-    # --- checksummed token formats -------------------------------------------------------
-    @staticmethod
-    def _b62(n: int) -> str:
-        out = ""
-        while n:
-            n, rem = divmod(n, 62)
-            out = B62[rem] + out
-        return out or "0"
-
-    def crc_b62_token(self, prefix: str) -> str:
-        """prefix + 30 base62 + 6-char base62 CRC32 (GitHub's and npm's format)."""
-        while True:
-            body = self.s(ALNUM, 30)
-            crc = zlib.crc32(body.encode())
-            if crc >= 62**5:  # exactly 6 base62 digits, no padding question
-                return prefix + body + self._b62(crc).rjust(6, "0")
-
-    def age_key(self) -> str:
-        return bech32_encode("age-secret-key-", self.bytes(32)).upper()
-
-
-# --- Bech32 (BIP-173) --------------------------------------------------------------------
-_BECH = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
-
-
-def _polymod(values: list[int]) -> int:
-    gen = [0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3]
-    chk = 1
-    for v in values:
-        b = chk >> 25
-        chk = (chk & 0x1FFFFFF) << 5 ^ v
-        for i in range(5):
-            chk ^= gen[i] if (b >> i) & 1 else 0
-    return chk
-
-
-def bech32_encode(hrp: str, data: bytes) -> str:
-    acc, bits, five = 0, 0, []
-    for byte in data:
-        acc = (acc << 8) | byte
-        bits += 8
-        while bits >= 5:
-            bits -= 5
-            five.append((acc >> bits) & 31)
-    if bits:
-        five.append((acc << (5 - bits)) & 31)
-    hv = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
-    pm = _polymod(hv + five + [0] * 6) ^ 1
-    check = [(pm >> 5 * (5 - i)) & 31 for i in range(6)]
-    return hrp + "1" + "".join(_BECH[d] for d in five + check)
-
-
-def _crc24(data: bytes) -> int:
-    crc = 0xB704CE
-    for b in data:
-        crc ^= b << 16
-        for _ in range(8):
-            crc <<= 1
-            if crc & 0x1000000:
-                crc ^= 0x1864CFB
-    return crc & 0xFFFFFF
-
-
-def _wrap(b64: str, width: int = 64) -> list[str]:
-    return [b64[i : i + width] for i in range(0, len(b64), width)]
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-# --- keys --------------------------------------------------------------------------------
-def _is_probable_prime(n: int, rng: random.Random) -> bool:
-    if n < 4:
-        return n in (2, 3)
-    for p in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37):
-        if n % p == 0:
-            return n == p
-    d, s = n - 1, 0
-    while d % 2 == 0:
-        d //= 2
-        s += 1
-    for _ in range(24):
-        a = rng.randrange(2, n - 2)
-        x = pow(a, d, n)
-        if x in (1, n - 1):
-            continue
-        for _ in range(s - 1):
-            x = pow(x, 2, n)
-            if x == n - 1:
-                break
-        else:
-            return False
-    return True
-
-
-def _prime(bits: int, rng: random.Random) -> int:
-    while True:
-        c = rng.getrandbits(bits) | (1 << (bits - 1)) | (1 << (bits - 2)) | 1
-        if _is_probable_prime(c, rng):
-            return c
-
-
-def rsa_pem(g: Gen, pkcs8: bool = False, bits: int = 2048) -> str:
-    try:
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
-    except ImportError:  # a well-formed DER-looking body, good enough for pattern rules
-        body = base64.b64encode(b"\x30\x82\x04\xa4\x02\x01\x00\x02\x82\x01\x01\x00" + g.bytes(1180)).decode()
-        label = "PRIVATE KEY" if pkcs8 else "RSA PRIVATE KEY"
-        return "\n".join([f"-----BEGIN {label}-----", *_wrap(body), f"-----END {label}-----"]) + "\n"
-    e = 65537
-    while True:
-        p, q = _prime(bits // 2, g.r), _prime(bits // 2, g.r)
-        phi = (p - 1) * (q - 1)
-        if p != q and phi % e:
-            break
-    n, d = p * q, pow(e, -1, phi)
-    numbers = rsa.RSAPrivateNumbers(
-        p, q, d, d % (p - 1), d % (q - 1), pow(q, -1, p), rsa.RSAPublicNumbers(e, n)
-    )
-    key = numbers.private_key()
-    fmt = serialization.PrivateFormat.PKCS8 if pkcs8 else serialization.PrivateFormat.TraditionalOpenSSL
-    return key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption()).decode()
-
-
-def ec_pem(g: Gen) -> str:
-    try:
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-    except ImportError:
-        body = base64.b64encode(b"\x30\x77\x02\x01\x01\x04\x20" + g.bytes(112)).decode()
-        return "\n".join(["-----BEGIN EC PRIVATE KEY-----", *_wrap(body), "-----END EC PRIVATE KEY-----"]) + "\n"
-    k = ec.derive_private_key(g.r.getrandbits(250) + 1, ec.SECP256R1())
-    return k.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    ).decode()
-
-
-def _sshstr(b: bytes) -> bytes:
-    return len(b).to_bytes(4, "big") + b
-
-
-def openssh_ed25519(g: Gen, comment: str) -> str:
-    """An unencrypted openssh-key-v1 ed25519 private key, built deterministically."""
-    seed = g.bytes(32)
-    try:
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-        pub = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
-    except ImportError:
-        pub = g.bytes(32)
-    pubblob = _sshstr(b"ssh-ed25519") + _sshstr(pub)
-    check = g.bytes(4)
-    priv = check + check + pubblob + _sshstr(seed + pub) + _sshstr(comment.encode())
-    priv += bytes(range(1, 1 + (-len(priv)) % 8))
-    blob = (
-        b"openssh-key-v1\x00" + _sshstr(b"none") + _sshstr(b"none") + _sshstr(b"")
-        + (1).to_bytes(4, "big") + _sshstr(pubblob) + _sshstr(priv)
-    )
-    body = base64.b64encode(blob).decode()
-    return "\n".join(["-----BEGIN OPENSSH PRIVATE KEY-----", *_wrap(body, 70), "-----END OPENSSH PRIVATE KEY-----"]) + "\n"
-
-
-def pgp_private_block(g: Gen) -> str:
-    # A v4 secret-key packet (tag 5, new format) with an RSA-looking body.
-    body = b"\x04" + g.bytes(4) + b"\x01" + b"\x08\x00" + g.bytes(256) + b"\x00\x11\x01\x00\x01" + b"\x00" + g.bytes(660)
-    packet = b"\xc5" + b"\xff" + len(body).to_bytes(4, "big") + body
-    b64 = base64.b64encode(packet).decode()
-    crc = base64.b64encode(_crc24(packet).to_bytes(3, "big")).decode()
-    return "\n".join(["-----BEGIN PGP PRIVATE KEY BLOCK-----", "", *_wrap(b64), "=" + crc, "-----END PGP PRIVATE KEY BLOCK-----"]) + "\n"
-
-
-def jwt_hs256(g: Gen, payload: dict) -> str:
-    header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-    body = b64url(json.dumps(payload, separators=(",", ":")).encode())
-    sig = hmac.new(g.bytes(32), f"{header}.{body}".encode(), hashlib.sha256).digest()
-    return f"{header}.{body}.{b64url(sig)}"
-
-
-# --- ordinary files around a secret ----------------------------------------------------------
-PY_HEAD = '''"""Service configuration."""
-import logging
-import os
-
-log = logging.getLogger(__name__)
-
-DEBUG = os.environ.get("DEBUG", "0") == "1"
-TIMEOUT_SECONDS = 30
-'''
-
-PY_TAIL = '''
-
-def client_settings():
-    """Settings passed to the HTTP client."""
-    return {"timeout": TIMEOUT_SECONDS, "retries": 3, "debug": DEBUG}
-'''
-
-
-def py_assign(name: str, value: str) -> str:
-    return PY_HEAD + f'{name} = "{value}"\n' + PY_TAIL
-
-
-def py_call(call: str) -> str:
-    return PY_HEAD + "\n\ndef make_client():\n    return " + call + "\n" + PY_TAIL
-
-
-def yaml_nested(section: str, key: str, value: str, quote: bool = False) -> str:
-    v = f'"{value}"' if quote else value
-    return (
-        "app:\n  name: billing-service\n  port: 8080\n  log_level: info\n"
-        f"{section}:\n  enabled: true\n  {key}: {v}\n  region: eu-west-1\n"
-        "features:\n  - invoices\n  - reports\n"
-    )
-
-
-def sh_export(name: str, value: str, quote: bool = True) -> str:
-    v = f'"{value}"' if quote else value
-    return (
-        "#!/usr/bin/env bash\nset -euo pipefail\n\n"
-        'APP_DIR="$(cd "$(dirname "$0")" && pwd)"\n'
-        f"export {name}={v}\n\n"
-        'echo "deploying from $APP_DIR"\n'
-        "docker build -t registry.internal/app:latest .\n"
-        "docker push registry.internal/app:latest\n"
-    )
-
-
-def sh_lines(*lines: str) -> str:
-    return "#!/bin/sh\nset -e\n\n" + "\n".join(lines) + '\n\necho "done"\n'
-
-
-def js_const(name: str, value: str) -> str:
-    return (
-        "'use strict';\n\nconst express = require('express');\nconst app = express();\n\n"
-        f"const {name} = '{value}';\n\n"
-        "app.get('/health', (req, res) => res.json({ ok: true }));\n\n"
-        "app.listen(process.env.PORT || 3000, () => console.log('listening'));\n"
-    )
-
-
-def js_object(key: str, value: str) -> str:
-    return (
-        "import { createClient } from './client.js';\n\nexport const config = {\n"
-        "  baseUrl: 'https://api.internal',\n"
-        f"  {key}: '{value}',\n"
-        "  retries: 3,\n};\n\nexport default createClient(config);\n"
-    )
-
-
-def ts_const(name: str, value: str) -> str:
-    return (
-        "import axios from 'axios';\n\n"
-        f"export const {name}: string = \"{value}\";\n\n"
-        "export async function fetchUsers(): Promise<unknown[]> {\n"
-        "  const res = await axios.get('/api/users');\n  return res.data;\n}\n"
-    )
-
-
-def compose_env(name: str, value: str) -> str:
-    return (
-        "version: '3.8'\nservices:\n  web:\n    image: nginx:1.25\n    ports:\n      - \"8080:80\"\n"
-        "  worker:\n    build: .\n    environment:\n      - LOG_LEVEL=info\n"
-        f"      - {name}={value}\n"
-        "    depends_on:\n      - web\n"
-    )
-
-
-def compose_map(name: str, value: str) -> str:
-    return (
-        "services:\n  api:\n    image: app/api:2.1\n    restart: unless-stopped\n    environment:\n"
-        f"      {name}: \"{value}\"\n      WORKERS: \"4\"\n"
-    )
-
-
-def ipynb(code: str) -> str:
-    cells = [
-        {"cell_type": "markdown", "metadata": {}, "source": ["# Data exploration\n", "Load the events table."]},
-        {
-            "cell_type": "code",
-            "execution_count": 1,
-            "metadata": {},
-            "outputs": [],
-            "source": [line + "\n" for line in ["import pandas as pd", *code.split("\n")]],
-        },
-        {
-            "cell_type": "code",
-            "execution_count": 2,
-            "metadata": {},
-            "outputs": [],
-            "source": ["df = pd.read_csv('events.csv')\n", "df.head()"],
-        },
-    ]
-    nb = {
-        "cells": cells,
-        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    return json.dumps(nb, indent=1) + "\n"
-
-
-def properties(key: str, value: str) -> str:
-    return (
-        "spring.application.name=orders\nserver.port=8081\n"
-        "spring.datasource.url=jdbc:postgresql://db.internal:5432/orders\n"
-        f"{key}={value}\n"
-        "logging.level.root=INFO\n"
-    )
-
-
-def web_config(key: str, value: str) -> str:
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n<configuration>\n  <appSettings>\n'
-        '    <add key="Environment" value="Production" />\n'
-        f'    <add key="{key}" value="{value}" />\n'
-        "  </appSettings>\n  <system.web>\n    <compilation debug=\"false\" targetFramework=\"4.8\" />\n"
-        "  </system.web>\n</configuration>\n"
-    )
-
-
-def go_const(name: str, value: str) -> str:
-    return (
-        "package main\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n)\n\n"
-        f"const {name} = \"{value}\"\n\n"
-        "func main() {\n\thttp.HandleFunc(\"/\", func(w http.ResponseWriter, r *http.Request) {\n"
-        "\t\tfmt.Fprintln(w, \"ok\")\n\t})\n\thttp.ListenAndServe(\":8080\", nil)\n}\n"
-    )
-
-
-def dockerfile_env(name: str, value: str) -> str:
-    return (
-        "FROM python:3.12-slim\nWORKDIR /app\nCOPY requirements.txt .\n"
-        "RUN pip install --no-cache-dir -r requirements.txt\n"
-        f"ENV {name}={value}\n"
-        "COPY . .\nCMD [\"gunicorn\", \"app:app\", \"-b\", \"0.0.0.0:8000\"]\n"
-    )
-
-
-def json_cfg(key: str, value: str) -> str:
-    return json.dumps({"service": "ingest", "port": 9000, "upstream": {"host": "api.internal", key: value}}, indent=2) + "\n"
-
-
-def toml_cfg(section: str, key: str, value: str) -> str:
-    return (
-        "[server]\nhost = \"0.0.0.0\"\nport = 8000\n\n"
-        f"[{section}]\n{key} = \"{value}\"\ntimeout = 10\n"
-    )
-
-
-def gha(name: str, value: str) -> str:
-    return (
-        "name: ci\non:\n  push:\n    branches: [main]\njobs:\n  build:\n    runs-on: ubuntu-latest\n"
-        f"    env:\n      {name}: {value}\n"
-        "    steps:\n      - uses: actions/checkout@v4\n      - run: make test\n"
-    )
-
-
-def k8s_env(name: str, value: str) -> str:
-    return (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 2\n"
-        "  template:\n    spec:\n      containers:\n        - name: api\n          image: app/api:1.4\n"
-        f"          env:\n            - name: {name}\n              value: \"{value}\"\n"
-    )
-
-
-def ruby_init(name: str, value: str) -> str:
-    return (
-        "# frozen_string_literal: true\n\nRails.application.configure do\n"
-        "  config.cache_store = :memory_store\nend\n\n"
-        f"{name} = '{value}'\n"
-    )
-
-
-def php_file(line: str) -> str:
-    return (
-        "<?php\n/** Application settings. */\n\ndefine('APP_ENV', 'production');\n"
-        f"{line}\n"
-        "$table_prefix = 'wp_';\n\nif (!defined('ABSPATH')) {\n    define('ABSPATH', __DIR__ . '/');\n}\n"
-    )
-
-
-def java_const(name: str, value: str) -> str:
-    return (
-        "package com.acme.billing;\n\npublic final class Settings {\n"
-        "    public static final int TIMEOUT = 30;\n"
-        f"    private static final String {name} = \"{value}\";\n\n"
-        "    private Settings() {}\n}\n"
-    )
-
-
-def ini_cfg(section: str, key: str, value: str) -> str:
-    return f"[general]\nname = reporting\nworkers = 4\n\n[{section}]\n{key} = {value}\nretries = 2\n"
-
-
-def tf_cfg(block: str, key: str, value: str) -> str:
-    return (
-        'terraform {\n  required_version = ">= 1.5"\n}\n\n'
-        f'provider "{block}" {{\n  {key} = "{value}"\n}}\n\n'
-        'resource "null_resource" "noop" {}\n'
-    )
-
-
-def makefile(line: str) -> str:
-    return ".PHONY: build deploy\n\nbuild:\n\tgo build ./...\n\ndeploy: build\n\t" + line + "\n"
-
-
-def readme(block: str) -> str:
-    return "# Billing API\n\nQuick start:\n\n```bash\n" + block + "\n```\n\nSee docs/ for more.\n"
-
-
-def c_define(name: str, value: str) -> str:
-    return f'#include <stdio.h>\n\n#define {name} "{value}"\n\nint main(void) {{\n    puts("ok");\n    return 0;\n}}\n'
-
-
-def rust_const(name: str, value: str) -> str:
-    return f'use std::env;\n\nconst {name}: &str = "{value}";\n\nfn main() {{\n    let port = env::var("PORT").unwrap_or_default();\n    println!("{{}}", port);\n}}\n'
+from vjepa_core.bench.secret_files import (
+    PY_HEAD,
+    PY_TAIL,
+    c_define,
+    compose_env,
+    compose_map,
+    dockerfile_env,
+    gha,
+    go_const,
+    ini_cfg,
+    ipynb,
+    js_const,
+    js_object,
+    json_cfg,
+    k8s_env,
+    makefile,
+    php_file,
+    properties,
+    py_assign,
+    py_call,
+    readme,
+    ruby_init,
+    rust_const,
+    sh_export,
+    sh_lines,
+    tf_cfg,
+    toml_cfg,
+    ts_const,
+    web_config,
+    yaml_nested,
+)
+from vjepa_core.bench.secret_formats import (
+    ALNUM,
+    B32L,
+    URLSAFE,
+    Case,
+    Gen,
+    b64url,
+    ec_pem,
+    jwt_hs256,
+    openssh_ed25519,
+    pgp_private_block,
+    rsa_pem,
+)
 
 
 # --- the families ----------------------------------------------------------------------------
@@ -882,7 +451,7 @@ def corpus(seed: int = 0) -> list[Case]:
     return _cases(Gen(seed))
 
 
-if __name__ == "__main__":  # python tests/harvest/secret_corpus.py [SEED]: the families and their counts
+if __name__ == "__main__":  # python -m vjepa_core.bench.secret_corpus [SEED]: the families and their counts
     import collections
     import sys
 
@@ -891,56 +460,3 @@ if __name__ == "__main__":  # python tests/harvest/secret_corpus.py [SEED]: the 
     print(f"{len(cases)} cases, {len(fams)} families")
     for f, n in sorted(fams.items()):
         print(f"  {f}: {n}")
-
-
-# --- held-out cases: written after the rules of extra_rules.py, never used to tune them -------
-def holdout(seed: int = 100) -> list[Case]:
-    """Other phrasings of the same families, to check that rules were not fitted to corpus()."""
-    g = Gen(seed)
-    C: list[Case] = []
-
-    def add(family: str, filename: str, text: str, secret: str) -> None:
-        assert secret in text or json.dumps(secret)[1:-1] in text, (family, filename)
-        C.append(Case(family, filename, text, secret))
-
-    def pw() -> str:
-        return g.password(g.r.randint(12, 18))
-
-    p = pw(); add("password:php-array", "config/database.php", "<?php\n\nreturn [\n    'mysql' => [\n        'host' => 'db.internal',\n        'username' => 'orders',\n        'password' => '" + p + "',\n    ],\n];\n", p)
-    p = pw(); add("password:php-var", "inc/db.php", php_file(f'$db_password = "{p}";'), p)
-    p = pw(); add("password:xml", "Properties/PublishProfiles/prod.pubxml", '<?xml version="1.0" encoding="utf-8"?>\n<Project>\n  <PropertyGroup>\n    <UserName>$deploy</UserName>\n    <Password>' + p + "</Password>\n  </PropertyGroup>\n</Project>\n", p)
-    p = pw(); add("password:xml", "applicationContext.xml", '<beans>\n  <bean id="ds" class="org.apache.commons.dbcp2.BasicDataSource">\n    <property name="username" value="orders"/>\n    <property name="password" value="' + p + '"/>\n  </bean>\n</beans>\n', p)
-    p = pw(); add("password:cli-env", "migrate.sh", sh_lines(f"PGPASSWORD='{p}' psql -h db.internal -U orders -f schema.sql"), p)
-    p = pw(); add("password:cli-flag", "jump.sh", sh_lines(f"sshpass -p '{p}' ssh deploy@bastion.internal uptime"), p)
-    p = pw(); add("password:cli-flag", "cache_flush.sh", sh_lines(f"redis-cli -h cache.internal -a {p} FLUSHALL"), p)
-    p = g.password(14, symbols="#%+-_"); add("password:mysql-p", "Jenkinsfile", "pipeline {\n  agent any\n  stages {\n    stage('backup') {\n      steps {\n        sh 'mysqldump --user=backup --password=" + p + " orders > dump.sql'\n      }\n    }\n  }\n}\n", p)
-    p = pw(); add("password:yaml", "group_vars/db.yml", f"db_host: db.internal\ndb_user: orders\ndb_pass: {p}\n", p)
-    p = pw(); add("password:properties", "src/main/resources/application-prod.properties", properties("spring.datasource.password", p), p)
-    p = pw(); add("password:shell-var", "env.sh", sh_export("DB_PASS", p), p)
-    p = pw(); add("password:go-struct", "db.go", 'package db\n\nimport "github.com/go-sql-driver/mysql"\n\nvar cfg = mysql.Config{\n\tUser:   "orders",\n\tPasswd: "' + p + '",\n\tNet:    "tcp",\n\tAddr:   "db.internal:3306",\n}\n', p)
-    p = pw(); add("password:java-call", "Db.java", 'import java.sql.*;\n\nclass Db {\n    static Connection open() throws SQLException {\n        return DriverManager.getConnection("jdbc:postgresql://db.internal/orders", "orders", "' + p + '");\n    }\n}\n', p)
-    p = pw(); add("password:csharp-call", "Mailer.cs", 'using System.Net;\n\nclass Mailer {\n    static ICredentialsByHost Creds() => new NetworkCredential("noreply@acme.io", "' + p + '");\n}\n', p)
-    pw_ = g.password(14, symbols="=$+!") + "%40" + g.s(ALNUM, 3)
-    add("password-in-url", "celeryconfig.py", py_assign("broker_url", f"redis://:{pw_}@cache.internal:6379/1"), pw_)
-    pw_ = g.password(12, symbols="$+=") + "%25"
-    add("password-in-url", "values.yaml", f"externalDatabase:\n  url: postgres://orders:{pw_}@db.internal/orders\n", pw_)
-    v = g.crc_b62_token("ghp_"); add("github-pat-classic", "sync_repo.sh", sh_lines(f"git remote set-url origin https://x-access-token:{v}@github.com/acme/app.git"), v)
-    v = g.crc_b62_token("ghs_"); add("github-app-ghs", "ci.json", json.dumps({"steps": [{"run": "gh api /repos", "env": {"GH_TOKEN": v}}]}, indent=2), v)
-    v = f"xoxb-{g.digits(12)}-{g.digits(13)}-{g.s(ALNUM, 24)}"; add("slack-bot-xoxb", "slack.json", json.dumps({"bot": {"token": v, "channel": "#ops"}}, indent=2), v)
-    v = "sk_live_51" + g.s(ALNUM, 97); add("stripe-sk-live", "payments.rb", ruby_init("STRIPE_KEY", v), v)
-    v = f"https://discord.com/api/webhooks/{g.digits(18)}/{g.s(ALNUM + '-', 68)}"; add("discord-webhook", "alerting.yaml", yaml_nested("discord", "webhook_url", v), v)
-    v = "hf_" + g.s(string.ascii_letters, 34); add("huggingface-token", "setup_models.sh", sh_lines(f"huggingface-cli login --token {v}"), v)
-    v = g.crc_b62_token("npm_"); add("npm-token", "Dockerfile", dockerfile_env("NODE_ENV", "production").replace("COPY . .", f'RUN echo "//registry.npmjs.org/:_authToken={v}" > .npmrc\nCOPY . .'), v)
-    v = g.age_key(); add("age-secret-key", "Makefile", makefile(f"echo {v} | age -d -i - secrets.age > secrets.yaml"), v)
-    k = "AKIA" + g.s(string.ascii_uppercase + "234567", 16); s = g.s(ALNUM + "+/", 40)
-    add("aws-access-key+secret", "aws.properties", properties("aws.accessKeyId", k) + f"aws.secretKey={s}\n", k)
-    d = {"type": "service_account", "project_id": "acme-" + g.digits(6), "private_key_id": g.hexs(40), "private_key": rsa_pem(g, pkcs8=True),
-         "client_email": "ci@acme-x.iam.gserviceaccount.com", "client_id": g.digits(21), "auth_uri": "https://accounts.google.com/o/oauth2/auth",
-         "token_uri": "https://oauth2.googleapis.com/token", "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs"}
-    add("gcp-service-account", "k8s/gcp-secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: gcp\nstringData:\n  key.json: |\n" + "".join("    " + l + "\n" for l in json.dumps(d, indent=2).splitlines()), d["private_key"].splitlines()[1])
-    pem = ec_pem(g); add("private-key-pem", "keys.json", json.dumps({"signing_key": pem}, indent=2) + "\n", pem.splitlines()[1])
-    v = "dop_v1_" + g.hexs(64); add("digitalocean-pat", "do.yml", gha("DIGITALOCEAN_ACCESS_TOKEN", v), v)
-    v = "glpat-" + g.s(URLSAFE, 20); add("gitlab-pat", "renovate.json", json.dumps({"platform": "gitlab", "token": v}, indent=2), v)
-    v = "AAAA" + g.s(URLSAFE, 7) + ":APA91b" + g.s(URLSAFE, 134); add("firebase", "fcm.yaml", yaml_nested("fcm", "server_key", v), v)
-    v = g.s(B32L, 52); add("azure-devops-pat", "nuget.sh", sh_lines(f"dotnet nuget add source https://pkgs.dev.azure.com/acme/_packaging/feed/nuget/v3/index.json -u build -p {v} --store-password-in-clear-text"), v)
-    return C
