@@ -38,6 +38,8 @@ class Folder:
     files: int = 0  # indexed files and their code units, for vjepa/status
     units: int = 0
     model: dict[str, str] = field(default_factory=lambda: dict(NO_MODEL))
+    # Files skipped as holding secrets (path and rule family, never the value), for vjepa/status.
+    secret_skips: list[dict[str, str]] = field(default_factory=list)
     next_key: tuple[object, ...] = ()  # what the next cache was computed from (history, files)
     scheduler: IdleScheduler | None = None  # idle-time training (touch(), close()); see features/training.py
     idle_training: dict[str, Any] = field(default_factory=lambda: {"state": "off"})  # for vjepa/status
@@ -63,6 +65,7 @@ class Folder:
         related = self.workspace.related_many(indexed.paths, LENS_FILES)
         self.related, self.files, self.units = related, len(indexed.paths), indexed.units
         self.model = self.workspace.model_status()._asdict()
+        self.secret_skips = [skip._asdict() for skip in self.workspace.secret_skips()]
 
     def refresh_related(self, paths: set[str]) -> None:
         """Runs in the engine thread: the related lenses of `paths` only (after a fast update)."""

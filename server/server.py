@@ -159,7 +159,8 @@ class VjepaServer(LanguageServer):
         """The `vjepa/status` data (features/status.py describes it), from the caches only (no engine
         call): cheap enough to send on every change."""
         folders: list[dict[str, Any]] = [{"root": str(f.root), "indexed": f.indexed, "files": f.files, "units": f.units,
-                    "model": f.model, "idle_training": f.idle_training} for f in self.folders]
+                    "model": f.model, "idle_training": f.idle_training,
+                    "secret_skips": f.secret_skips} for f in self.folders]
         first = next((f for f in folders if f["indexed"]), None)
         out = {"state": self.state, "files": sum(f["files"] for f in folders),
                "units": sum(f["units"] for f in folders), "model": dict(first["model"] if first else NO_MODEL),

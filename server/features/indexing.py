@@ -26,7 +26,7 @@ from ..folders import Folder
 from ..server import VjepaServer, WorkProgress
 
 HISTORY_MOVED = ".git/logs/HEAD"
-RULE_FILES = (".gitignore", ".vjepaignore")
+RULE_FILES = (".gitignore", ".vjepaignore", ".vjepaallow")
 
 
 def _refresh(folder: Folder, progress: Callable[[int, int, str], None]) -> IndexReport:

@@ -5,7 +5,8 @@ notification on every change, for status bars (VjepaServer.status and publish_st
  "model": {"name": "workspace" | "default" | "none", "version": "<weights digest>"},
  "idle_training": "off" | "waiting" | "training" | "stopping" | "closed" (the most active folder's),
  "folders": [{"root", "indexed", "files", "units", "model", "idle_training": {"state", "runs",
-              "last_exit", "reason", "swarm": <the swarm's status JSON>}}, ...]}
+              "last_exit", "reason", "swarm": <the swarm's status JSON>},
+              "secret_skips": [{"path", "family"}, ...] (skipped as holding secrets; never the value)}, ...]}
 plus, while indexing or training, "percentage" (and "done", "total" files while indexing), sent
 each time the percentage moves. "state" is "training" while idle-time training runs or stops too.
 """

@@ -12,7 +12,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.uris import from_fs_path
 from pytest_lsp import client_capabilities
 
-from tests.fixtures import GitRepo
+from tests.fixtures import FAKE_AWS, GitRepo
 from tests.server.lsp import CALC, command, indexed, session, until, uri
 
 
@@ -174,3 +174,14 @@ async def test_consent_not_now_asks_again_next_time(repo: GitRepo, tmp_path: Pat
         assert not (tmp_path / "index").exists()
         assert (await command(client, "vjepa.status"))["folders"] == []
     assert not (tmp_path / "data" / "vjepa-swarm" / "consent.json").exists()
+
+
+@pytest.mark.asyncio
+async def test_status_lists_secret_skips_without_their_value(repo: GitRepo, tmp_path: Path) -> None:
+    repo.commit("deploy", {"deploy.py": f'AWS_ACCESS_KEY_ID = "{FAKE_AWS}"\n'})
+    async with session(repo, tmp_path, options={"trustWorkspace": True}) as client:
+        await until(lambda: indexed(client))
+        status = await command(client, "vjepa.status")
+        (skip,) = status["folders"][0]["secret_skips"]
+        assert skip["path"] == "deploy.py" and skip["family"]
+        assert FAKE_AWS not in json.dumps(status)
