@@ -45,10 +45,15 @@ def _refresh(folder: Folder, progress: Callable[[int, int, str], None]) -> Index
 def _update(folder: Folder, paths: list[str]) -> set[str] | None:
     """Runs in the engine thread: the saved files only (Workspace.update_files), then the related
     lenses of every file whose relations changed. None: the change needs the full re-index."""
-    touched = folder.workspace.update_files(paths)
+    touched = folder.workspace.update_files(paths, purge=False)  # purged right after: update_folder
     if touched:
         folder.refresh_related(touched)
     return touched
+
+
+def _log_failure(ls: VjepaServer, done: asyncio.Future[object], what: str) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        ls.log(f"{what} failed: {done.exception()}", types.MessageType.Warning)
 
 
 async def update_folder(ls: VjepaServer, folder: Folder, paths: list[str]) -> bool:
@@ -63,6 +68,10 @@ async def update_folder(ls: VjepaServer, folder: Folder, paths: list[str]) -> bo
             ls.log(f"fast update of {', '.join(paths)} failed: {exc}", types.MessageType.Warning)
             touched = None
         if touched is not None:
+            # The saved files' old text leaves the disk next in the engine thread, after the lenses
+            # are answered from the refreshed caches: the purge is 0.2 s of table rewrites on 5,000 files.
+            purge = loop.run_in_executor(ls.engine, folder.workspace.purge)
+            purge.add_done_callback(lambda done: _log_failure(ls, done, "purging the saved files' old text"))
             return bool(touched)
     await index_folder(ls, folder, announce=False)
     return True

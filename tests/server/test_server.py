@@ -185,3 +185,24 @@ async def test_status_lists_secret_skips_without_their_value(repo: GitRepo, tmp_
         (skip,) = status["folders"][0]["secret_skips"]
         assert skip["path"] == "deploy.py" and skip["family"]
         assert FAKE_AWS not in json.dumps(status)
+
+
+def _index_bytes(index: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in index.rglob("*") if p.is_file())
+
+
+@pytest.mark.asyncio
+async def test_a_saved_files_old_text_leaves_the_disk(repo: GitRepo, tmp_path: Path) -> None:
+    """The server purges after the lens refresh (Workspace.update_files(purge=False), then purge())."""
+    canary = "VJEPA_OLD_TEXT_" + "5d1e9b"
+    repo.commit("note", {"calc.py": CALC + f"\n\ndef remember():\n    return 'the old text {canary}'\n"})
+    async with session(repo, tmp_path, options={"trustWorkspace": True, "watch": False}) as client:
+        await until(lambda: client.lens_refreshes == 1, timeout=90)  # type: ignore[attr-defined]
+        assert canary.encode() in _index_bytes(tmp_path / "index")
+        repo.write("calc.py", CALC + "\nimport util\n")
+        client.text_document_did_save(types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=uri(repo, "calc.py"))))
+        await until(lambda: client.lens_refreshes == 2, timeout=90)  # type: ignore[attr-defined]
+        await until(lambda: canary.encode() not in _index_bytes(tmp_path / "index"), timeout=30)
+        related = await command(client, "vjepa.relatedFiles", uri(repo, "calc.py"))  # still serving
+        assert any(r["path"] == "util.py" for r in related)

@@ -329,7 +329,8 @@ def _entry_for(root: Path, rules: IgnoreRules, rel: str) -> FileEntry | None:
 
 def update_files(root: str | os.PathLike[str], index_dir: str | os.PathLike[str] | None, paths: list[str], *,
                  max_bytes: int = DEFAULT_MAX_BYTES, allow_home: bool = False, allow_system: bool = False,
-                 exclude: tuple[str, ...] | list[str] = (), store: Store | None = None) -> UpdateReport | None:
+                 exclude: tuple[str, ...] | list[str] = (), store: Store | None = None,
+                 purge: bool = True) -> UpdateReport | None:
     """Bring a few known files up to date without walking the workspace (an editor's save).
 
     Handles what a save does: files already indexed whose content changed (or did not). Anything
@@ -338,6 +339,7 @@ def update_files(root: str | os.PathLike[str], index_dir: str | os.PathLike[str]
     writes nothing and returns None, and the caller runs a full (incremental) `crawl`.
     Import relations of the changed files are replaced; the other relations depend only on the set
     of files and the history, which did not change. `store`: an open handle on the same index.
+    `purge`: False when the caller purges itself, once, after more writes (`Workspace.update_files`).
     """
     started = time.perf_counter()
     root_path = check_root(root, allow_home=allow_home, allow_system=allow_system)
@@ -391,7 +393,8 @@ def update_files(root: str | os.PathLike[str], index_dir: str | os.PathLike[str]
         store.delete("relations", stale)
         if new:
             store.table("relations").add(relations_table(new))
-    store.purge()  # the saved files' old units: gone from the files on disk too
+    if purge:
+        store.purge()  # the saved files' old units: gone from the files on disk too
     report.seconds = time.perf_counter() - started
     return report
 

@@ -168,7 +168,8 @@ def _semantic_relations(store: Store, paths: list[str], frames: np.ndarray) -> i
     return n
 
 
-def embed_files(store: Store, ckpt: Checkpoint, key: str, paths: list[str]) -> set[str] | None:
+def embed_files(store: Store, ckpt: Checkpoint, key: str, paths: list[str], *,
+                purge: bool = True) -> set[str] | None:
     """After `crawl.update_files` changed `paths`: their unit vectors, file vectors and the semantic
     relations that depend on them, without reading or rewriting the rest. Returns the files whose
     relations changed (`paths` included), or None when there is nothing to update from (no vectors
@@ -247,7 +248,8 @@ def embed_files(store: Store, ckpt: Checkpoint, key: str, paths: list[str]) -> s
         store.delete("relations", f"pattern = 'semantic' AND a IN ({', '.join(sql_quote(p) for p in listed[i:i + 400])})")
     if fresh:
         store.table("relations").add(relations_table(fresh))
-    store.purge()  # the old rows leave the files on disk
+    if purge:  # False: the caller purges once, after all its writes
+        store.purge()  # the old rows leave the files on disk
     return touched
 
 
