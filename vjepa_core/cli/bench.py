@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -72,11 +73,7 @@ def run_bench_secrets(args: argparse.Namespace, voice: Voice, console: Console) 
     from vjepa_core.bench.secrets import bench_secrets, print_secrets_bench
 
     result = bench_secrets(args.trees, args.seed, args.exclude)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print_secrets_bench(result)
-    return 0
+    return _emit(result, args.json, print_secrets_bench)
 
 
 def _add_swarm(bsub: Subcommands) -> None:
@@ -110,11 +107,7 @@ def run_bench_crawl(args: argparse.Namespace, voice: Voice, console: Console) ->
     from vjepa_core.bench.crawl import bench_crawl, print_crawl_bench
 
     result = bench_crawl(Path(args.root), args.exclude)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print_crawl_bench(result)
-    return 0
+    return _emit(result, args.json, print_crawl_bench)
 
 
 def run_bench_embed(args: argparse.Namespace, voice: Voice, console: Console) -> int:
@@ -124,11 +117,7 @@ def run_bench_embed(args: argparse.Namespace, voice: Voice, console: Console) ->
 
     load(args.model or DEFAULT_MODEL_DIR)  # a clear error here rather than in the child runs
     result = bench_embed(args.model or DEFAULT_MODEL_DIR, args.root, args.limit)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print_embed_bench(result)
-    return 0
+    return _emit(result, args.json, print_embed_bench)
 
 
 def run_bench_next_file(args: argparse.Namespace, voice: Voice, console: Console) -> int:
@@ -174,10 +163,15 @@ def run_bench_lsp(args: argparse.Namespace, voice: Voice, console: Console) -> i
     report = bench_lsp(root=args.root, generate=args.generate, files=args.files, requests=args.requests,
                        saves=args.saves, idle_seconds=args.idle_seconds, commits=args.commits, seed=args.seed,
                        index_timeout=args.timeout, log=lambda key, **kw: voice.say(key, **kw))
-    if args.json:
-        print(json.dumps(report, indent=2))
+    return _emit(report, args.json, print_report)
+
+
+def _emit(result: dict, as_json: bool, show: Callable[[dict], None]) -> int:
+    """A benchmark's result: JSON for programs (`--json`), else its own printed table."""
+    if as_json:
+        print(json.dumps(result, indent=2))
     else:
-        print_report(report)
+        show(result)
     return 0
 
 
