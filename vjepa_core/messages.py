@@ -40,6 +40,8 @@ CATALOGUE: dict[str, str] = {
     "prior.start": "Learning how files change together from {count} git histories ({commits} commits).",
     "prior.skipped": "{repo} has no git history I can read; leaving it out.",
     "prior.done": "Done: the next-file prior learned from {count} {noun} is in {path}.",
+    "encoder.start": "Learning from {units} code units: {pairs} (context, body) pairs.",
+    "encoder.done": "Done: the encoder is in {path}.",
     # status
     "status.empty": "No index yet for {root}. Run `vjepa crawl {root}` to create one.",
     # --- server (issue 4) ---
@@ -126,9 +128,19 @@ ERRORS: dict[str, str] = {
     ),
     "index.missing": "There's no index for {root} yet. Run `vjepa crawl {root}` first.",
     "train.no_units": "I found no code units in {root} to learn from. Run `vjepa crawl` first, or check the folder.",
+    "train.no_pairs": (
+        "The code in {root} has too few docstrings and named functions to learn from; the shipped model "
+        "keeps serving it, and nothing was changed."
+    ),
+    "search.empty": "The search query is empty. Say what you are looking for, in words or by name (for example: \"parse the config\" or Session).",
     "path.outside": "{path} is outside the workspace {root}, so I won't look at it.",
     "git.failed": "Reading the git history failed: {reason}. Continuing without temporal patterns.",
     # --- server (issue 4) ---
+    "bench_search.no_root": "{root} is not a folder. Pass --root with the source tree to search.",
+    "bench_search.bad_queries": (
+        "I can't use the query file {path}: {reason}. Each query needs \"query\", \"kind\" (behaviour, "
+        "architecture or symbol) and \"relevant\" places ({{\"path\": ..., \"lines\": [first, last]}})."
+    ),
     "bench_lsp.no_root": "{root} is not a folder. Pass --root with a workspace folder, or --generate N.",
     "bench_lsp.bad_count": "{option} must be a positive number (20 or more for --generate), got {value}.",
     "bench_lsp.index_timeout": (

@@ -46,6 +46,11 @@ def subject_stem(path: str) -> str:
     return (bare or stem).lower()
 
 
+def identifiers(text: str) -> list[str]:
+    """The identifiers and numbers of a text, unsplit, in order: what `identifier_words` splits."""
+    return _IDENTIFIERS.findall(text)
+
+
 def identifier_words(text: str) -> list[str]:
     """Words of code and prose, identifiers split at snake_case and camelCase, lowercased:
     'getNetrcAuth(self, url_path) HTTPServer' -> get netrc auth self url path http server."""

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from vjepa_core.index.vectors import EmbedReport
     from vjepa_core.messages import Voice
     from vjepa_core.model.encoder.checkpoint import Checkpoint
+    from vjepa_core.model.encoder.encode import UnitModel
     from vjepa_core.model.encoder.network import EncoderConfig
+    from vjepa_core.model.encoder.static import StaticEncoder
     from vjepa_core.model.encoder.tokenizer import CodeTokenizer
     from vjepa_core.model.nextfile.runtime import NextFilePredictor
     from vjepa_core.queries.hits import Hit
@@ -82,7 +84,7 @@ class Workspace:
         self._allow_home = allow_home
         self.index_dir = Path(index_dir) if index_dir else default_index_dir(self.root)
         self._store: Store | None = None
-        self._ckpt: Checkpoint | None = None
+        self._ckpt: UnitModel | None = None
         self._predictor: NextFilePredictor | None = None  # the fitted next-file predictor, kept across calls
         self._seen: list[Commit] = []  # the commits it has seen
         self._rules: IgnoreRules | None = None  # .gitignore/.vjepaignore, read on first use (`excludes`)
@@ -118,11 +120,12 @@ class Workspace:
             return DEFAULT_MODEL_DIR
         return None
 
-    def checkpoint(self) -> Checkpoint | None:
+    def checkpoint(self) -> UnitModel | None:
+        """The unit encoder in use (the static encoder, or a transformer the swarm trained), loaded once."""
         if self._ckpt is None and self.model_dir is not None:
-            from vjepa_core.model.encoder.checkpoint import load
+            from vjepa_core.model.encoder.encode import load_model
 
-            self._ckpt = load(self.model_dir)
+            self._ckpt = load_model(self.model_dir)
         return self._ckpt
 
     def embed(self) -> EmbedReport | None:
@@ -134,9 +137,18 @@ class Workspace:
             return None
         assert self.model_dir is not None
         try:
-            return embed_index(self.store, ckpt, model_key(self.model_dir))
+            report = embed_index(self.store, ckpt, model_key(self.model_dir))
+            self.refresh_search()
+            return report
         finally:
             release_memory()
+
+    def refresh_search(self) -> None:
+        """Rebuild the search snapshot (BM25, rows, vectors) on disk now, so the next query, in this
+        process or another, starts at once. A save leaves it to the next query (saves stay fast)."""
+        from vjepa_core.queries import snapshot
+
+        snapshot.refresh(self.store)
 
     def index(self, *, embed: bool = True, voice: Voice | None = None, progress: ProgressFn | None = None,
               max_bytes: int | None = None, rebuild: bool = False, history: bool = True,
@@ -150,6 +162,8 @@ class Workspace:
                        max_bytes=DEFAULT_MAX_BYTES if max_bytes is None else max_bytes, rebuild=rebuild,
                        history=history, exclude=exclude)
         embedded = self.embed() if embed and self.model_dir is not None else None
+        if embedded is None:
+            self.refresh_search()  # embed() refreshed it otherwise
         return IndexReport(report, embedded)
 
     def update_files(self, paths: list[str], *, purge: bool = True) -> set[str] | None:
@@ -195,6 +209,7 @@ class Workspace:
         `from_scratch`) and save it atomically; returns the checkpoint folder."""
         from vjepa_core.harvest.units import CodeUnit
         from vjepa_core.model.encoder import checkpoint as ckpt_io
+        from vjepa_core.model.encoder.static import StaticEncoder
         from vjepa_core.model.train import TrainConfig, train_encoder
 
         t = self.store.visible_units(["path", "kind", "name", "text", "start_line", "end_line", "hash"])
@@ -202,10 +217,28 @@ class Workspace:
             *(t[c].to_pylist() for c in ("path", "kind", "name", "text", "start_line", "end_line", "hash")))]
         if not units:
             raise VjepaError("train.no_units", root=self.root)
+        target = Path(out) if out else self.index_dir / LOCAL_MODEL
+        current = None if from_scratch else self.checkpoint()
+        if isinstance(current, StaticEncoder):
+            return self._train_static(current, units, steps, seed, target, log)
         init, tokenizer, enc_cfg = self.training_setup(units, from_scratch, enc_overrides)
         result = train_encoder(units, tokenizer, enc_cfg, TrainConfig(steps=steps, seed=seed), init=init, log=log)
-        target = Path(out) if out else self.index_dir / LOCAL_MODEL
         ckpt_io.save(result, target)
+        self._ckpt = None
+        return target
+
+    def _train_static(self, init: StaticEncoder, units: list[CodeUnit], steps: int, seed: int, target: Path,
+                      log: Callable[[dict[str, Any]], None] | None) -> Path:
+        """Fine-tune the static encoder on this workspace's own (context, body) pairs."""
+        from vjepa_core.model.encoder import static
+        from vjepa_core.model.encoder.static_train import StaticTrainConfig, train_static, training_pairs
+
+        pairs = training_pairs([(u.text, u.kind, u.name) for u in units])
+        if len(pairs) < 2:
+            raise VjepaError("train.no_pairs", root=self.root)
+        model = train_static(init, pairs, [u.text for u in units], StaticTrainConfig(steps=steps, seed=seed), log=log)
+        model.metadata["fine_tuned_on"] = {"units": len(units), "pairs": len(pairs)}
+        static.save(model, target)
         self._ckpt = None
         return target
 
@@ -213,10 +246,13 @@ class Workspace:
                        ) -> tuple[Checkpoint | None, CodeTokenizer, EncoderConfig]:
         """(init checkpoint or None, tokenizer, encoder config) for training on `units`: the current
         model's when fine-tuning, else a new tokenizer trained on the units and a new config."""
+        from vjepa_core.model.encoder.encode import is_static
         from vjepa_core.model.encoder.network import EncoderConfig
         from vjepa_core.model.encoder.tokenizer import CodeTokenizer
 
         init = None if from_scratch else self.checkpoint()
+        if init is not None and is_static(init):  # the swarm trains the transformer, from scratch
+            init = None
         if init is not None:
             return init, init.tokenizer, init.encoder_config
         tokenizer = CodeTokenizer.train((u.text for u in units), vocab_size=8192)

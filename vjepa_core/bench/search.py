@@ -22,7 +22,7 @@ from vjepa_core.harvest.safety import IgnoreRules, check_root
 from vjepa_core.harvest.units import extract
 from vjepa_core.harvest.walk import read_text, walk
 from vjepa_core.queries.lexical import LexicalIndex, words
-from vjepa_core.queries.search import MODEL_WEIGHT
+from vjepa_core.queries.ranking import MODEL_WEIGHT, Candidates, rank
 
 _SENTENCE_END = re.compile(r"\.(\s|$)|\n\s*\n")
 
@@ -136,29 +136,23 @@ def bench_search(root: Path, scorers: dict[str, Scorer] | None = None) -> dict:
     return {"root": str(root), "queries": len(queries), "candidates": len(functions), "methods": methods}
 
 
-def _standardise(scores: np.ndarray) -> np.ndarray:
-    """Each row's scores as z-scores, so differently scaled methods can be added."""
-    return (scores - scores.mean(axis=1, keepdims=True)) / (scores.std(axis=1, keepdims=True) + 1e-9)
-
-
 def lexical_scores(functions: Sequence[Function], queries: Sequence[str]) -> np.ndarray:
     """[Q, N] the product's lexical half (vjepa_core.queries.lexical: stemmed words, the name boosted)."""
     index = LexicalIndex([(f.code, f.name) for f in functions])
     return np.stack([index.scores(q) for q in queries]) if queries else np.zeros((0, len(functions)))
 
 
-def model_scorers(checkpoint_dir: Path) -> dict[str, Scorer]:
-    """`model` (query view -> code vectors, cosine), `product` (the lexical score plus the model,
-    standardised) and `lexical` (the product without the model: its ablation)."""
-    from vjepa_core.model.encoder.checkpoint import load
-    from vjepa_core.model.encoder.embedding import embed_queries, embed_texts
+def model_scorers(checkpoint_dir: Path, model_weight: float = MODEL_WEIGHT) -> dict[str, Scorer]:
+    """`model` (query -> code vectors, cosine), `product` (what `vjepa search` ranks by: lexical,
+    the model and the ranking features, queries/ranking.py) and `lexical` (its lexical half alone)."""
+    from vjepa_core.model.encoder.encode import embed_queries, embed_units, load_model
 
-    ckpt = load(checkpoint_dir)
+    ckpt = load_model(checkpoint_dir)
     cache: dict[str, np.ndarray] = {}
 
     def model(functions: Sequence[Function], queries: Sequence[str]) -> np.ndarray:
         if "model" not in cache:
-            code = embed_texts(ckpt, [f.code for f in functions])
+            code = embed_units(ckpt, [f.code for f in functions])
             cache["model"] = embed_queries(ckpt, list(queries)) @ code.T
         return cache["model"]
 
@@ -168,7 +162,10 @@ def model_scorers(checkpoint_dir: Path) -> dict[str, Scorer]:
         return cache["lexical"]
 
     def product(functions: Sequence[Function], queries: Sequence[str]) -> np.ndarray:
-        return _standardise(lexical(functions, queries)) + MODEL_WEIGHT * _standardise(model(functions, queries))
+        cands = Candidates([f.path for f in functions], [f.name for f in functions], ["function"] * len(functions))
+        lex, sem = lexical(functions, queries), model(functions, queries)
+        return np.stack([rank(q, cands, lex[i], sem[i], model_weight) for i, q in enumerate(queries)]) \
+            if queries else np.zeros((0, len(functions)))
 
     return {"model": model, "product": product, "lexical": lexical}
 

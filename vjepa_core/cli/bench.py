@@ -32,10 +32,12 @@ def _add_crawl(bsub: Subcommands) -> None:
 
 
 def _add_embed(bsub: Subcommands) -> None:
-    p = bsub.add_parser("embed", help="encoder units/s: the fast BLAS path vs MLX's bundled BLAS")
+    p = bsub.add_parser("embed", help="encoder units/s (bundled BLAS and OpenBLAS) and the vectors' geometry")
     p.add_argument("--root", type=Path, required=True, help="a source tree to take code units from")
-    p.add_argument("--model", type=Path, default=None, help="checkpoint folder (default: the shipped one)")
-    p.add_argument("--limit", type=int, default=2000, help="number of units")
+    p.add_argument("--model", type=Path, default=None, help="model folder (default: the shipped one)")
+    p.add_argument("--baseline", type=Path, default=None, metavar="DIR",
+                   help="another model folder measured beside it, e.g. an earlier release's encoder")
+    p.add_argument("--limit", type=int, default=20000, help="at most this many units")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=run_bench_embed)
 
@@ -52,9 +54,14 @@ def _add_next_file(bsub: Subcommands) -> None:
 
 
 def _add_search(bsub: Subcommands) -> None:
-    p = bsub.add_parser("search", help="docstring -> code search: BM25 vs the model vs the product")
+    p = bsub.add_parser("search", help="code search: BM25 vs the encoder vs the product (docstring -> code, "
+                        "or natural-language queries with --queries)")
     p.add_argument("--root", type=Path, required=True, help="a source tree, e.g. requests' src/")
     p.add_argument("--model", type=Path, default=None, help="checkpoint folder (default: the shipped one)")
+    p.add_argument("--queries", type=Path, default=None, metavar="FILE",
+                   help="a query file (tests/data/nl_queries/*.json): NDCG@10 over units and files, per kind")
+    p.add_argument("--no-minilm", action="store_true",
+                   help="skip the in-run MiniLM baseline (it runs when sentence-transformers is installed)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=run_bench_search)
 
@@ -112,11 +119,13 @@ def run_bench_crawl(args: argparse.Namespace, voice: Voice, console: Console) ->
 
 def run_bench_embed(args: argparse.Namespace, voice: Voice, console: Console) -> int:
     from vjepa_core.bench.embed import bench_embed, print_embed_bench
-    from vjepa_core.model.encoder.checkpoint import load
+    from vjepa_core.model.encoder.encode import load_model
     from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR
 
-    load(args.model or DEFAULT_MODEL_DIR)  # a clear error here rather than in the child runs
-    result = bench_embed(args.model or DEFAULT_MODEL_DIR, args.root, args.limit)
+    for d in (args.model or DEFAULT_MODEL_DIR, args.baseline):
+        if d is not None:
+            load_model(d)  # a clear error here rather than in the child runs
+    result = bench_embed(args.model or DEFAULT_MODEL_DIR, args.root, args.limit, args.baseline)
     return _emit(result, args.json, print_embed_bench)
 
 
@@ -136,6 +145,13 @@ def run_bench_next_file(args: argparse.Namespace, voice: Voice, console: Console
 def run_bench_search(args: argparse.Namespace, voice: Voice, console: Console) -> int:
     from vjepa_core.bench.search import bench_search_cli
 
+    if not Path(args.root).is_dir():
+        raise VjepaError("bench_search.no_root", root=args.root)
+    if args.queries is not None:
+        from vjepa_core.bench.nlsearch import bench_nl_search, print_nl
+
+        return _emit(bench_nl_search(args.root, args.queries, args.model, minilm=not args.no_minilm), args.json,
+                     print_nl)
     result = bench_search_cli(args.root, args.model)
     print(json.dumps(result, indent=2) if args.json else _methods_table(result))
     return 0

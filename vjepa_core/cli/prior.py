@@ -57,3 +57,39 @@ def run_train_prior(args: argparse.Namespace, voice: Voice, console: Console) ->
     n = len(histories)
     voice.say("prior.done", count=n, noun="history" if n == 1 else "histories", path=path)
     return 0
+
+
+def add_make_encoder(sub: Subcommands) -> None:
+    p = sub.add_parser("make-encoder",
+                       help="train a static code encoder from a model2vec distillation (the shipped model)")
+    p.add_argument("trees", nargs="+", type=Path, help="source trees whose code units it learns from")
+    p.add_argument("--distilled", type=Path, required=True, help="the model2vec folder it starts from")
+    p.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                   help="gitignore-style pattern of files to leave out (repeatable)")
+    p.add_argument("--steps", type=int, default=1000, help="training steps (default 1000)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, required=True, help="the model folder to write")
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(handler=run_make_encoder)
+
+
+def run_make_encoder(args: argparse.Namespace, voice: Voice, console: Console) -> int:
+    from vjepa_core.model.encoder import static
+    from vjepa_core.model.encoder.corpus import corpus_units, from_model2vec
+    from vjepa_core.model.encoder.static_train import StaticTrainConfig, train_static, training_pairs
+
+    def log(entry: dict) -> None:
+        if not args.quiet:
+            console.print(", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in entry.items()),
+                          style="dim", highlight=False)
+
+    start = from_model2vec(args.distilled)
+    units = list(corpus_units(args.trees, args.exclude))
+    pairs = training_pairs(units)
+    voice.say("encoder.start", units=len(units), pairs=len(pairs))
+    model = train_static(start, pairs, [t for t, _, _ in units], StaticTrainConfig(steps=args.steps, seed=args.seed),
+                         log=log)
+    model.metadata["sources"] = [str(t) for t in args.trees]
+    path = static.save(model, args.out)
+    voice.say("encoder.done", path=path.parent)
+    return 0

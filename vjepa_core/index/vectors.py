@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -27,8 +28,12 @@ from vjepa_core.index.store import (
     relations_table,
     sql_quote,
 )
-from vjepa_core.model.encoder.checkpoint import CONFIG_NAME, Checkpoint
+from vjepa_core.model.encoder.encode import embed_units, model_dim
+from vjepa_core.model.encoder.static import CONFIG_NAME
 from vjepa_core.patterns.semantic import rows_to_recompute, semantic, top_neighbours
+
+if TYPE_CHECKING:
+    from vjepa_core.model.encoder.encode import UnitModel
 
 EMBED_SLICE = 2048  # texts tokenised and encoded at a time (bounds the peak memory)
 PATH_WEIGHT = 0.5  # how much a file's path counts in its frame vector, beside its units
@@ -76,12 +81,10 @@ def has_table(store: Store, name: str) -> bool:
     return store.has_table(name)
 
 
-def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int | None = None) -> EmbedReport:
+def embed_index(store: Store, ckpt: UnitModel, key: str, *, batch_size: int | None = None) -> EmbedReport:
     """Bring unit vectors, file vectors and semantic relations up to date for model `key`."""
-    from vjepa_core.model.encoder.embedding import EMBED_BATCH, embed_texts
-
     report = EmbedReport()
-    dim = ckpt.encoder_config.dim
+    dim = model_dim(ckpt)
     units = store.visible_units(["path", "hash", "text"])
     paths, hashes = (units[c].to_pylist() for c in ("path", "hash"))
     text_col = units["text"]  # stays Arrow: only the texts to embed become Python strings, a slice at a time
@@ -106,7 +109,7 @@ def embed_index(store: Store, ckpt: Checkpoint, key: str, *, batch_size: int | N
             rows = [todo[k] for k in chunk]
             taken = iter(text_col.take(pa.array([r for r in rows if isinstance(r, int)], pa.int64())).to_pylist())
             texts = [r if isinstance(r, str) else next(taken) for r in rows]
-            have.update(zip(chunk, embed_texts(ckpt, texts, batch_size=batch_size or EMBED_BATCH)))
+            have.update(zip(chunk, embed_units(ckpt, texts, batch_size)))
             del texts
         report.units_embedded = sum(1 for k in todo if not k.startswith("p:"))
     del units, text_col, todo
@@ -168,7 +171,7 @@ def _semantic_relations(store: Store, paths: list[str], frames: np.ndarray) -> i
     return n
 
 
-def embed_files(store: Store, ckpt: Checkpoint, key: str, paths: list[str], *,
+def embed_files(store: Store, ckpt: UnitModel, key: str, paths: list[str], *,
                 purge: bool = True) -> set[str] | None:
     """After `crawl.update_files` changed `paths`: their unit vectors, file vectors and the semantic
     relations that depend on them, without reading or rewriting the rest. Returns the files whose
@@ -177,14 +180,12 @@ def embed_files(store: Store, ckpt: Checkpoint, key: str, paths: list[str], *,
 
     Exact, not approximate: a file's neighbour row is recomputed when the changed file was among its
     neighbours or now beats its weakest one."""
-    from vjepa_core.model.encoder.embedding import EMBED_BATCH, embed_texts
-
     if store.meta().get("model") != key or not (has_table(store, UNIT_VECTORS) and has_table(store, FILE_VECTORS)):
         return None
     paths = sorted(set(paths))
     if not paths:
         return set()
-    dim = ckpt.encoder_config.dim
+    dim = model_dim(ckpt)
     in_paths = " OR ".join(in_predicates("path", paths))
     units = store.visible_units(["path", "hash", "text"], where=in_paths)
     wanted: dict[str, str] = dict(zip(units["hash"].to_pylist(), units["text"].to_pylist()))
@@ -198,7 +199,7 @@ def embed_files(store: Store, ckpt: Checkpoint, key: str, paths: list[str], *,
             have.update(zip(found["hash"].to_pylist(), vector_matrix(found["vector"])))
     todo = [h for h in keys if h not in have]
     if todo:
-        vecs = embed_texts(ckpt, [wanted[h] for h in todo], batch_size=EMBED_BATCH)
+        vecs = embed_units(ckpt, [wanted[h] for h in todo])
         have.update(zip(todo, vecs))
         store.table(UNIT_VECTORS).add(pa.table(
             {"hash": todo, "model": [key] * len(todo),

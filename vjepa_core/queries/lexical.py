@@ -41,15 +41,28 @@ def query_terms(query: str) -> list[str]:
 class LexicalIndex:
     """BM25 over `terms`, for a fixed list of documents (text, name)."""
 
-    def __init__(self, docs: Sequence[tuple[str, str]]) -> None:
-        self.size = len(docs)
+    def __init__(self, docs: Sequence[tuple[str, str]] = (), *, doc_terms: Sequence[list[str]] | None = None,
+                 index: bm25s.BM25 | None = None, size: int | None = None) -> None:
+        """From documents, or from their `terms` already worked out, or from a loaded bm25s index."""
+        if index is not None:
+            self._index, self.size = index, int(size or 0)
+            return
+        listed = list(doc_terms) if doc_terms is not None else [terms(t, n) for t, n in docs]
+        self.size = len(listed)
         self._index = bm25s.BM25()
         # An empty document would break the index; "_" never matches a query term.
-        self._index.index([terms(t, n) or ["_"] for t, n in docs], show_progress=False)
+        self._index.index([d or ["_"] for d in listed] or [["_"]], show_progress=False)
+
+    def save(self, directory: str) -> None:
+        self._index.save(directory, show_progress=False)
+
+    @classmethod
+    def load(cls, directory: str, size: int) -> LexicalIndex:
+        return cls(index=bm25s.BM25.load(directory, mmap=False, show_progress=False), size=size)
 
     def scores(self, query: str) -> np.ndarray:
         """[N] BM25 scores of every document for `query` (zeros when no term is known)."""
         q = query_terms(query)
         if not q or self.size == 0:
             return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._index.get_scores(q), dtype=np.float32)
+        return np.asarray(self._index.get_scores(q), dtype=np.float32)[: self.size]

@@ -1,5 +1,5 @@
-"""Hybrid search over code units: the lexical score plus, when a model exists, the query's cosine
-to the unit vectors; each hit says which side ranked it and where."""
+"""Hybrid search over code units: BM25, the encoder's cosine and the ranking features (ranking.py),
+over the search snapshot built at index time (snapshot.py); each hit says which side ranked it."""
 
 from __future__ import annotations
 
@@ -7,62 +7,55 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vjepa_core.messages import VjepaError
 from vjepa_core.queries.hits import Hit
-from vjepa_core.queries.lexical import LexicalIndex
+from vjepa_core.queries.ranking import MODEL_WEIGHT, name_scores, rank
 
-if TYPE_CHECKING:  # the search benchmark takes MODEL_WEIGHT from here without loading LanceDB
+if TYPE_CHECKING:
     from vjepa_core.index.store import Store
-    from vjepa_core.model.encoder.checkpoint import Checkpoint
+    from vjepa_core.model.encoder.encode import UnitModel
 
-# Weight of the model beside the lexical score in the product: the shipped model is small
-# (CPU-trained for minutes), so it nudges the lexical ranking rather than overruling it.
-MODEL_WEIGHT = 0.25
-
-# Lexical indexes kept between searches, per index folder, until the units table changes.
-_LEXICAL: dict[str, tuple[int, LexicalIndex]] = {}
+__all__ = ["MODEL_WEIGHT", "search"]
 
 
-def _lexical_index(store: Store, texts: list[str], names: list[str]) -> LexicalIndex:
-    key, version = str(store.path), store.table("units").version
-    cached = _LEXICAL.get(key)
-    if cached is None or cached[0] != version or cached[1].size != len(texts):
-        _LEXICAL[key] = (version, LexicalIndex(list(zip(texts, names))))
-    return _LEXICAL[key][1]
+def search(store: Store, ckpt: UnitModel | None, query: str, k: int = 10) -> list[Hit]:
+    """The `k` best units for `query`. An empty query is an error (VjepaError "search.empty")."""
+    from vjepa_core.model.encoder.encode import embed_queries
+    from vjepa_core.queries import snapshot
 
-
-def _z(x: np.ndarray) -> np.ndarray:
-    return (x - x.mean()) / (x.std() + 1e-9)
-
-
-def search(store: Store, ckpt: Checkpoint | None, query: str, k: int = 10) -> list[Hit]:
-    """Hybrid search over code units: the lexical score (stemmed identifier words, names boosted)
-    plus, when a model exists, the query's cosine to the unit vectors, standardised and added with
-    the weight the search benchmark measures (docs/BENCHMARKS.md)."""
-    from vjepa_core.index.vectors import UNIT_VECTORS, has_table, vector_matrix
-    from vjepa_core.model.encoder.embedding import embed_queries
-
-    units = store.visible_units(["path", "name", "start_line", "hash", "text"])
-    paths, names, lines, hashes, texts = (units[c].to_pylist() for c in ("path", "name", "start_line", "hash", "text"))
-    if not paths:
+    if not query or not query.strip():
+        raise VjepaError("search.empty")
+    snap = snapshot.get(store)
+    if not snap.size:
         return []
-    lex = _lexical_index(store, texts, names).scores(query)
-    parts = {"text": _z(lex) if lex.any() else np.zeros(len(paths))}
-    raw = {"text": lex}
-    if ckpt is not None and has_table(store, UNIT_VECTORS):
-        vt = store.read(UNIT_VECTORS, ["hash", "vector"])
-        row_of = {h: i for i, h in enumerate(vt["hash"].to_pylist())}
-        sims = vector_matrix(vt["vector"]) @ embed_queries(ckpt, [query])[0]
-        sem = np.array([sims[row_of[h]] if h in row_of else -1.0 for h in hashes], dtype=np.float32)
-        parts["semantic"] = MODEL_WEIGHT * _z(sem)
-        raw["semantic"] = sem
-    total = sum(parts.values())
+    lex = snap.lexical.scores(query)
+    sem = None
+    if ckpt is not None and snap.vectors is not None:
+        sem = snap.vectors @ embed_queries(ckpt, [query])[0]
+    names = name_scores(query, snap.candidates)
+    if not lex.any() and not names.any() and sem is None:
+        return []  # nothing matched the words and there is no model: no evidence
+    total = rank(query, snap.candidates, lex, sem)
+    rows = snap.rows
+    paths, unit_names, lines = (rows[c] for c in ("path", "name", "start_line"))
     hits = []
     for i in np.argsort(-total, kind="stable")[:k]:
         i = int(i)
-        if not lex[i] and "semantic" not in parts:
-            break  # nothing matched the words and there is no model: no evidence left
-        by = {m: int(np.sum(v > v[i])) for m, v in raw.items() if m == "semantic" or v[i] > 0}
-        reason = max(parts, key=lambda m: parts[m][i])
-        detail = " and ".join(f"{m} rank {r + 1}" for m, r in sorted(by.items(), key=lambda kv: kv[1]))
-        hits.append(Hit(paths[i], float(total[i]), reason, detail, names[i], lines[i]))
+        reason, detail = _why(i, lex, sem, names)
+        hits.append(Hit(paths[i].as_py(), float(total[i]), reason, detail, unit_names[i].as_py(), lines[i].as_py()))
     return hits
+
+
+def _why(i: int, lex: np.ndarray, sem: np.ndarray | None, names: np.ndarray) -> tuple[str, str]:
+    """(the side that ranked unit i, the ranks in words)."""
+    if names[i] > 0 and lex[i] <= 0 and sem is None:
+        return "name", "its name matches"
+    by = {"text": int(np.sum(lex > lex[i]))} if lex[i] > 0 else {}
+    if sem is not None:
+        by["semantic"] = int(np.sum(sem > sem[i]))
+    detail = " and ".join(f"{m} rank {r + 1}" for m, r in sorted(by.items(), key=lambda kv: kv[1]))
+    if names[i] > 0:
+        detail = "its name matches" + (f"; {detail}" if detail else "")
+        return "name", detail
+    reason = min(by, key=lambda m: by[m]) if by else "semantic"
+    return reason, detail

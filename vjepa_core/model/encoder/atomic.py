@@ -12,11 +12,13 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import mlx.core as mx
+    import numpy as np
 
 
 def fsync_dir(path: Path) -> None:
@@ -54,16 +56,27 @@ def write_json(path: Path, obj: Any, *, durable: bool = True) -> None:
 
 
 def write_safetensors(directory: Path, arrays: dict[str, mx.array], prefix: str) -> tuple[str, str]:
-    """Write `arrays` as `<prefix>-<sha256[:16]>.safetensors` in `directory`, fsynced; returns
+    """Write MLX `arrays` as `<prefix>-<sha256[:16]>.safetensors` in `directory`, fsynced; returns
     (file name, sha256). Commit it by writing the JSON that names it, then `remove_stale`."""
     import mlx.core as mx
 
+    return _write_addressed(directory, prefix, lambda tmp: mx.save_safetensors(str(tmp), arrays))
+
+
+def write_safetensors_numpy(directory: Path, arrays: dict[str, np.ndarray], prefix: str) -> tuple[str, str]:
+    """`write_safetensors` for numpy arrays (the static encoder is saved without MLX)."""
+    from safetensors.numpy import save_file
+
+    return _write_addressed(directory, prefix, lambda tmp: save_file(arrays, str(tmp)))
+
+
+def _write_addressed(directory: Path, prefix: str, save: Callable[[Path], None]) -> tuple[str, str]:
     directory.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".safetensors", dir=directory)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        mx.save_safetensors(str(tmp), arrays)
+        save(tmp)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)

@@ -1,0 +1,221 @@
+"""The static code encoder: one vector per token, pooled. No MLX and no BLAS at run time.
+
+A unit's text becomes its identifiers, each identifier its words (`paths.identifier_words`:
+`getNetrcAuth` -> get netrc auth) and they WordPiece tokens (an identifier's ids are cached: code
+repeats its names), and the
+unit's vector is the mean of its tokens' rows in the table, minus the corpus mean, normalised.
+The mean is one sparse (units x vocabulary) product with the table, so thousands of units a second
+go through on one core. Queries go through the same steps into the same space.
+
+The table starts as token vectors distilled once from a pretrained sentence encoder (model2vec, at
+the time the shipped model is made; docs/default-model.md) and is then trained JEPA-style in MLX
+(`static_train.py`): a context view of a unit (its docstring, its name) predicts the embedding of
+its body. Centring on a corpus of code units makes random pairs near orthogonal.
+
+On disk (format 2), a folder:
+    config.json                        format_version 2, kind "static", dim, max_words, the
+                                       tokenizer, metadata, the name + sha256 of the weights file
+    static-<sha256[:16]>.safetensors   "embeddings" [vocab, dim], "mean" [dim] and the query-side
+                                       "predictor" [dim, dim]
+config.json is the commit point (atomic.py), as for the transformer's checkpoints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vjepa_core.messages import CheckpointError
+from vjepa_core.model.encoder.atomic import (
+    fsync_dir,
+    remove_stale,
+    sha256_file,
+    write_json,
+    write_safetensors_numpy,
+)
+from vjepa_core.paths import identifier_words, identifiers
+
+FORMAT_VERSION = 2
+KIND = "static"
+CONFIG_NAME = "config.json"
+MAX_WORDS = 384  # identifiers of a unit that count (its head: the signature and docstring come first)
+_SLICE = 4096  # texts per sparse product: bounds the scratch memory
+_CACHE_LIMIT = 400_000  # identifiers whose token ids are remembered
+_FIX = "reinstall VJEPA (the shipped model) or retrain with `vjepa train`"
+
+
+class StaticEncoder:
+    """Token table + tokenizer + corpus mean: unit and query vectors with numpy and scipy only."""
+
+    kind = KIND
+
+    def __init__(self, tokenizer_json: str, embeddings: np.ndarray, mean: np.ndarray, *,
+                 predictor: np.ndarray | None = None, max_words: int = MAX_WORDS,
+                 metadata: dict[str, Any] | None = None) -> None:
+        from tokenizers import Tokenizer
+
+        self.tokenizer_json = tokenizer_json
+        self._tok = Tokenizer.from_str(tokenizer_json)
+        self.embeddings = np.ascontiguousarray(embeddings, dtype=np.float32)
+        self.mean = np.asarray(mean, dtype=np.float32).reshape(-1)
+        # JEPA's predictor: maps a context view's vector (a query) to the body vectors' space.
+        self.predictor = None if predictor is None else np.asarray(predictor, dtype=np.float32)
+        self.max_words = max_words
+        self.metadata = dict(metadata or {})
+        self._ids: dict[str, tuple[int, ...]] = {}  # identifier -> its token ids
+        self._word_ids: dict[str, tuple[int, ...]] = {}  # word -> its WordPiece ids
+        if self._tok.get_vocab_size() != self.embeddings.shape[0]:
+            raise ValueError(f"tokenizer has {self._tok.get_vocab_size()} tokens, the table "
+                             f"{self.embeddings.shape[0]} rows")
+        if self.mean.shape != (self.dim,):
+            raise ValueError(f"mean has shape {self.mean.shape}, the table's width is {self.dim}")
+        if self.predictor is not None and self.predictor.shape != (self.dim, self.dim):
+            raise ValueError(f"predictor has shape {self.predictor.shape}, expected {(self.dim, self.dim)}")
+
+    @property
+    def dim(self) -> int:
+        return int(self.embeddings.shape[1])
+
+    @property
+    def vocab_size(self) -> int:
+        return int(self.embeddings.shape[0])
+
+    # ---- tokens --------------------------------------------------------------------------------
+    def _identifier_ids(self, names: set[str]) -> None:
+        new = [n for n in names if n not in self._ids]
+        if not new:
+            return
+        if len(self._ids) + len(new) > _CACHE_LIMIT:
+            self._ids.clear()
+            self._word_ids.clear()
+        split = [identifier_words(n) for n in new]
+        words = self._word_ids
+        unknown = list({w for ws in split for w in ws if w not in words})
+        for w, enc in zip(unknown, self._tok.encode_batch(unknown, add_special_tokens=False)):
+            words[w] = tuple(enc.ids)
+        for n, ws in zip(new, split):
+            self._ids[n] = words[ws[0]] if len(ws) == 1 else tuple(chain.from_iterable(words[w] for w in ws))
+
+    def token_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(flat token ids, row offsets [N + 1]) of `texts`: row i is ids[offsets[i]:offsets[i+1]].
+
+        A text's first `max_words` identifiers count; each identifier's ids are its words' WordPiece
+        tokens (`getNetrcAuth` -> get, net, ##rc, auth), worked out once and cached."""
+        names = [identifiers(t)[: self.max_words] for t in texts]
+        self._identifier_ids(set(chain.from_iterable(names)))
+        ids = self._ids
+        rows = [list(chain.from_iterable(ids[n] for n in ns)) for ns in names]
+        lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        flat = np.fromiter(chain.from_iterable(rows), dtype=np.int32, count=int(offsets[-1]))
+        return flat, offsets
+
+    def padded_ids(self, texts: Sequence[str], max_len: int) -> np.ndarray:
+        """Token ids as a [N, L] int32 array (L <= max_len, 0 = padding), for training."""
+        flat, offsets = self.token_ids(texts)
+        lengths = np.minimum(np.diff(offsets), max_len)
+        out = np.zeros((len(texts), max(1, int(lengths.max(initial=0)))), dtype=np.int32)
+        for i, (o, n) in enumerate(zip(offsets[:-1], lengths)):
+            out[i, :n] = flat[o:o + n]
+        return out
+
+    # ---- vectors -------------------------------------------------------------------------------
+    def pooled(self, texts: Sequence[str]) -> np.ndarray:
+        """[N, D]: the mean token row of each text, before centring (zeros for a text with no words)."""
+        from scipy.sparse import csr_matrix
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), _SLICE):
+            flat, offsets = self.token_ids(texts[start:start + _SLICE])
+            lengths = np.diff(offsets)
+            weights = np.repeat(1.0 / np.maximum(lengths, 1), lengths).astype(np.float32)
+            m = csr_matrix((weights, flat, offsets), shape=(len(lengths), self.vocab_size))
+            out[start:start + len(lengths)] = m @ self.embeddings
+        return out
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit (or query) vectors: pooled, centred, L2-normalised, float32 [N, D]. A text with no
+        words gets the zero vector (cosine 0 to everything)."""
+        pooled = self.pooled(texts)
+        empty = ~pooled.any(axis=1)
+        v = pooled - self.mean
+        v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+        v[empty] = 0.0
+        return v
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Query vectors: as `embed`, then the predictor, into the space of the unit vectors."""
+        v = self.embed(texts)
+        if self.predictor is None:
+            return v
+        q = v @ self.predictor.T
+        return q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
+
+
+def save(model: StaticEncoder, directory: str | os.PathLike[str]) -> Path:
+    """Write `model` into `directory` atomically; returns the config path."""
+    d = Path(directory)
+    arrays = {"embeddings": model.embeddings.astype(np.float16), "mean": model.mean.astype(np.float32)}
+    if model.predictor is not None:
+        arrays["predictor"] = model.predictor.astype(np.float32)
+    name, digest = write_safetensors_numpy(d, arrays, "static")
+    write_json(d / CONFIG_NAME, {
+        "format_version": FORMAT_VERSION, "kind": KIND, "dim": model.dim, "vocab_size": model.vocab_size,
+        "max_words": model.max_words, "weights_file": name, "weights_sha256": digest,
+        "metadata": model.metadata, "tokenizer": json.loads(model.tokenizer_json)})
+    fsync_dir(d)
+    remove_stale(d, "static", name)
+    return d / CONFIG_NAME
+
+
+def load(directory: str | os.PathLike[str], config: dict[str, Any] | None = None) -> StaticEncoder:
+    """Read and check a static encoder; raises CheckpointError saying what is wrong and what to do."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    d = Path(directory)
+    config = config if config is not None else read_config(d)
+    missing = [k for k in ("dim", "weights_file", "weights_sha256", "tokenizer") if k not in config]
+    if missing:
+        raise CheckpointError(f"model at {d}: {CONFIG_NAME} lacks {', '.join(missing)}; {_FIX}")
+    name = str(config["weights_file"])
+    path = d / name
+    if Path(name).name != name or not name.endswith(".safetensors"):
+        raise CheckpointError(f"model at {d}: bad weights_file {name!r} in {CONFIG_NAME}; {_FIX}")
+    if not path.exists():
+        raise CheckpointError(f"model at {d}: weights file {name} is missing; {_FIX}")
+    if sha256_file(path) != config["weights_sha256"]:
+        raise CheckpointError(f"model at {d}: {name} is corrupt (its checksum does not match {CONFIG_NAME}); {_FIX}")
+    try:
+        arrays = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"model at {d}: cannot read {name} ({exc}); {_FIX}") from exc
+    table, mean = arrays.get("embeddings"), arrays.get("mean")
+    if table is None or mean is None or table.ndim != 2 or table.shape[1] != config["dim"]:
+        raise CheckpointError(f"model at {d}: {name} does not hold a [vocab, {config['dim']}] table and its mean; {_FIX}")
+    try:
+        return StaticEncoder(json.dumps(config["tokenizer"]), table, mean, predictor=arrays.get("predictor"),
+                             max_words=int(config.get("max_words", MAX_WORDS)), metadata=config.get("metadata") or {})
+    except (ValueError, TypeError, Exception) as exc:  # tokenizers raises its own Exception type
+        raise CheckpointError(f"model at {d}: the tokenizer or table is unusable ({exc}); {_FIX}") from exc
+
+
+def read_config(d: Path) -> dict[str, Any]:
+    """config.json of a model folder, checked for being JSON with a format_version."""
+    path = d / CONFIG_NAME
+    if not path.exists():
+        raise CheckpointError(f"no model at {d}: {CONFIG_NAME} is missing; {_FIX}")
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"model at {d}: {CONFIG_NAME} is corrupt ({exc}); {_FIX}") from exc
+    if not isinstance(config, dict) or "format_version" not in config:
+        raise CheckpointError(f"model at {d}: {CONFIG_NAME} has no format_version; {_FIX}")
+    return config

@@ -1,0 +1,201 @@
+"""The search snapshot: what a query needs, built at index time and kept on disk beside the index.
+
+Rows (path, name, kind, lines, hash of every visible unit), their lexical terms, the BM25 index and
+the unit vectors aligned to the rows. A query loads it once per process (a few milliseconds) instead
+of reading every unit's text and building BM25 first. `refresh` runs after every crawl, embed and
+save (Workspace does it); terms are kept per unit hash, so a save re-stems only its own units.
+
+On disk, under `<index>/search/`: one folder per snapshot, named by the units', files' and vectors'
+table versions it was built from, and `current.json` naming the live one (written atomically: the
+commit point); older folders are removed after the commit. A snapshot that does not match the
+tables (a crash before the refresh, an older version) is rebuilt on the next query.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+from vjepa_core.index.store import UNIT_VECTORS, Store, in_predicates
+from vjepa_core.index.vectors import has_table, vector_matrix
+from vjepa_core.model.encoder.atomic import write_json
+from vjepa_core.queries.lexical import LexicalIndex, terms
+from vjepa_core.queries.ranking import Candidates
+
+FOLDER = "search"
+_ROWS = "rows.arrow"
+_VECTORS = "vectors.npy"
+_BM25 = "bm25"
+_COLUMNS = ["path", "name", "kind", "start_line", "end_line", "hash"]
+
+
+@dataclass
+class Snapshot:
+    key: str
+    rows: pa.Table  # _COLUMNS + "terms"
+    lexical: LexicalIndex
+    vectors: np.ndarray | None  # [N, D] aligned to rows; None without a model
+    candidates: Candidates
+    model: str = ""  # the model the vectors are of
+
+    @property
+    def size(self) -> int:
+        return self.rows.num_rows
+
+
+_CACHE: dict[str, Snapshot] = {}  # per index folder, the snapshot this process loaded
+
+
+def snapshot_key(store: Store) -> str:
+    """Which tables a snapshot was built from: their versions (and the model the vectors are of)."""
+    parts = [f"u{store.table('units').version}", f"f{store.table('files').version}"]
+    if has_table(store, UNIT_VECTORS):
+        parts.append(f"v{store.table(UNIT_VECTORS).version}")
+    return "-".join(parts)
+
+
+def _folder(store: Store) -> Path:
+    return Path(store.path) / FOLDER
+
+
+def _current(store: Store) -> str | None:
+    import json
+
+    try:
+        return str(json.loads((_folder(store) / "current.json").read_text(encoding="utf-8"))["key"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def get(store: Store) -> Snapshot:
+    """The snapshot for the store as it is now: from this process' cache, else from disk, else built."""
+    key = snapshot_key(store)
+    cached = _CACHE.get(str(store.path))
+    if cached is not None and cached.key == key:
+        return cached
+    snap = _load(store, key) if _current(store) == key else None
+    if snap is None:
+        snap = refresh(store, key=key)
+    return snap
+
+
+def refresh(store: Store, *, key: str | None = None) -> Snapshot:
+    """Build the snapshot for the store as it is now and commit it to disk. Terms and vectors of
+    units the previous snapshot already had are reused: only new units' text is read and stemmed."""
+    key = key or snapshot_key(store)
+    units = store.visible_units(_COLUMNS)
+    hashes = units["hash"].to_pylist()
+    model = str(store.meta().get("model") or "")
+    old_terms, old_vectors = _previous(store, model)
+    missing = sorted({h for h in hashes if h not in old_terms})
+    texts = _texts(store, missing)
+    names = units["name"].to_pylist()
+    doc_terms = [old_terms[h] if h in old_terms else terms(texts.get(h, ""), n) for h, n in zip(hashes, names)]
+    rows = units.select(_COLUMNS).append_column("terms", pa.array(doc_terms, pa.list_(pa.string())))
+    lexical = LexicalIndex(doc_terms=doc_terms)
+    vectors = _aligned_vectors(store, hashes, old_vectors) if model else None
+    snap = Snapshot(key, rows, lexical, vectors, _candidates(rows), model)
+    _save(store, snap)
+    _CACHE[str(store.path)] = snap
+    return snap
+
+
+def _candidates(rows: pa.Table) -> Candidates:
+    return Candidates(rows["path"].to_pylist(), rows["name"].to_pylist(), rows["kind"].to_pylist())
+
+
+def _texts(store: Store, hashes: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for i in range(0, len(hashes), 400):
+        t = store.read("units", ["hash", "text"], where=" OR ".join(in_predicates("hash", hashes[i:i + 400])))
+        out.update(zip(t["hash"].to_pylist(), t["text"].to_pylist()))
+    return out
+
+
+def _aligned_vectors(store: Store, hashes: list[str], known: dict[str, np.ndarray]) -> np.ndarray | None:
+    if not has_table(store, UNIT_VECTORS):
+        return None
+    need = sorted({h for h in hashes if h not in known})
+    found = dict(known)
+    if need:
+        if len(need) > len(hashes) // 2:  # most are new: one read of the whole table
+            vt = store.read(UNIT_VECTORS, ["hash", "vector"])
+        else:
+            vt = pa.concat_tables([store.read(UNIT_VECTORS, ["hash", "vector"],
+                                              where=" OR ".join(in_predicates("hash", need[i:i + 400])))
+                                   for i in range(0, len(need), 400)])
+        if vt.num_rows:
+            found.update(zip(vt["hash"].to_pylist(), vector_matrix(vt["vector"])))
+    if not found:
+        return None
+    dim = len(next(iter(found.values())))
+    out = np.zeros((len(hashes), dim), dtype=np.float32)  # a unit without a vector: cosine 0
+    for i, h in enumerate(hashes):
+        v = found.get(h)
+        if v is not None and len(v) == dim:
+            out[i] = v
+    return out
+
+
+def _previous(store: Store, model: str) -> tuple[dict[str, list[str]], dict[str, np.ndarray]]:
+    """(hash -> terms, hash -> vector) of the last snapshot, from this process or from disk; the
+    vectors only when they are of `model`."""
+    snap = _CACHE.get(str(store.path))
+    if snap is None:
+        key = _current(store)
+        snap = _load(store, key, cache=False) if key else None
+    if snap is None:
+        return {}, {}
+    hashes = snap.rows["hash"].to_pylist()
+    old_terms = dict(zip(hashes, snap.rows["terms"].to_pylist()))
+    vectors = dict(zip(hashes, snap.vectors)) if snap.vectors is not None and snap.model == model else {}
+    return old_terms, vectors
+
+
+def _save(store: Store, snap: Snapshot) -> None:
+    base = _folder(store)
+    final = base / snap.key
+    tmp = base / f".tmp-{snap.key}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    with ipc.new_file(tmp / _ROWS, snap.rows.schema) as w:
+        w.write_table(snap.rows)
+    if snap.vectors is not None:
+        np.save(tmp / _VECTORS, snap.vectors)
+    snap.lexical.save(str(tmp / _BM25))
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(tmp, final)
+    write_json(base / "current.json", {"key": snap.key, "rows": snap.size, "model": snap.model})  # the commit point
+    for old in base.iterdir():
+        if old.is_dir() and old.name != snap.key:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _load(store: Store, key: str, *, cache: bool = True) -> Snapshot | None:
+    folder = _folder(store) / key
+    try:
+        with ipc.open_file(folder / _ROWS) as f:
+            rows = f.read_all()
+        vectors = np.load(folder / _VECTORS) if (folder / _VECTORS).exists() else None
+        lexical = LexicalIndex.load(str(folder / _BM25), rows.num_rows)
+    except (OSError, ValueError, pa.ArrowInvalid):
+        return None  # damaged or half-removed: the caller rebuilds it
+    snap = Snapshot(key, rows, lexical, vectors, _candidates(rows), _current_model(store))
+    if cache:
+        _CACHE[str(store.path)] = snap
+    return snap
+
+
+def _current_model(store: Store) -> str:
+    import json
+
+    try:
+        return str(json.loads((_folder(store) / "current.json").read_text(encoding="utf-8")).get("model", ""))
+    except (OSError, ValueError, AttributeError):
+        return ""
