@@ -40,6 +40,7 @@ CATALOGUE: dict[str, str] = {
     "prior.start": "Learning how files change together from {count} git histories ({commits} commits).",
     "prior.skipped": "{repo} has no git history I can read; leaving it out.",
     "prior.done": "Done: the next-file prior learned from {count} {noun} is in {path}.",
+    "train.kept": "I kept the model in use, because the fine-tuned one was not better: {why}.",
     "encoder.start": "Learning from {units} code units: {pairs} (context, body) pairs.",
     "encoder.done": "Done: the encoder is in {path}.",
     # status

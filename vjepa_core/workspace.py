@@ -15,7 +15,7 @@ from vjepa_core.harvest.safety import IgnoreRules, check_root, denied_location, 
 from vjepa_core.index.memory import release_memory
 from vjepa_core.index.store import Store, default_index_dir
 from vjepa_core.messages import VjepaError
-from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR, LOCAL_MODEL
+from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR, FINE_TUNE_RECORD, LOCAL_MODEL
 
 if TYPE_CHECKING:
     from vjepa_core.harvest.history import Commit
@@ -90,6 +90,7 @@ class Workspace:
         self._rules: IgnoreRules | None = None  # .gitignore/.vjepaignore, read on first use (`excludes`)
         self._fitted_on = 0
         self._updates = 0  # update_files calls, for compaction
+        self.last_training: dict[str, Any] = {}  # the last `train`'s promotion decision (static encoder)
 
     @classmethod
     def under(cls, root: str | os.PathLike[str], base: str | os.PathLike[str] | None, *,
@@ -229,18 +230,40 @@ class Workspace:
 
     def _train_static(self, init: StaticEncoder, units: list[CodeUnit], steps: int, seed: int, target: Path,
                       log: Callable[[dict[str, Any]], None] | None) -> Path:
-        """Fine-tune the static encoder on this workspace's own (context, body) pairs."""
+        """Fine-tune the static encoder on this workspace's own (context, body) pairs, leaving out the
+        files of the history's tail, then keep it only if it finds that held-out code at least as
+        well as the model in use (swarm/promotion.py); `last_training` says what was decided."""
         from vjepa_core.model.encoder import static
+        from vjepa_core.model.encoder.atomic import write_json
         from vjepa_core.model.encoder.static_train import StaticTrainConfig, train_static, training_pairs
+        from vjepa_core.swarm.promotion import decide, held_out_paths
 
-        pairs = training_pairs([(u.text, u.kind, u.name) for u in units])
+        def pairs_of(chosen: list[CodeUnit]) -> list[tuple[str, str, str]]:
+            return training_pairs([(u.text, u.kind, u.name) for u in chosen],
+                                  [u.path.rsplit("/", 1)[0] if "/" in u.path else "" for u in chosen], min_body_chars=0)
+
+        held = held_out_paths(self.root) if (self.root / ".git").exists() else set()
+        train_units = [u for u in units if u.path not in held]
+        pairs = pairs_of(train_units)
+        if len(pairs) < 2:  # too little code outside the tail: learn from all of it (the judge then sees it too)
+            held, train_units, pairs = set(), units, pairs_of(units)
         if len(pairs) < 2:
             raise VjepaError("train.no_pairs", root=self.root)
         model = train_static(init, pairs, [u.text for u in units], StaticTrainConfig(steps=steps, seed=seed), log=log)
-        model.metadata["fine_tuned_on"] = {"units": len(units), "pairs": len(pairs)}
-        static.save(model, target)
-        self._ckpt = None
-        return target
+        model.metadata["fine_tuned_on"] = {"units": len(train_units), "pairs": len(pairs), "held_out_files": len(held)}
+        decision = decide(model, init, self.root, units)
+        self.last_training = decision.to_dict()
+        if log:
+            log({"promotion": decision.why})
+        own_slot = target == self.index_dir / LOCAL_MODEL
+        if own_slot and decision.promote:
+            static.save(model, target)
+            self._ckpt = None
+        elif not own_slot:
+            static.save(model, target)
+        if own_slot:  # the idle scheduler reads it to hot-swap a promoted model
+            write_json(self.index_dir / FINE_TUNE_RECORD, {"kind": "static", **self.last_training})
+        return target if decision.promote or not own_slot else (self.model_dir or target)
 
     def training_setup(self, units: list[CodeUnit], from_scratch: bool = False, enc_overrides: dict[str, int] | None = None
                        ) -> tuple[Checkpoint | None, CodeTokenizer, EncoderConfig]:

@@ -145,4 +145,4 @@ def test_cli_says_what_is_wrong_with_a_bad_model(tmp_path: Path, capsys: pytest.
     (bad / "config.json").write_text("{", encoding="utf-8")
     assert main(["bench", "embed", "--model", str(bad), "--root", str(tmp_path), "--limit", "1"]) == 2
     said = capsys.readouterr().err
-    assert said.startswith(f"Sorry: checkpoint at {bad}: config.json is corrupt") and "vjepa train" in said
+    assert said.startswith(f"Sorry: model at {bad}: config.json is corrupt") and "vjepa train" in said

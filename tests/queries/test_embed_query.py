@@ -85,7 +85,7 @@ def test_search_finds_by_text_and_vectors(trained: Workspace) -> None:
     assert ("pkg/util.py", "parse_config") in top
     target = next(h for h in hits if h.name == "parse_config")
     assert "text rank 1" in target.detail
-    assert all(h.reason in ("semantic", "text") for h in hits)
+    assert all(h.reason in ("semantic", "text", "name") for h in hits)
     # Other word forms meet the code through the stemmer: "parsing ... configs" -> parse_config.
     assert trained.search("parsing the configs")[0].name == "parse_config"
 
@@ -110,17 +110,16 @@ def test_queries_before_a_crawl_say_what_to_do(tmp_path: Path, capsys: pytest.Ca
 
 def test_shipped_default_model_gives_vectors_on_a_fresh_install(git_repo: GitRepo, tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    from vjepa_core.model.encoder.checkpoint import load
-    from vjepa_core.model.encoder.embedding import embed_queries, embed_texts
+    from vjepa_core.model.encoder.encode import embed_queries, embed_units, load_model, model_dim
     from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR
 
-    ckpt = load(DEFAULT_MODEL_DIR)
+    ckpt = load_model(DEFAULT_MODEL_DIR)
     code = ["def read_json(path):\n    with open(path) as fh:\n        return json.load(fh)\n",
             "def add(a, b):\n    return a + b\n"]
-    vecs = embed_texts(ckpt, code)
-    assert vecs.shape == (2, ckpt.encoder_config.dim)
+    vecs = embed_units(ckpt, code)
+    assert vecs.shape == (2, model_dim(ckpt))
     assert abs(float((vecs[0] - vecs[1]) @ (vecs[0] - vecs[1]))) > 1e-4  # not collapsed to one point
-    assert embed_queries(ckpt, ["load a json file"]).shape == (1, ckpt.encoder_config.dim)
+    assert embed_queries(ckpt, ["load a json file"]).shape == (1, model_dim(ckpt))
     # A crawl with no local model embeds with the shipped one.
     git_repo.commit("one", {"a.py": code[0], "b.py": code[1]})
     assert cli_main(["crawl", str(git_repo.path), "--index-dir", str(tmp_path / "idx"), "--json", "-q"]) == 0

@@ -96,8 +96,9 @@ async def test_idle_training_starts_stops_on_typing_and_promotes(repo: GitRepo, 
         stopped = (await command(client, "vjepa.status"))["folders"][0]["idle_training"]
         assert stopped["runs"] == 1 and stopped["reason"] == "stopped: the user came back"
 
-        # Idle again: the run resumes from its checkpoint, finishes, and its model is promoted and
-        # hot-swapped: status names the workspace's own model, lenses are refreshed.
+        # Idle again: the static encoder's fine-tune runs again (a minute at most: nothing to resume),
+        # finishes, and its model is promoted and hot-swapped: status names the workspace's own model,
+        # lenses are refreshed.
         refreshes = client.lens_refreshes  # type: ignore[attr-defined]
         await until(lambda: client.statuses[-1]["model"]["name"] == "workspace", timeout=120)
         await until(lambda: client.lens_refreshes > refreshes, timeout=30)  # type: ignore[attr-defined]
@@ -105,7 +106,7 @@ async def test_idle_training_starts_stops_on_typing_and_promotes(repo: GitRepo, 
         await until(lambda: client.statuses[-1]["folders"][0]["idle_training"].get("reason") == "finished")
         done = (await command(client, "vjepa.status"))["folders"][0]["idle_training"]
         assert (done["state"], done["runs"], done["last_exit"], done["reason"]) == ("waiting", 2, 0, "finished")
-        assert done["swarm"]["state"] == "done" and done["swarm"]["promotion"]["promote"] is True
+        assert done["fine_tune"]["kind"] == "static" and done["fine_tune"]["promote"] is True
         assert any(m.message.startswith("Training finished: model ") for m in client.messages)
         assert await lens_titles(client, repo, "calc.py") == lenses
         found = await command(client, "vjepa.search", "multiply numbers")  # searches with the new model

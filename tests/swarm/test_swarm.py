@@ -261,7 +261,10 @@ def test_promotion_refuses_a_worse_candidate(workspace: tuple[Path, Path]) -> No
     from mlx.utils import tree_flatten
 
     from vjepa_core.model.encoder.checkpoint import Checkpoint, modules_for
+    from vjepa_core.model.encoder.encode import load_model
     from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR
+    from vjepa_core.model.encoder.network import EncoderConfig
+    from vjepa_core.model.encoder.tokenizer import CodeTokenizer
     from vjepa_core.swarm.coordinator import workspace_units
     from vjepa_core.swarm.promotion import decide
     from vjepa_core.workspace import Workspace
@@ -269,11 +272,13 @@ def test_promotion_refuses_a_worse_candidate(workspace: tuple[Path, Path]) -> No
     root, index = workspace
     ws = Workspace(root, index)
     units = workspace_units(ws)
-    current = ckpt_io.load(DEFAULT_MODEL_DIR)
+    current = load_model(DEFAULT_MODEL_DIR)  # the shipped static encoder
+    tokenizer = CodeTokenizer.train([u.text for u in units], vocab_size=512)
+    cfg = EncoderConfig(vocab_size=tokenizer.vocab_size, dim=32, depth=1, heads=2, predictor_dim=16,
+                        predictor_depth=1, max_len=64)
     mx.random.seed(7)
-    random_init = Checkpoint(current.encoder_config, current.tokenizer_json, {
-        f"{prefix}.{k}": v for prefix, m in modules_for(current.encoder_config).items()
-        for k, v in tree_flatten(m.parameters())})
+    random_init = Checkpoint(cfg, tokenizer.to_json(), {
+        f"{prefix}.{k}": v for prefix, m in modules_for(cfg).items() for k, v in tree_flatten(m.parameters())})
     refused = decide(random_init, current, root, units)
     assert not refused.promote
     assert refused.candidate < refused.current and "less well" in refused.why

@@ -5,7 +5,8 @@ release shipped) runs on the same code units, once with MLX's bundled reference 
 `pip install` gets) and once with the system OpenBLAS preloaded when there is one. Each run is a
 fresh child process: the BLAS is fixed when a process starts (LD_PRELOAD). The first pass over the
 units is "cold" (nothing cached: the static encoder works out every identifier's tokens); the second
-is "warm". Tokenizing is part of both. Geometry (protocol section 6): mean cosine of 2,000 random pairs
+is "warm". Tokenizing is part of both. Loading the model and the first call's imports are timed apart
+("start-up", once per process). Geometry (protocol section 6): mean cosine of 2,000 random pairs
 of unit vectors and of file vectors (a file's vector: the normalised mean of its units'), and the
 effective rank (RankMe) of the unit vectors.
 """
@@ -30,10 +31,11 @@ from vjepa_core.model.encoder.encode import embed_units, load_model
 from vjepa_core.model.encoder.monitor import collapse_stats
 data = json.load(open(sys.argv[2]))
 texts, paths = data["texts"], data["paths"]
-model = load_model(sys.argv[1])
+t = time.perf_counter(); model = load_model(sys.argv[1]); embed_units(model, ["def first(): pass"])
+startup = time.perf_counter() - t  # loading the model, and the libraries the first call imports
 t = time.perf_counter(); v = embed_units(model, texts); cold = time.perf_counter() - t
 t = time.perf_counter(); embed_units(model, texts); warm = time.perf_counter() - t
-out = {"units": len(texts), "cold_s": cold, "warm_s": warm, "units_per_s": len(texts) / cold,
+out = {"units": len(texts), "startup_s": startup, "cold_s": cold, "warm_s": warm, "units_per_s": len(texts) / cold,
        "warm_units_per_s": len(texts) / warm, "blas": active_blas()["path"],
        "peak_rss_mb": __import__("resource").getrusage(0).ru_maxrss / 1024}
 if sys.argv[3] == "geometry":
@@ -115,7 +117,8 @@ def print_embed_bench(result: dict) -> None:
         for blas in ("reference", "openblas"):
             if blas in m:
                 r = m[blas]
-                print(f"  {blas:10s} cold {r['units_per_s']:8.0f} units/s   warm {r['warm_units_per_s']:8.0f} units/s")
+                print(f"  {blas:10s} cold {r['units_per_s']:8.0f} units/s   warm {r['warm_units_per_s']:8.0f} units/s"
+                      f"   (start-up {r['startup_s']:.2f} s once per process)")
         g = m.get("geometry")
         if g:
             print(f"  geometry   mean cosine: units {g['unit_pairs_mean_cos']:.3f}, files {g['file_pairs_mean_cos']:.3f};"

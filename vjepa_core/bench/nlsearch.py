@@ -17,7 +17,11 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+import subprocess
+import sys
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -142,7 +146,7 @@ def bench_nl_search(root: Path, query_file: Path, model_dir: Path | None = None,
     """Index `root` with the product, then score every method on the queries of `query_file`."""
     from vjepa_core.index.vectors import embed_index, model_key
     from vjepa_core.model.encoder.encode import embed_queries, load_model
-    from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR
+    from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR, LOCAL_MODEL
     from vjepa_core.queries import snapshot
     from vjepa_core.workspace import Workspace
 
@@ -150,12 +154,17 @@ def bench_nl_search(root: Path, query_file: Path, model_dir: Path | None = None,
     model_dir = Path(model_dir or DEFAULT_MODEL_DIR)
     with tempfile.TemporaryDirectory(prefix="vjepa-nlsearch-") as tmp:
         ws = Workspace(root, index_dir or Path(tmp) / "index")
+        t0 = time.perf_counter()
         ws.index(embed=False, history=False)
+        if model_dir.resolve() != DEFAULT_MODEL_DIR.resolve():  # the workspace's own model slot
+            shutil.copytree(model_dir, ws.index_dir / LOCAL_MODEL, dirs_exist_ok=True)
         model = load_model(model_dir)
-        embed_index(ws.store, model, model_key(model_dir))
+        embed_index(ws.store, model, model_key(ws.model_dir or model_dir))
         snap = snapshot.refresh(ws.store)
+        index_s = time.perf_counter() - t0
         units = ws.store.visible_units(["path", "hash", "text"])
         text_of = dict(zip(units["hash"].to_pylist(), units["text"].to_pylist()))
+        latency = _latency(ws.root, ws.index_dir, [q.text for q in queries])
     rows = {c: snap.rows[c].to_pylist() for c in ("path", "name", "start_line", "end_line", "hash")}
     texts = [text_of.get(h, "") for h in rows["hash"]]
     missing = sorted({t.path for q in queries for t in q.targets} - set(rows["path"]))
@@ -171,7 +180,36 @@ def bench_nl_search(root: Path, query_file: Path, model_dir: Path | None = None,
                                          "minilm": _minilm(texts) if minilm else None}
     methods = {name: evaluate(queries, rows, s, snap.candidates) for name, s in scorers.items() if s is not None}
     return {**header, "root": str(root), "queries": len(queries), "units": snap.size, "model": str(model_dir),
-            "missing_targets": missing, "methods": methods}
+            "index_s": round(index_s, 2), "latency": latency, "missing_targets": missing, "methods": methods}
+
+
+_LATENCY_CHILD = """
+import json, statistics, sys, time
+t0 = time.perf_counter()
+from vjepa_core.api import open_workspace
+ws = open_workspace(sys.argv[1], index_dir=sys.argv[2])
+opened = time.perf_counter() - t0
+times = []
+for q in json.load(open(sys.argv[3])):
+    t = time.perf_counter()
+    ws.search(q)
+    times.append(time.perf_counter() - t)
+print(json.dumps({"open_ms": opened * 1000, "first_query_ms": times[0] * 1000,
+                  "p50_ms": statistics.median(times[1:] or times) * 1000, "max_ms": max(times[1:] or times) * 1000}))
+"""
+
+
+def _latency(root: Path, index_dir: Path, queries: list[str]) -> dict[str, float]:
+    """Search through the Python API in a fresh process, as a program would: the first query (the
+    model and the snapshot load) and the rest."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump(queries, fh)
+    try:
+        res = subprocess.run([sys.executable, "-c", _LATENCY_CHILD, str(root), str(index_dir), fh.name],
+                             capture_output=True, text=True, check=True)
+    finally:
+        Path(fh.name).unlink(missing_ok=True)
+    return {k: round(v, 2) for k, v in json.loads(res.stdout.strip().splitlines()[-1]).items()}
 
 
 def print_nl(result: dict[str, Any]) -> None:
@@ -181,5 +219,8 @@ def print_nl(result: dict[str, Any]) -> None:
     print(f"  {'method':10s}" + "".join(f"{k + ' (units/files)':>26s}" for k in kinds))
     for name, per in result["methods"].items():
         print(f"  {name:10s}" + "".join(f"{per[k]['ndcg@10_units']:>17.3f} / {per[k]['ndcg@10_files']:.3f}" for k in kinds))
+    lat = result["latency"]
+    print(f"  indexing {result['index_s']:.2f} s; through the API: first query {lat['first_query_ms']:.1f} ms "
+          f"(opening {lat['open_ms']:.0f} ms before it), then p50 {lat['p50_ms']:.1f} ms")
     if result["missing_targets"]:
         print(f"  not indexed: {', '.join(result['missing_targets'])}")

@@ -84,8 +84,9 @@ def run_make_encoder(args: argparse.Namespace, voice: Voice, console: Console) -
                           style="dim", highlight=False)
 
     start = from_model2vec(args.distilled)
-    units = list(corpus_units(args.trees, args.exclude))
-    pairs = training_pairs(units)
+    found = list(corpus_units(args.trees, args.exclude))
+    units = [u for u, _ in found]
+    pairs = training_pairs(units, [g for _, g in found])
     voice.say("encoder.start", units=len(units), pairs=len(pairs))
     model = train_static(start, pairs, [t for t, _, _ in units], StaticTrainConfig(steps=args.steps, seed=args.seed),
                          log=log)

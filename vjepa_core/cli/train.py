@@ -44,9 +44,22 @@ def run_train(args: argparse.Namespace, voice: Voice, console: Console) -> int:
     from vjepa_core.swarm.scheduler import stop_when_parent_dies
 
     stop_when_parent_dies()  # started by the server's idle scheduler: do not outlive it
-    if args.resume or args.hostfile or (args.workers or 1) > 1:
+    if args.hostfile or (args.workers or 1) > 1 or (args.resume and not _plain_fine_tune(args)):
         return _train_swarm(args, voice, console)
     return _train_here(args, voice, console)
+
+
+def _plain_fine_tune(args: argparse.Namespace) -> bool:
+    """`--resume` with no swarm run to pick up, on a workspace served by the static encoder: that
+    trains in one process in about a minute (the idle scheduler asks for `--resume`)."""
+    from vjepa_core.model.encoder.encode import is_static
+    from vjepa_core.swarm.coordinator import run_folder
+    from vjepa_core.workspace import Workspace
+
+    ws = Workspace(args.root, args.index_dir)
+    run = run_folder(ws.index_dir)
+    unfinished = run.exists() and (run.status() or {}).get("state") != "done"
+    return not unfinished and not args.from_scratch and ws.model_dir is not None and is_static(ws.checkpoint())
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, int]:
@@ -70,6 +83,10 @@ def _train_here(args: argparse.Namespace, voice: Voice, console: Console) -> int
 
     path = ws.train(steps=args.steps, seed=args.seed, from_scratch=args.from_scratch, out=args.out,
                     enc_overrides=_overrides(args), log=log)
+    decision = ws.last_training
+    if decision and not decision.get("promote") and args.out is None:
+        voice.say("train.kept", why=decision["why"])
+        return 0
     voice.say("train.done", path=path)
     if not args.no_embed and args.out is None:
         embed_vectors(ws, voice)

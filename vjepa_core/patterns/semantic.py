@@ -12,8 +12,10 @@ import numpy as np
 
 from vjepa_core.patterns.relation import Relation
 
-SEMANTIC_NEIGHBOURS = 5  # semantic relations per file
-SEMANTIC_MIN_COSINE = 0.5
+SEMANTIC_NEIGHBOURS = 3  # semantic relations per file: a few strong ones, never a flood in the lenses
+# Calibrated on the shipped static encoder's file vectors (docs/BENCHMARKS.md, "Semantic relations"):
+# about 5% of random pairs of files reach it, and a file's strongest neighbours mostly do.
+SEMANTIC_MIN_COSINE = 0.55
 
 
 def top_neighbours(frames: np.ndarray, rows: np.ndarray) -> list[tuple[int, int, float]]:

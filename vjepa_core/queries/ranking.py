@@ -7,7 +7,8 @@ measured is what users get). Scores are standardised per query and added:
 - names: a query that is a bare identifier ("Session", "Client.send", "url_for()") is looking for a
   definition. A unit whose name is the query gets `EXACT_NAME`, a method whose own name is it gets
   less, and a unit whose name merely contains it less again, so the class beats its methods
-  for its own name. A sentence gets a small bonus for units whose name words it contains;
+  for its own name. A query that spells a name in words ("read the settings") counts nearly as
+  much; a longer sentence gets a small bonus for units whose name words it contains;
 - the unit's file: tests, docs and examples step back for a behaviour question (`AUX_PENALTY`) unless
   the query asks for them; module-level blocks and text windows step back a little (`BLOCK_PENALTY`);
 - the file's evidence: each unit gains `FILE_WEIGHT` times the best score of the other units of its
@@ -21,9 +22,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+
 import numpy as np
 
 from vjepa_core.paths import identifier_words, is_test_path
+from vjepa_core.queries.lexical import words as content_words
 
 MODEL_WEIGHT = 1.5
 # In standard deviations of the other features. A bare identifier asks for its definition: an exact
@@ -31,6 +34,8 @@ MODEL_WEIGHT = 1.5
 EXACT_NAME = 20.0
 MEMBER_NAME = 10.0  # `Session.send` for the query "send"
 PARTIAL_NAME = 2.0  # `SessionRedirectMixin` for "Session"
+CASE_BONUS = 3.0  # the exact name in the query's own letter case
+SPELLED_NAME = 4.0  # a query that is a name's words and nothing else
 SENTENCE_NAME = 0.5  # a sentence that contains all of a name's words
 AUX_PENALTY = 1.5  # tests, docs, examples, benchmarks
 BLOCK_PENALTY = 0.25  # module-level blocks, windows and markdown sections
@@ -79,21 +84,24 @@ def name_scores(query: str, cands: Candidates) -> np.ndarray:
     lower = cands.lower_names
     out = np.zeros(len(lower), dtype=np.float32)
     if query_kind(query) == "symbol":
-        q = re.sub(r"(::|#)", ".", query.strip().removesuffix("()")).lower()
+        exact = re.sub(r"(::|#)", ".", query.strip().removesuffix("()"))
+        q = exact.lower()
         for i, n in enumerate(lower):
-            if n == q:
-                out[i] = EXACT_NAME
+            if n == q:  # the same letters in the same case first: `Session` before `session`
+                out[i] = EXACT_NAME + (CASE_BONUS if cands.names[i] == exact else 0.0)
             elif n.endswith("." + q):
                 out[i] = MEMBER_NAME
             elif q in n:
                 out[i] = PARTIAL_NAME
         return out
-    words = set(identifier_words(query))
+    words = set(content_words(query))
     if not words:
         return out
     for i, n in enumerate(lower):
-        parts = identifier_words(n.rsplit(".", 1)[-1])
-        if parts and all(p in words for p in parts):
+        parts = set(content_words(n.rsplit(".", 1)[-1]))
+        if parts == words:  # the name spelled out in words: "read the settings" for read_settings
+            out[i] = SPELLED_NAME
+        elif parts and parts <= words:
             out[i] = SENTENCE_NAME
     return out
 

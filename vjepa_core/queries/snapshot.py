@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.ipc as ipc
+from pyarrow import ipc
 
 from vjepa_core.index.store import UNIT_VECTORS, Store, in_predicates
 from vjepa_core.index.vectors import has_table, vector_matrix

@@ -21,8 +21,7 @@ import numpy as np
 
 from vjepa_core.harvest.history import read_commits
 from vjepa_core.harvest.units import CodeUnit
-from vjepa_core.model.encoder.checkpoint import Checkpoint
-from vjepa_core.model.encoder.embedding import embed_queries, embed_texts
+from vjepa_core.model.encoder.encode import UnitModel, embed_queries, embed_units
 from vjepa_core.model.encoder.views import make_views
 from vjepa_core.patterns.cochange import SPLIT
 
@@ -47,14 +46,21 @@ class Decision:
         return asdict(self)
 
 
-def search_mrr(ckpt: Checkpoint, queries: Sequence[str], bodies: Sequence[str], targets: Sequence[int]) -> float:
+def search_mrr(ckpt: UnitModel, queries: Sequence[str], bodies: Sequence[str], targets: Sequence[int]) -> float:
     """Mean reciprocal rank of body targets[i] for query i (cosine of query and unit vectors)."""
     q = embed_queries(ckpt, list(queries))
-    v = embed_texts(ckpt, list(bodies))
+    v = embed_units(ckpt, list(bodies))
     scores = q @ v.T
     right = scores[np.arange(len(targets)), np.asarray(targets)]
     ranks = 1 + (scores > right[:, None]).sum(axis=1)
     return float((1.0 / ranks).mean())
+
+
+def held_out_paths(root: Any) -> set[str]:
+    """The files changed in the history's tail (the last 20% of commits): what promotion judges on."""
+    commits = read_commits(root)
+    split = int(len(commits) * SPLIT)
+    return {p for c in commits[split:] for s, p in c.changes if s != "D"}
 
 
 def evaluation_set(root: Any, units: Sequence[CodeUnit]) -> tuple[list[str], list[str], list[int], str]:
@@ -77,7 +83,7 @@ def evaluation_set(root: Any, units: Sequence[CodeUnit]) -> tuple[list[str], lis
     return [pairs[i][1] for i in chosen], [b for _, _, b in pairs], chosen, held_out
 
 
-def decide(candidate: Checkpoint, current: Checkpoint | None, root: Any, units: Sequence[CodeUnit],
+def decide(candidate: UnitModel, current: UnitModel | None, root: Any, units: Sequence[CodeUnit],
            tolerance: float = 0.0) -> Decision:
     """Promote `candidate` unless it is worse than `current` on search over the held-out tail."""
     note = "next-file ranking reads the history only, so it does not depend on the model"

@@ -24,7 +24,7 @@ from typing import Any
 
 import psutil
 
-from vjepa_core.model.encoder.locations import LOCAL_MODEL
+from vjepa_core.model.encoder.locations import FINE_TUNE_RECORD, LOCAL_MODEL
 from vjepa_core.swarm.coordinator import run_folder, swarm_dir
 from vjepa_core.swarm.runfolder import read_json
 
@@ -92,6 +92,7 @@ class IdleScheduler:
         self.runs = 0
         self.last_exit: int | None = None
         self.last_reason = ""
+        self._started_at = 0.0
         self._closed = False
         self._thread = threading.Thread(target=self._loop, name="vjepa-idle-training", daemon=True)
         self._thread.start()
@@ -119,7 +120,7 @@ class IdleScheduler:
 
         return {"state": self._state, "idle_for_s": round(time.monotonic() - self._last_edit, 1),
                 "runs": self.runs, "last_exit": self.last_exit, "reason": self.last_reason,
-                "swarm": read_status(self.index_dir)}
+                "swarm": read_status(self.index_dir), "fine_tune": read_json(self.index_dir / FINE_TUNE_RECORD)}
 
     def close(self) -> None:
         """Stop any training and the thread."""
@@ -172,6 +173,7 @@ class IdleScheduler:
                                           stderr=subprocess.STDOUT, start_new_session=True,
                                           env={**os.environ, PARENT_ENV: str(os.getpid())})
         self.runs += 1
+        self._started_at = time.time()
         self._set_state("training")
 
     def _finished(self, rc: int, stopped: bool) -> None:
@@ -182,13 +184,25 @@ class IdleScheduler:
         elif rc == 0:
             self._pending = False
             self.last_reason = "finished"
-            promotion = read_json(run_folder(self.index_dir).promotion_path) or {}
+            promotion = self._decision()
             if promotion.get("promote") and self.on_promoted is not None:
                 self.on_promoted(self.index_dir / LOCAL_MODEL)
         else:
             self._pending = False  # do not retry a failing run in a loop; the next edit re-arms it
             self.last_reason = f"failed with exit code {rc} (see {swarm_dir(self.index_dir) / 'idle.log'})"
         self._set_state("waiting")
+
+    def _decision(self) -> dict[str, Any]:
+        """What the run that just ended decided: a swarm run's promotion, or the static encoder's
+        fine-tune record (`vjepa train` on a workspace it serves), whichever this run wrote."""
+        for path in (run_folder(self.index_dir).promotion_path, self.index_dir / FINE_TUNE_RECORD):
+            try:
+                fresh = path.stat().st_mtime >= self._started_at - 1
+            except OSError:
+                continue
+            if fresh:
+                return read_json(path) or {}
+        return {}
 
     def _loop(self) -> None:
         swarm_dir(self.index_dir).mkdir(parents=True, exist_ok=True)

@@ -39,11 +39,13 @@ def from_model2vec(folder: Path) -> StaticEncoder:
                          metadata={"distilled_from": config.get("tokenizer_name", str(folder)).rsplit("/", 2)[-2:]})
 
 
-def corpus_units(roots: Sequence[Path], exclude: Sequence[str] = (), *, tests: bool = False) -> Iterator[ViewInput]:
-    """(text, kind, name) of every code unit under `roots` (tests left out unless `tests`), each
-    distinct text once. `exclude` takes gitignore patterns, as `vjepa crawl --exclude` does."""
+def corpus_units(roots: Sequence[Path], exclude: Sequence[str] = (), *,
+                 tests: bool = False) -> Iterator[tuple[ViewInput, str]]:
+    """((text, kind, name), group) of every code unit under `roots` (tests left out unless `tests`),
+    each distinct text once. The group is the unit's package (its root and first two folders): training
+    draws hard negatives from it. `exclude` takes gitignore patterns, as `vjepa crawl --exclude` does."""
     seen: set[bytes] = set()
-    for root in roots:
+    for number, root in enumerate(roots):
         root = Path(root).resolve()
         for entry in walk(root, IgnoreRules(root, list(exclude))).files:
             language = language_for(entry.rel)
@@ -56,4 +58,4 @@ def corpus_units(roots: Sequence[Path], exclude: Sequence[str] = (), *, tests: b
                 key = hashlib.blake2b(unit.text.encode("utf-8", "surrogatepass"), digest_size=12).digest()
                 if key not in seen:
                     seen.add(key)
-                    yield unit.text, unit.kind, unit.name
+                    yield (unit.text, unit.kind, unit.name), f"{number}:" + "/".join(entry.rel.split("/")[:2])

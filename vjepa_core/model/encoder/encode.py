@@ -20,7 +20,7 @@ from vjepa_core.model.encoder import static
 if TYPE_CHECKING:
     from vjepa_core.model.encoder.checkpoint import Checkpoint
 
-    UnitModel = Union[static.StaticEncoder, Checkpoint]
+UnitModel = Union["static.StaticEncoder", "Checkpoint"]  # no MLX import for the name
 
 
 def load_model(directory: str | os.PathLike[str]) -> UnitModel:

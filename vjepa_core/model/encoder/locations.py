@@ -8,3 +8,4 @@ from pathlib import Path
 # (docs/default-model.md has the command); local training fine-tunes from it.
 DEFAULT_MODEL_DIR = Path(__file__).parent.parent / "default_model"
 LOCAL_MODEL = "model"  # a workspace's own model: this folder under its index folder
+FINE_TUNE_RECORD = "fine-tune.json"  # under the index folder: the last `vjepa train`'s promotion decision

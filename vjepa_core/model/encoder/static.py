@@ -15,8 +15,8 @@ its body. Centring on a corpus of code units makes random pairs near orthogonal.
 On disk (format 2), a folder:
     config.json                        format_version 2, kind "static", dim, max_words, the
                                        tokenizer, metadata, the name + sha256 of the weights file
-    static-<sha256[:16]>.safetensors   "embeddings" [vocab, dim], "mean" [dim] and the query-side
-                                       "predictor" [dim, dim]
+    static-<sha256[:16]>.safetensors   "embeddings" [vocab, dim], "mean" [dim], the query-side
+                                       "predictor" [dim, dim] and "token_weights" [vocab]
 config.json is the commit point (atomic.py), as for the transformer's checkpoints.
 """
 
@@ -56,8 +56,8 @@ class StaticEncoder:
     kind = KIND
 
     def __init__(self, tokenizer_json: str, embeddings: np.ndarray, mean: np.ndarray, *,
-                 predictor: np.ndarray | None = None, max_words: int = MAX_WORDS,
-                 metadata: dict[str, Any] | None = None) -> None:
+                 predictor: np.ndarray | None = None, token_weights: np.ndarray | None = None,
+                 max_words: int = MAX_WORDS, metadata: dict[str, Any] | None = None) -> None:
         from tokenizers import Tokenizer
 
         self.tokenizer_json = tokenizer_json
@@ -66,6 +66,8 @@ class StaticEncoder:
         self.mean = np.asarray(mean, dtype=np.float32).reshape(-1)
         # JEPA's predictor: maps a context view's vector (a query) to the body vectors' space.
         self.predictor = None if predictor is None else np.asarray(predictor, dtype=np.float32)
+        # Learned pooling weights, one per token (a unit's vector is the weighted mean of its tokens').
+        self.token_weights = None if token_weights is None else np.asarray(token_weights, dtype=np.float32)
         self.max_words = max_words
         self.metadata = dict(metadata or {})
         self._ids: dict[str, tuple[int, ...]] = {}  # identifier -> its token ids
@@ -77,6 +79,9 @@ class StaticEncoder:
             raise ValueError(f"mean has shape {self.mean.shape}, the table's width is {self.dim}")
         if self.predictor is not None and self.predictor.shape != (self.dim, self.dim):
             raise ValueError(f"predictor has shape {self.predictor.shape}, expected {(self.dim, self.dim)}")
+        if self.token_weights is not None and (self.token_weights.shape != (self.vocab_size,)
+                                               or not np.all(self.token_weights > 0)):
+            raise ValueError(f"token weights must be {self.vocab_size} positive numbers")
 
     @property
     def dim(self) -> int:
@@ -91,9 +96,10 @@ class StaticEncoder:
         new = [n for n in names if n not in self._ids]
         if not new:
             return
-        if len(self._ids) + len(new) > _CACHE_LIMIT:
+        if len(self._ids) + len(new) > _CACHE_LIMIT:  # start afresh, keeping what this call needs
             self._ids.clear()
             self._word_ids.clear()
+            new = list(names)
         split = [identifier_words(n) for n in new]
         words = self._word_ids
         unknown = list({w for ws in split for w in ws if w not in words})
@@ -128,14 +134,21 @@ class StaticEncoder:
 
     # ---- vectors -------------------------------------------------------------------------------
     def pooled(self, texts: Sequence[str]) -> np.ndarray:
-        """[N, D]: the mean token row of each text, before centring (zeros for a text with no words)."""
+        """[N, D]: the (weighted) mean token row of each text, before centring (zeros for a text with
+        no words)."""
         from scipy.sparse import csr_matrix
 
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), _SLICE):
             flat, offsets = self.token_ids(texts[start:start + _SLICE])
             lengths = np.diff(offsets)
-            weights = np.repeat(1.0 / np.maximum(lengths, 1), lengths).astype(np.float32)
+            if self.token_weights is None:
+                weights = np.repeat(1.0 / np.maximum(lengths, 1), lengths).astype(np.float32)
+            else:
+                weights = self.token_weights[flat]
+                rows = np.repeat(np.arange(len(lengths)), lengths)
+                totals = np.bincount(rows, weights=weights, minlength=len(lengths))
+                weights = (weights / np.maximum(totals[rows], 1e-12)).astype(np.float32)
             m = csr_matrix((weights, flat, offsets), shape=(len(lengths), self.vocab_size))
             out[start:start + len(lengths)] = m @ self.embeddings
         return out
@@ -165,6 +178,8 @@ def save(model: StaticEncoder, directory: str | os.PathLike[str]) -> Path:
     arrays = {"embeddings": model.embeddings.astype(np.float16), "mean": model.mean.astype(np.float32)}
     if model.predictor is not None:
         arrays["predictor"] = model.predictor.astype(np.float32)
+    if model.token_weights is not None:
+        arrays["token_weights"] = model.token_weights.astype(np.float32)
     name, digest = write_safetensors_numpy(d, arrays, "static")
     write_json(d / CONFIG_NAME, {
         "format_version": FORMAT_VERSION, "kind": KIND, "dim": model.dim, "vocab_size": model.vocab_size,
@@ -202,6 +217,7 @@ def load(directory: str | os.PathLike[str], config: dict[str, Any] | None = None
         raise CheckpointError(f"model at {d}: {name} does not hold a [vocab, {config['dim']}] table and its mean; {_FIX}")
     try:
         return StaticEncoder(json.dumps(config["tokenizer"]), table, mean, predictor=arrays.get("predictor"),
+                             token_weights=arrays.get("token_weights"),
                              max_words=int(config.get("max_words", MAX_WORDS)), metadata=config.get("metadata") or {})
     except (ValueError, TypeError, Exception) as exc:  # tokenizers raises its own Exception type
         raise CheckpointError(f"model at {d}: the tokenizer or table is unusable ({exc}); {_FIX}") from exc

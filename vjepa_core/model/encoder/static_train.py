@@ -29,7 +29,7 @@ from vjepa_core.model.encoder.monitor import collapse_stats
 from vjepa_core.model.encoder.static import StaticEncoder
 from vjepa_core.model.encoder.views import ViewInput, make_views
 
-Pair = tuple[str, str]  # (context view, target view)
+Pair = tuple[str, str, str]  # (context view, target view, group: where its hard negatives come from)
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ class StaticTrainConfig:
     context_len: int = 48  # tokens of a context view
     target_len: int = 256  # tokens of a body
     mean_sample: int = 20_000  # unit texts the stored mean is measured on
+    learn_weights: bool = False  # learn a pooling weight per token (measured: no better; docs/BENCHMARKS.md)
+    output: str = "ema"  # which table makes the vectors: "ema" (JEPA's target encoder) or "online"
     monitor_every: int = 50
     seed: int = 0
 
@@ -59,30 +61,58 @@ def first_sentence(doc: str) -> str:
     return " ".join((para[: end + 1] if end > 0 else para).split()[:60])
 
 
-def training_pairs(units: Sequence[ViewInput]) -> list[Pair]:
-    """(context, body) pairs: docstring/comment -> body for units that have one, and name -> body
-    without its first line for every named definition with a body of some length."""
+def training_pairs(units: Sequence[ViewInput], groups: Sequence[str] | None = None, *,
+                   min_body_chars: int = 80) -> list[Pair]:
+    """(context, body, group) triples: docstring/comment -> body for units that have one, and name ->
+    body without its first line for every named definition whose rest has more than `min_body_chars`
+    characters (the shipped model: 80; a workspace's own small code: 0). `groups` (one per unit: its package or
+    folder) says which units are each other's hard negatives."""
     pairs: list[Pair] = []
-    for text, kind, name in units:
+    for i, (text, kind, name) in enumerate(units):
+        group = groups[i] if groups is not None else ""
         doc, body = make_views(text, kind, name)
         if doc and len(doc.split()) >= 3 and doc not in text.split("\n", 1)[0]:
-            pairs.append((first_sentence(doc), body))
+            pairs.append((first_sentence(doc), body, group))
         rest = body.split("\n", 1)[1] if "\n" in body else ""
-        if name and not name.startswith("<") and len(rest) > 80:
-            pairs.append((name, rest))
+        if name and not name.startswith("<") and rest.strip() and len(rest) > min_body_chars:
+            pairs.append((name, rest, group))
     return pairs
 
 
+class _Sampler:
+    """Batches of pair indices: half from one group (a package: in-domain, hard negatives, as search
+    within one project needs), the rest from anywhere."""
+
+    def __init__(self, pairs: Sequence[Pair], batch: int, rng: np.random.Generator) -> None:
+        self.batch, self.rng, self.n = batch, rng, len(pairs)
+        by: dict[str, list[int]] = {}
+        for i, p in enumerate(pairs):
+            by.setdefault(p[2], []).append(i)
+        self.groups = [np.array(v) for v in by.values() if len(v) >= 8]
+        sizes = np.array([len(g) for g in self.groups], dtype=np.float64)
+        self.p = sizes / sizes.sum() if len(sizes) else sizes
+
+    def draw(self) -> np.ndarray:
+        if not self.groups:
+            return self.rng.choice(self.n, size=self.batch, replace=False)
+        g = self.groups[int(self.rng.choice(len(self.groups), p=self.p))]
+        inside = self.rng.choice(g, size=min(len(g), self.batch // 2), replace=False)
+        rest = np.setdiff1d(self.rng.choice(self.n, size=min(self.n, 2 * self.batch), replace=False), inside)
+        return np.concatenate([inside, self.rng.permutation(rest)[: self.batch - len(inside)]])
+
+
 class _Table(nn.Module):
-    def __init__(self, table: np.ndarray, mean: np.ndarray) -> None:
+    def __init__(self, table: np.ndarray, mean: np.ndarray, weights: np.ndarray | None) -> None:
         super().__init__()
         self.embeddings = mx.array(table.astype(np.float32))
+        w = np.ones(len(table), np.float32) if weights is None else weights
+        self.log_weights = mx.array(np.log(w).astype(np.float32))
         self._mean = mx.array(mean.astype(np.float32))  # fixed: the centring the vectors will get
 
     def __call__(self, ids: mx.array) -> mx.array:
-        """[B, L] ids (0 = padding) -> [B, D] centred, unit-normalised mean rows."""
-        keep = (ids != 0).astype(mx.float32)[..., None]
-        pooled = (self.embeddings[ids] * keep).sum(axis=1) / mx.maximum(keep.sum(axis=1), 1.0) - self._mean
+        """[B, L] ids (0 = padding) -> [B, D] centred, unit-normalised weighted mean rows."""
+        w = (mx.exp(self.log_weights[ids]) * (ids != 0))[..., None]
+        pooled = (self.embeddings[ids] * w).sum(axis=1) / mx.maximum(w.sum(axis=1), 1e-6) - self._mean
         return _unit(pooled)
 
 
@@ -98,9 +128,10 @@ class _Predictor(nn.Module):
 
 
 class _Online(nn.Module):
-    def __init__(self, table: np.ndarray, mean: np.ndarray, predictor: np.ndarray) -> None:
+    def __init__(self, table: np.ndarray, mean: np.ndarray, predictor: np.ndarray,
+                 weights: np.ndarray | None) -> None:
         super().__init__()
-        self.table = _Table(table, mean)
+        self.table = _Table(table, mean, weights)
         self.predictor = _Predictor(predictor)
 
 
@@ -129,16 +160,17 @@ def train_static(model: StaticEncoder, pairs: Sequence[Pair], units: Sequence[st
     log = log or (lambda _: None)
     rng = np.random.default_rng(cfg.seed)
     mx.random.seed(cfg.seed)
-    ctx_ids = model.padded_ids([c for c, _ in pairs], cfg.context_len)
-    body_ids = model.padded_ids([b for _, b in pairs], cfg.target_len)
+    ctx_ids = model.padded_ids([p[0] for p in pairs], cfg.context_len)
+    body_ids = model.padded_ids([p[1] for p in pairs], cfg.target_len)
     ctx_ids = np.pad(ctx_ids, ((0, 0), (0, cfg.context_len - ctx_ids.shape[1])))
     body_ids = np.pad(body_ids, ((0, 0), (0, cfg.target_len - body_ids.shape[1])))
     probe = body_ids[rng.choice(len(pairs), size=min(256, len(pairs)), replace=False)]
 
     mean = model.mean if model.mean.any() else corpus_mean(model, _sample(units, cfg.mean_sample, rng))
     predictor = model.predictor if model.predictor is not None else np.eye(model.dim, dtype=np.float32)
-    online, target = _Online(model.embeddings, mean, predictor), _Table(model.embeddings, mean)
-    online.table.freeze(keys=["_mean"])
+    online = _Online(model.embeddings, mean, predictor, model.token_weights)
+    target = _Table(model.embeddings, mean, model.token_weights)
+    online.table.freeze(keys=["_mean"] if cfg.learn_weights else ["_mean", "log_weights"])
     target.freeze()
     optimizer = optim.Adam(learning_rate=_lr(cfg))
     t = cfg.temperature
@@ -156,6 +188,7 @@ def train_static(model: StaticEncoder, pairs: Sequence[Pair], units: Sequence[st
         loss, grads = loss_and_grad(online, c, b)
         optimizer.update(online, grads)
         target.embeddings = cfg.ema * target.embeddings + (1.0 - cfg.ema) * online.table.embeddings
+        target.log_weights = cfg.ema * target.log_weights + (1.0 - cfg.ema) * online.table.log_weights
         return loss
 
     def monitor(it: int, loss: float, t0: float) -> dict[str, Any]:
@@ -164,10 +197,11 @@ def train_static(model: StaticEncoder, pairs: Sequence[Pair], units: Sequence[st
                 **{f"probe_{k}": v for k, v in stats.items()}}
 
     batch = min(cfg.batch_size, len(pairs))
+    sampler = _Sampler(pairs, batch, rng)
     history: list[dict[str, Any]] = []
     t0 = time.perf_counter()
     for it in range(1, cfg.steps + 1):
-        idx = rng.choice(len(pairs), size=batch, replace=False)
+        idx = sampler.draw()
         loss = step(mx.array(ctx_ids[idx]), mx.array(body_ids[idx]))
         mx.eval(loss, online.parameters(), target.parameters(), optimizer.state)
         value = float(loss)
@@ -178,10 +212,12 @@ def train_static(model: StaticEncoder, pairs: Sequence[Pair], units: Sequence[st
             entry = monitor(it, value, t0)
             log(entry)
         history.append(entry)
-    table = np.array(target.embeddings)  # the EMA table makes the vectors, as in JEPA
+    final = target if cfg.output == "ema" else online.table  # the EMA table makes the vectors, as in JEPA
+    table = np.array(final.embeddings)
     trained = StaticEncoder(model.tokenizer_json, table, np.zeros(table.shape[1], np.float32),
-                            predictor=np.array(online.predictor.weight), max_words=model.max_words,
-                            metadata=dict(model.metadata))
+                            predictor=np.array(online.predictor.weight),
+                            token_weights=np.exp(np.array(final.log_weights)) if cfg.learn_weights else
+                            model.token_weights, max_words=model.max_words, metadata=dict(model.metadata))
     trained.mean = corpus_mean(trained, _sample(units, cfg.mean_sample, rng))
     trained.metadata.update({
         "trained": {"pairs": len(pairs), "steps": cfg.steps, "seconds": round(time.perf_counter() - t0, 1),

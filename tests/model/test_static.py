@@ -1,0 +1,165 @@
+"""The static code encoder: vectors, the on-disk format and its errors, training without collapse.
+
+Real models only: the shipped one (vjepa_core/model/default_model), MLX for training, numpy for vectors.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vjepa_core.messages import CheckpointError
+from vjepa_core.model.encoder import static
+from vjepa_core.model.encoder.encode import embed_queries, embed_units, load_model
+from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR
+from vjepa_core.model.encoder.monitor import collapse_stats
+from vjepa_core.model.encoder.static_train import StaticTrainConfig, train_static, training_pairs
+
+CODE = [
+    "def read_config(path):\n    with open(path) as fh:\n        return json.load(fh)\n",
+    "class HttpClient:\n    def get(self, url):\n        return self.session.request('GET', url)\n",
+    ("def retry(fn, attempts=3):\n    for _ in range(attempts):\n        try:\n            return fn()\n"
+     "        except OSError:\n            time.sleep(1)\n"),
+    "fn parse_args(argv: &[String]) -> Options {\n    Options::from(argv)\n}\n",
+]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> static.StaticEncoder:
+    model = load_model(DEFAULT_MODEL_DIR)
+    assert isinstance(model, static.StaticEncoder)
+    return model
+
+
+def test_the_shipped_model_is_static_and_centred(shipped: static.StaticEncoder) -> None:
+    v = embed_units(shipped, CODE)
+    assert v.shape == (len(CODE), shipped.dim)
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)
+    sims = v @ v.T
+    assert np.all(sims[~np.eye(len(CODE), dtype=bool)] < 0.6)  # unrelated code does not look alike
+    assert not embed_units(shipped, ["", "   \n  ", "+-*/"]).any()  # no words: the zero vector
+
+
+def test_a_query_finds_its_code(shipped: static.StaticEncoder) -> None:
+    q = embed_queries(shipped, ["load settings from a json file", "try again when it fails"])
+    v = embed_units(shipped, CODE)
+    assert int(np.argmax(q[0] @ v.T)) == 0
+    assert int(np.argmax(q[1] @ v.T)) == 2
+
+
+def test_identifiers_are_split_into_words(shipped: static.StaticEncoder) -> None:
+    flat, offsets = shipped.token_ids(["getHttpResponse", "get_http_response", "get http response"])
+    rows = [flat[offsets[i]:offsets[i + 1]].tolist() for i in range(3)]
+    assert rows[0] == rows[1] == rows[2] and rows[0]
+
+
+def test_round_trip(shipped: static.StaticEncoder, tmp_path: Path) -> None:
+    path = static.save(shipped, tmp_path / "m")
+    back = load_model(path.parent)
+    assert isinstance(back, static.StaticEncoder)
+    # the table is stored as float16: vectors agree to that precision
+    np.testing.assert_allclose(embed_units(back, CODE), embed_units(shipped, CODE), atol=2e-3)
+    np.testing.assert_allclose(embed_queries(back, CODE), embed_queries(shipped, CODE), atol=2e-3)
+    again = static.save(back, tmp_path / "m")
+    assert again.read_bytes() == path.read_bytes()
+    assert len(list((tmp_path / "m").glob("static-*.safetensors"))) == 1
+
+
+def _copy(tmp_path: Path) -> Path:
+    d = tmp_path / "copy"
+    shutil.copytree(DEFAULT_MODEL_DIR, d)
+    return d
+
+
+def test_a_corrupt_weights_file_is_refused_clearly(tmp_path: Path) -> None:
+    d = _copy(tmp_path)
+    weights = next(d.glob("static-*.safetensors"))
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="corrupt"):
+        load_model(d)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda c: c.update(format_version=7), "format 7"),
+    (lambda c: c.update(weights_file="../x.safetensors"), "bad weights_file"),
+    (lambda c: c.update(weights_file="static-0000.safetensors"), "missing"),
+    (lambda c: c.pop("tokenizer"), "lacks tokenizer"),
+    (lambda c: c.update(dim=128), r"\[vocab, 128\]"),
+])
+def test_a_bad_config_is_refused_clearly(tmp_path: Path, change, message: str) -> None:
+    d = _copy(tmp_path)
+    config = json.loads((d / "config.json").read_text())
+    change(config)
+    (d / "config.json").write_text(json.dumps(config))
+    with pytest.raises(CheckpointError, match=message):
+        load_model(d)
+
+
+def test_a_missing_or_broken_config_is_refused_clearly(tmp_path: Path) -> None:
+    with pytest.raises(CheckpointError, match="config.json is missing"):
+        load_model(tmp_path)
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="corrupt"):
+        load_model(tmp_path)
+
+
+def _corpus() -> list[tuple[str, str, str]]:
+    units = []
+    for i, (verb, noun) in enumerate([(v, n) for v in ("read", "write", "parse", "send", "close", "open")
+                                      for n in ("file", "socket", "config", "header", "cookie", "token")]):
+        body = (f"def {verb}_{noun}(self, {noun}_{i}):\n    \"\"\"{verb.title()} the {noun} given by the caller.\"\"\"\n"
+                f"    result = self.{noun}s.{verb}({noun}_{i})\n    log.debug('{verb} {noun} %s', result)\n"
+                f"    return result\n")
+        units.append((body, "function", f"{verb}_{noun}"))
+    return units
+
+
+def test_training_lowers_the_loss_without_collapse(shipped: static.StaticEncoder) -> None:
+    units = _corpus()
+    pairs = training_pairs(units)
+    assert len(pairs) == 2 * len(units)  # a docstring pair and a name pair for each
+    log: list[dict] = []
+    trained = train_static(shipped, pairs, [u for u, _, _ in units],
+                           StaticTrainConfig(steps=30, batch_size=16, warmup=3, monitor_every=10), log=log.append)
+    first, last = log[0], log[-1]
+    assert last["step"] == 30 and last["loss"] < first["loss"]
+    stats = collapse_stats(embed_units(trained, [u for u, _, _ in units]))
+    assert stats["rank"] > 10 and stats["cos"] < 0.5 and stats["std_ratio"] > 0.5
+    assert trained.predictor is not None and trained.predictor.shape == (shipped.dim, shipped.dim)
+    assert trained.metadata["trained"]["steps"] == 30
+
+
+def test_training_needs_pairs(shipped: static.StaticEncoder) -> None:
+    with pytest.raises(ValueError, match="at least two"):
+        train_static(shipped, [], ["x = 1"], StaticTrainConfig(steps=1))
+
+
+def test_vjepa_train_fine_tunes_the_static_encoder_and_judges_it_on_held_out_files(
+        git_repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from vjepa_core.cli import main as cli_main
+    from vjepa_core.workspace import Workspace
+
+    units = _corpus()
+    for i in range(0, len(units), 6):  # six commits; the last two (20%, rounded up) are the held-out tail
+        git_repo.commit(f"c{i}", {f"pkg/m{i}.py": "\n\n".join(u for u, _, _ in units[i:i + 6])})
+    ws = Workspace(git_repo.path, tmp_path / "idx")
+    ws.index()
+    out = tmp_path / "tuned"
+    ws.train(steps=10, out=out)
+    tuned = load_model(out)
+    assert isinstance(tuned, static.StaticEncoder)
+    assert tuned.metadata["fine_tuned_on"]["held_out_files"] == 2  # pkg/m24.py and m30.py: not trained on
+    assert tuned.metadata["fine_tuned_on"]["pairs"] == 2 * (len(units) - 12)
+    assert {"promote", "why", "candidate", "current"} <= set(ws.last_training)
+    # Through the CLI into the workspace's own slot: kept or promoted, it says which.
+    assert cli_main(["train", str(git_repo.path), "--index-dir", str(tmp_path / "idx"), "--steps", "10"]) == 0
+    err = capsys.readouterr().err
+    local = tmp_path / "idx" / "model"
+    assert ("kept the model in use" in err) != (local / "config.json").exists()
+    assert isinstance(Workspace(git_repo.path, tmp_path / "idx").checkpoint(), static.StaticEncoder)
