@@ -1,7 +1,7 @@
 """The lexical half of search: BM25 over stemmed identifier parts, with the unit's name boosted.
 
 Code says `get_netrc_auth`, people ask for "netrc authentication": identifiers are split on case,
-underscores and digits, English stop words dropped, and every word stemmed (Snowball), so query
+underscores and digits, English stop words dropped, and every word stemmed (Snowball, through PyStemmer), so query
 and code meet on "auth". A unit's own name says most about it, so its words count `NAME_BOOST`
 times (a cheap BM25F). Measured on the search benchmark (docs/BENCHMARKS.md): on requests' src/
 plain identifier BM25 scores MRR@10 0.488, stemming 0.518, stemming with the name boost 0.594.
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import bm25s
 import numpy as np
-import snowballstemmer
+import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
 from vjepa_core.paths import identifier_words
@@ -21,7 +21,7 @@ from vjepa_core.paths import identifier_words
 NAME_BOOST = 2
 
 _STOPWORDS = frozenset(STOPWORDS_EN)
-_STEMMER = snowballstemmer.stemmer("english")
+_STEMMER = Stemmer.Stemmer("english")  # PyStemmer: Snowball in C, the same stems as the pure-Python one
 
 
 def words(text: str) -> list[str]:
@@ -29,13 +29,26 @@ def words(text: str) -> list[str]:
     return [w for w in identifier_words(text) if w not in _STOPWORDS]
 
 
+_STEMS: dict[str, str] = {}  # word -> stem: code repeats its words
+
+
+def _stem(ws: list[str]) -> list[str]:
+    stems = _STEMS
+    if len(stems) > 200_000:
+        stems.clear()
+    new = [w for w in set(ws) if w not in stems]
+    if new:
+        stems.update(zip(new, _STEMMER.stemWords(new)))
+    return [stems[w] for w in ws]
+
+
 def terms(text: str, name: str = "") -> list[str]:
     """The index terms of a unit: stemmed words of its text, its name's words `NAME_BOOST` more times."""
-    return _STEMMER.stemWords(words(text) + NAME_BOOST * words(name))
+    return _stem(words(text) + NAME_BOOST * words(name))
 
 
 def query_terms(query: str) -> list[str]:
-    return _STEMMER.stemWords(words(query))
+    return _stem(words(query))
 
 
 class LexicalIndex:
