@@ -105,6 +105,7 @@ def open_workspace(path: str | os.PathLike[str] = ".", *, index_dir: str | os.Pa
         ws.index()
     else:
         ws.workspace.store  # noqa: B018 - fail now, with what to do, not at the first question
+    ws.workspace.prepare_search()  # the snapshot and the model, now: the first question is answered at once
     return ws
 
 

@@ -144,6 +144,16 @@ class Workspace:
         finally:
             release_memory()
 
+    def prepare_search(self) -> None:
+        """Load what search needs (the snapshot, the model, their libraries) ahead of the first query."""
+        from vjepa_core.model.encoder.encode import embed_queries
+        from vjepa_core.queries import snapshot
+
+        snapshot.get(self.store)
+        model = self.checkpoint()
+        if model is not None:
+            embed_queries(model, ["warm up"])
+
     def refresh_search(self) -> None:
         """Rebuild the search snapshot (BM25, rows, vectors) on disk now, so the next query, in this
         process or another, starts at once. A save leaves it to the next query (saves stay fast)."""

@@ -55,6 +55,7 @@ class Candidates:
     def __init__(self, paths: Sequence[str], names: Sequence[str], kinds: Sequence[str]) -> None:
         self.paths, self.names, self.kinds = list(paths), list(names), list(kinds)
         self.lower_names = [n.lower() for n in self.names]
+        self._name_words: list[frozenset[str]] | None = None
         self.auxiliary = np.array([_auxiliary(p) for p in self.paths], dtype=bool)
         self.block = np.array([k not in _DEFINITION_KINDS for k in self.kinds], dtype=bool)
         files: dict[str, int] = {}
@@ -63,6 +64,15 @@ class Candidates:
 
     def __len__(self) -> int:
         return len(self.paths)
+
+    @property
+    def name_words(self) -> list[frozenset[str]]:
+        """Each name's own content words (its last dotted part), worked out on first use."""
+        if self._name_words is None:
+            memo: dict[str, frozenset[str]] = {}
+            self._name_words = [memo.get(n) or memo.setdefault(n, frozenset(content_words(n.rsplit(".", 1)[-1])))
+                                for n in self.lower_names]
+        return self._name_words
 
 
 def _auxiliary(path: str) -> bool:
@@ -94,11 +104,12 @@ def name_scores(query: str, cands: Candidates) -> np.ndarray:
             elif q in n:
                 out[i] = PARTIAL_NAME
         return out
-    words = set(content_words(query))
+    words = frozenset(content_words(query))
     if not words:
         return out
-    for i, n in enumerate(lower):
-        parts = set(content_words(n.rsplit(".", 1)[-1]))
+    for i, parts in enumerate(cands.name_words):
+        if not parts or parts.isdisjoint(words):
+            continue
         if parts == words:  # the name spelled out in words: "read the settings" for read_settings
             out[i] = SPELLED_NAME
         elif parts and parts <= words:
@@ -107,12 +118,13 @@ def name_scores(query: str, cands: Candidates) -> np.ndarray:
 
 
 def rank(query: str, cands: Candidates, lexical: np.ndarray, semantic: np.ndarray | None,
-         model_weight: float = MODEL_WEIGHT) -> np.ndarray:
-    """[N] the product's score of every unit for `query` (higher is better)."""
+         model_weight: float = MODEL_WEIGHT, names: np.ndarray | None = None) -> np.ndarray:
+    """[N] the product's score of every unit for `query` (higher is better); `names` is
+    `name_scores(query, cands)` when the caller has it already."""
     total = _z(lexical.astype(np.float32))
     if semantic is not None:
         total = total + model_weight * _z(semantic.astype(np.float32))
-    total = total + name_scores(query, cands)
+    total = total + (name_scores(query, cands) if names is None else names)
     asks_aux = bool(set(identifier_words(query)) & _AUX_WORDS)
     if not asks_aux:
         total = total - AUX_PENALTY * cands.auxiliary

@@ -35,7 +35,7 @@ def search(store: Store, ckpt: UnitModel | None, query: str, k: int = 10) -> lis
     names = name_scores(query, snap.candidates)
     if not lex.any() and not names.any() and sem is None:
         return []  # nothing matched the words and there is no model: no evidence
-    total = rank(query, snap.candidates, lex, sem)
+    total = rank(query, snap.candidates, lex, sem, names=names)
     rows = snap.rows
     paths, unit_names, lines = (rows[c] for c in ("path", "name", "start_line"))
     hits = []
