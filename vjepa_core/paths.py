@@ -51,11 +51,19 @@ def identifiers(text: str) -> list[str]:
     return _IDENTIFIERS.findall(text)
 
 
+_SPLIT: dict[str, tuple[str, ...]] = {}  # identifier -> its words: code repeats its names
+
+
 def identifier_words(text: str) -> list[str]:
     """Words of code and prose, identifiers split at snake_case and camelCase, lowercased:
     'getNetrcAuth(self, url_path) HTTPServer' -> get netrc auth self url path http server."""
     out: list[str] = []
+    split = _SPLIT
+    if len(split) > 500_000:
+        split.clear()
     for word in _IDENTIFIERS.findall(text):
-        for part in word.split("_"):
-            out.extend(p.lower() for p in _IDENT_PARTS.findall(part))
+        parts = split.get(word)
+        if parts is None:
+            parts = split[word] = tuple(p.lower() for part in word.split("_") for p in _IDENT_PARTS.findall(part))
+        out.extend(parts)
     return out
