@@ -140,13 +140,13 @@ def test_training_needs_pairs(shipped: static.StaticEncoder) -> None:
         train_static(shipped, [], ["x = 1"], StaticTrainConfig(steps=1))
 
 
-def test_vjepa_train_fine_tunes_the_static_encoder_and_judges_it_on_held_out_files(
+def test_vjepa_train_fine_tunes_the_static_encoder_and_judges_it_on_held_out_units(
         git_repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from vjepa_core.cli import main as cli_main
     from vjepa_core.workspace import Workspace
 
     units = _corpus()
-    for i in range(0, len(units), 6):  # six commits; the last two (20%, rounded up) are the held-out tail
+    for i in range(0, len(units), 6):  # six commits; the last two (20%, rounded up) are the history's tail
         git_repo.commit(f"c{i}", {f"pkg/m{i}.py": "\n\n".join(u for u, _, _ in units[i:i + 6])})
     ws = Workspace(git_repo.path, tmp_path / "idx")
     ws.index()
@@ -154,8 +154,10 @@ def test_vjepa_train_fine_tunes_the_static_encoder_and_judges_it_on_held_out_fil
     ws.train(steps=10, out=out)
     tuned = load_model(out)
     assert isinstance(tuned, static.StaticEncoder)
-    assert tuned.metadata["fine_tuned_on"]["held_out_files"] == 2  # pkg/m24.py and m30.py: not trained on
-    assert tuned.metadata["fine_tuned_on"]["pairs"] == 2 * (len(units) - 12)
+    # The tail's files hold 12 documented units; every fifth (3) is a held-out query, not trained on.
+    assert tuned.metadata["fine_tuned_on"]["held_out_units"] == 3
+    assert tuned.metadata["fine_tuned_on"]["pairs"] == 2 * (len(units) - 3)
+    assert ws.last_training["queries"] == 3 and "left out of training" in ws.last_training["held_out"]
     assert {"promote", "why", "candidate", "current"} <= set(ws.last_training)
     # Through the CLI into the workspace's own slot: kept or promoted, it says which.
     assert cli_main(["train", str(git_repo.path), "--index-dir", str(tmp_path / "idx"), "--steps", "10"]) == 0

@@ -63,7 +63,7 @@ def held_out_paths(root: Any) -> set[str]:
     return {p for c in commits[split:] for s, p in c.changes if s != "D"}
 
 
-def evaluation_set(root: Any, units: Sequence[CodeUnit]) -> tuple[list[str], list[str], list[int], str]:
+def evaluation_set(root: Any, units: Sequence[CodeUnit]) -> Evaluation:
     """(queries, candidate bodies, target index per query, which queries) for the workspace."""
     pairs: list[tuple[str, str, str]] = []  # (path, doc, body)
     for u in units:
@@ -83,13 +83,26 @@ def evaluation_set(root: Any, units: Sequence[CodeUnit]) -> tuple[list[str], lis
     return [pairs[i][1] for i in chosen], [b for _, _, b in pairs], chosen, held_out
 
 
+Evaluation = tuple[list[str], list[str], list[int], str]  # queries, bodies, target per query, which queries
+
+
+def held_out_sample(evaluation: Evaluation, every: int = 5, most: int = 200) -> Evaluation:
+    """Every `every`-th query of an evaluation set (at most `most`): what a fine-tune that trains on
+    the rest of the workspace is judged on (the static encoder's `vjepa train`)."""
+    queries, bodies, targets, held_out = evaluation
+    chosen = list(range(0, len(queries), every))[:most]
+    return ([queries[i] for i in chosen], bodies, [targets[i] for i in chosen],
+            f"{len(chosen)} of the {held_out}, left out of training")
+
+
 def decide(candidate: UnitModel, current: UnitModel | None, root: Any, units: Sequence[CodeUnit],
-           tolerance: float = 0.0) -> Decision:
-    """Promote `candidate` unless it is worse than `current` on search over the held-out tail."""
+           tolerance: float = 0.0, evaluation: Evaluation | None = None) -> Decision:
+    """Promote `candidate` unless it is worse than `current` on search over the held-out tail
+    (or over `evaluation`, when the caller chose the held-out queries)."""
     note = "next-file ranking reads the history only, so it does not depend on the model"
     if current is None:
         return Decision(True, "there was no model in use yet", notes=[note])
-    queries, bodies, targets, held_out = evaluation_set(root, units)
+    queries, bodies, targets, held_out = evaluation or evaluation_set(root, units)
     if not queries:
         return Decision(False, "this workspace has no documented code to compare the models on",
                         held_out=held_out, notes=[note])
