@@ -242,7 +242,7 @@ def test_cli_crawl_and_status(project: GitRepo, tmp_path: Path, capsys: pytest.C
     assert cli_main(["status", str(project.path), "--index-dir", str(idx), "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["tables"]["files"] == 5 and status["schema_version"] == str(SCHEMA_VERSION)
-    assert status["model"].startswith("the shipped default model")
+    assert status["model"].startswith("static code encoder (256-d, no BLAS needed), the shipped default")
     assert status["next_file"] == "not fit yet (the first `vjepa next` fits it)"
     assert cli_main(["crawl", "/etc", "--index-dir", str(idx)]) == 2
     assert "system location" in capsys.readouterr().err

@@ -152,10 +152,22 @@ def _model_in_use(index_dir: Path) -> str:
     from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR, LOCAL_MODEL
 
     if (index_dir / LOCAL_MODEL / "config.json").exists():
-        return f"trained on this workspace ({index_dir / LOCAL_MODEL})"
+        return f"{_encoder_kind(index_dir / LOCAL_MODEL)}, trained on this workspace ({index_dir / LOCAL_MODEL})"
     if (DEFAULT_MODEL_DIR / "config.json").exists():
-        return "the shipped default model (run `vjepa train` to learn from this workspace)"
+        return (f"{_encoder_kind(DEFAULT_MODEL_DIR)}, the shipped default "
+                "(run `vjepa train` to learn from this workspace)")
     return "none"
+
+
+def _encoder_kind(model_dir: Path) -> str:
+    """The model's kind in words, from its config (read as JSON: no model is loaded)."""
+    try:
+        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "an unreadable model (run `vjepa train`, or reinstall VJEPA)"
+    if config.get("kind") == "static":
+        return f"static code encoder ({config.get('dim')}-d, no BLAS needed)"
+    return "transformer encoder (trained by the swarm)"
 
 
 def run_status(args: argparse.Namespace, voice: Voice, console: Console) -> int:

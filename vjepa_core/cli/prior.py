@@ -68,6 +68,8 @@ def add_make_encoder(sub: Subcommands) -> None:
                    help="gitignore-style pattern of files to leave out (repeatable)")
     p.add_argument("--steps", type=int, default=1000, help="training steps (default 1000)")
     p.add_argument("--batch-size", type=int, default=256, help="(context, body) pairs per step (default 256)")
+    p.add_argument("--jepa-weight", type=float, default=1.0,
+                   help="weight of the prediction term against the EMA target (0: the online two-view term alone)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, required=True, help="the model folder to write")
     p.add_argument("--quiet", "-q", action="store_true")
@@ -89,7 +91,7 @@ def run_make_encoder(args: argparse.Namespace, voice: Voice, console: Console) -
     units = [u for u, _ in found]
     pairs = training_pairs(units, [g for _, g in found])
     voice.say("encoder.start", units=len(units), pairs=len(pairs))
-    cfg = StaticTrainConfig(steps=args.steps, seed=args.seed, batch_size=args.batch_size)
+    cfg = StaticTrainConfig(steps=args.steps, seed=args.seed, batch_size=args.batch_size, jepa_weight=args.jepa_weight)
     model = train_static(start, pairs, [t for t, _, _ in units], cfg, log=log)
     model.metadata["sources"] = [str(t) for t in args.trees]
     path = static.save(model, args.out)
