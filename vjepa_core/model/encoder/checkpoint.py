@@ -34,6 +34,7 @@ from vjepa_core.model.encoder.atomic import (
     write_safetensors,
 )
 from vjepa_core.model.encoder.network import CrossViewHead, Encoder, EncoderConfig, Predictor
+from vjepa_core.model.encoder.static import read_config
 from vjepa_core.model.encoder.tokenizer import CodeTokenizer
 
 FORMAT_VERSION = 1
@@ -145,15 +146,7 @@ def load(directory: str | os.PathLike[str]) -> Checkpoint:
 
 
 def _read_config(d: Path) -> dict[str, Any]:
-    path = d / CONFIG_NAME
-    if not path.exists():
-        raise CheckpointError(f"no checkpoint at {d}: {CONFIG_NAME} is missing; train one with `vjepa train`")
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CheckpointError(f"checkpoint at {d}: {CONFIG_NAME} is corrupt ({exc}); {_RETRAIN}") from exc
-    if not isinstance(config, dict) or "format_version" not in config:
-        raise CheckpointError(f"checkpoint at {d}: {CONFIG_NAME} has no format_version; {_RETRAIN}")
+    config = read_config(d)  # present, JSON, with a format_version: shared with the static encoder
     version = config["format_version"]
     if version != FORMAT_VERSION:
         raise CheckpointError(
