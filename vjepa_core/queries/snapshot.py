@@ -13,6 +13,7 @@ tables (a crash before the refresh, an older version) is rebuilt on the next que
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -64,13 +65,18 @@ def _folder(store: Store) -> Path:
     return Path(store.path) / FOLDER
 
 
-def _current(store: Store) -> str | None:
-    import json
-
+def _pointer(store: Store) -> dict[str, object]:
+    """current.json: the live snapshot's key and the model its vectors are of ({} when unreadable)."""
     try:
-        return str(json.loads((_folder(store) / "current.json").read_text(encoding="utf-8"))["key"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        pointer = json.loads((_folder(store) / "current.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return pointer if isinstance(pointer, dict) else {}
+
+
+def _current(store: Store) -> str | None:
+    key = _pointer(store).get("key")
+    return str(key) if key else None
 
 
 def get(store: Store) -> Snapshot:
@@ -186,16 +192,7 @@ def _load(store: Store, key: str, *, cache: bool = True) -> Snapshot | None:
         lexical = LexicalIndex.load(str(folder / _BM25), rows.num_rows)
     except (OSError, ValueError, pa.ArrowInvalid):
         return None  # damaged or half-removed: the caller rebuilds it
-    snap = Snapshot(key, rows, lexical, vectors, _candidates(rows), _current_model(store))
+    snap = Snapshot(key, rows, lexical, vectors, _candidates(rows), str(_pointer(store).get("model") or ""))
     if cache:
         _CACHE[str(store.path)] = snap
     return snap
-
-
-def _current_model(store: Store) -> str:
-    import json
-
-    try:
-        return str(json.loads((_folder(store) / "current.json").read_text(encoding="utf-8")).get("model", ""))
-    except (OSError, ValueError, AttributeError):
-        return ""

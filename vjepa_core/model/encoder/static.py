@@ -219,7 +219,7 @@ def load(directory: str | os.PathLike[str], config: dict[str, Any] | None = None
         return StaticEncoder(json.dumps(config["tokenizer"]), table, mean, predictor=arrays.get("predictor"),
                              token_weights=arrays.get("token_weights"),
                              max_words=int(config.get("max_words", MAX_WORDS)), metadata=config.get("metadata") or {})
-    except (ValueError, TypeError, Exception) as exc:  # tokenizers raises its own Exception type
+    except Exception as exc:  # ValueError from us; tokenizers raises its own Exception type
         raise CheckpointError(f"model at {d}: the tokenizer or table is unusable ({exc}); {_FIX}") from exc
 
 

@@ -18,6 +18,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 import mlx.core as mx
@@ -183,7 +184,7 @@ def train_static(model: StaticEncoder, pairs: Sequence[Pair], units: Sequence[st
     loss_and_grad = nn.value_and_grad(online, loss_fn)
     state = [online.state, optimizer.state, target.state]
 
-    @partial_compile(state)
+    @partial(mx.compile, inputs=state, outputs=state)
     def step(c: mx.array, b: mx.array) -> mx.array:
         loss, grads = loss_and_grad(online, c, b)
         optimizer.update(online, grads)
@@ -236,10 +237,3 @@ def corpus_mean(model: StaticEncoder, texts: Sequence[str]) -> np.ndarray:
     pooled = model.pooled(list(texts))
     pooled = pooled[pooled.any(axis=1)]
     return pooled.mean(axis=0).astype(np.float32) if len(pooled) else np.zeros(model.dim, np.float32)
-
-
-def partial_compile(state: list[Any]) -> Callable[[Callable[..., mx.array]], Callable[..., mx.array]]:
-    """mx.compile over the given state (model, optimizer, EMA target), as a decorator."""
-    def wrap(fn: Callable[..., mx.array]) -> Callable[..., mx.array]:
-        return mx.compile(fn, inputs=state, outputs=state)
-    return wrap
