@@ -98,6 +98,14 @@ CATALOGUE: dict[str, str] = {
     "insights.never_moves": "These are only ideas: I never move files myself.",
     "graph.written": "Your knowledge graph is ready: {path} ({nodes} files, {edges} links). It works offline in any browser.",
     "graph.opening": "Opening it in your browser.",
+    # --- agents: vjepa mcp (issue 18) ---
+    "mcp.serving": "Answering coding agents over MCP (stdio) about {roots}. Only folders you allowed are read.",
+    "mcp.serving_allowed": (
+        "Answering coding agents over MCP (stdio) about the folders you allowed before ({count}); "
+        "name one with `vjepa mcp ROOT` to add it."
+    ),
+    "mcp.indexing": "There's no index for {root} yet, so I'm learning it first. Questions about it wait until then.",
+    "mcp.refused_root": "Not reading {root}: you said never ({file}). Remove its line there to change your mind.",
 }
 
 ERRORS: dict[str, str] = {
@@ -173,6 +181,21 @@ ERRORS: dict[str, str] = {
     "perception.bad_host": (
         "{host} has no register_perception(name, model, capabilities) method, so I can't register with it."
     ),
+    # --- agents: vjepa mcp (issue 18) ---
+    "mcp.not_approved": (
+        "You haven't allowed me to read {root}. Start the server with it (`vjepa mcp {root}`) or allow it "
+        "in your editor, then ask again."
+    ),
+    "mcp.refused": (
+        "You asked me never to read {root} (remembered in {file}), so I won't. To change your mind, remove "
+        "its line from that file."
+    ),
+    "mcp.no_root": (
+        "There's no folder to answer about: pass `root` with a folder you allowed, or start the server with "
+        "one (`vjepa mcp /path/to/project`)."
+    ),
+    "mcp.bad_arguments": "{tool} can't use these arguments: {problems}. It takes {takes}.",
+    "path.denied": "{path} is on the privacy deny list ({reason}), so I won't read it.",
 }
 
 

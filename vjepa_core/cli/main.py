@@ -9,13 +9,13 @@ import sys
 
 from rich.console import Console
 
-from vjepa_core.cli import bench, index, insights, prior, query, swarm, train
+from vjepa_core.cli import bench, index, insights, mcp, prior, query, swarm, train
 from vjepa_core.messages import CheckpointError, VjepaError, Voice
 
 # Each adds its command (or group) to `vjepa`; in the order `vjepa --help` lists them.
 COMMANDS = (index.add_crawl, index.add_status, train.add_train, index.add_embed, query.add_related,
             query.add_next, query.add_search, bench.add_bench, swarm.add_swarm, insights.add_insights,
-            insights.add_graph, prior.add_train_prior, prior.add_make_encoder)
+            insights.add_graph, prior.add_train_prior, prior.add_make_encoder, mcp.add_mcp)
 
 
 def build_parser() -> argparse.ArgumentParser:
