@@ -19,7 +19,20 @@ CATALOGUE: dict[str, str] = {
     "crawl.walk": "Found {files} files to get to know.",
     "crawl.history": "Reading the git history ({commits} commits) to learn what changes together.",
     "crawl.nothing_new": "Nothing has changed since last time. Your index is up to date.",
-    "crawl.done": "All done! {files} files and {units} code units, with {relations} relations between them.",
+    "crawl.done": (
+        "All done! Read {files} files and {units} code units, with {relations} relations from history, "
+        "folders and imports."
+    ),
+    "crawl.no_history": (
+        "{root} has no git history, so there are no co-change relations and `vjepa next` has nothing to learn "
+        "from. Related files (by folder, imports and meaning) and search work without it; once the folder is a "
+        "git repository with a few commits, crawl again."
+    ),
+    "index.waiting": (
+        "Another {job} (process {pid}, since {since}) is writing this index. Waiting for it to finish, "
+        "so the work is not done twice..."
+    ),
+    "index.waiting_unknown": "Another process is writing this index. Waiting for it to finish...",
     "crawl.secrets": (
         "Skipped {count} file(s) that looked like they hold secrets: I kept only their paths and the kind of "
         "secret, never their text. A false alarm? List it in {allow} and crawl again."
@@ -45,6 +58,17 @@ CATALOGUE: dict[str, str] = {
     "encoder.done": "Done: the encoder is in {path}.",
     # status
     "status.empty": "No index yet for {root}. Run `vjepa crawl {root}` to create one.",
+    "blas.slow": (
+        "A tip, said once: MLX is running on its slow bundled BLAS, so training and `vjepa next` take "
+        "about 15x longer than they need to. To fix it, {fix}; vjepa then finds the fast one by itself."
+    ),
+    # answers with nothing in them (not errors: the question was fine)
+    "query.none_related": (
+        "No related files for {path} yet: nothing in the history, folders, imports or meaning ties it "
+        "to another indexed file."
+    ),
+    "query.none_next": "Nothing to suggest after {after} yet: the history has no file that tends to follow it.",
+    "query.none_search": "Nothing matched {query!r}. Try other words, or a name from the code.",
     # --- server (issue 4) ---
     "bench_lsp.generating": "Making a practice workspace: {files} Python files and {commits} commits.",
     "bench_lsp.indexing": "Starting vjepa-lsp on {files} files and waiting for its first index.",
@@ -91,11 +115,33 @@ CATALOGUE: dict[str, str] = {
     "insights.suggest.cluster": "These {n} files might belong in {target}: {files}.",
     "insights.suggest.new_folder": "These {n} files might belong together in a new folder such as {target}: {files}.",
     "insights.suggest.reason": "They changed together (up to {commits} commits) and share words like {terms}, across {folders} folders.",
-    "insights.summary": "This project is about {themes}, written mostly in {languages}.",
+    "insights.summary": "This project is about {themes} (the words its code uses most), written mostly in {languages}.",
     "insights.summary.empty": "This project is written mostly in {languages}; there is not enough code yet to name its themes.",
     "insights.no_patterns": "No clear habits yet. They show up after a few more work sessions.",
     "insights.no_suggestions": "Everything looks at home where it is. Nothing to reorganise.",
     "insights.never_moves": "These are only ideas: I never move files myself.",
+    # --- insights that hold up (issue 18): people as they are, evidence shown ---
+    "insights.heading.you": "How you work",
+    "insights.heading.team": "How work goes in this project ({people} people, {commits} commits)",
+    "insights.pattern.order.team": (
+        "In this project, work on {first} usually comes first, then {then} ({support} of {total} "
+        "sessions, about {gap} apart)."
+    ),
+    "insights.pattern.test_after.team": (
+        "In this project, tests usually come after the modules they test: {support} of {total} tests came "
+        "in a later commit, typically {gap} ({commits}) later."
+    ),
+    "insights.pattern.test_first.team": (
+        "In this project, the test usually comes first: {support} of {total} tests came before their "
+        "module, typically {gap} ({commits}) earlier."
+    ),
+    "insights.pattern.by": "seen in the work of {names}",
+    "insights.summary.source": "(From {source}.) Written mostly in {languages}.",
+    "insights.suggest.one": "{files} might belong in {target}.",
+    "insights.suggest.evidence": (
+        "{path}: changed with files in {target} in {with_target} commits, with files of its own folder in "
+        "{with_own}; {imports_target} import links with {target}, {imports_own} with its own folder."
+    ),
     "graph.written": "Your knowledge graph is ready: {path} ({nodes} files, {edges} links). It works offline in any browser.",
     "graph.opening": "Opening it in your browser.",
     # --- agents: vjepa mcp (issue 18) ---
@@ -143,8 +189,31 @@ ERRORS: dict[str, str] = {
     ),
     "search.empty": "The search query is empty. Say what you are looking for, in words or by name (for example: \"parse the config\" or Session).",
     "path.outside": "{path} is outside the workspace {root}, so I won't look at it.",
+    "path.unknown": (
+        "There is no file {path} in {root}. Check the spelling: paths are relative to the workspace "
+        "(or absolute)."
+    ),
+    "path.folder": "{path} is a folder; I answer this for files. Name a file in it{example}.",
+    "path.secret": (
+        "{path} was skipped because its content looks like it holds a secret ({family}), so I know nothing "
+        "about it. A false alarm? List it in {allow} at the workspace root and run `vjepa crawl` again."
+    ),
+    "path.ignored": (
+        "{path} is left out by .gitignore, .vjepaignore or --exclude, so it is not indexed. "
+        "Remove that rule and run `vjepa crawl` if you want it."
+    ),
+    "path.skipped": "{path} was not indexed: {reason}. I answer this for text files the crawl has read.",
+    "path.not_indexed": "{path} is newer than the index. Run `vjepa crawl {root}` and ask again.",
+    "next.no_history": (
+        "{root} has no git history, so I can't predict the next file: that is learned from commits. "
+        "`vjepa related` (by folder, imports and meaning) and `vjepa search` work without it; "
+        "once the folder is a git repository with a few commits, run `vjepa crawl` again."
+    ),
     "git.failed": "Reading the git history failed: {reason}. Continuing without temporal patterns.",
     # --- server (issue 4) ---
+    "bench_lenses.git": "git could not prepare the benchmark's clone of {repo}: {detail}",
+    "bench_lenses.no_history": ("{repo} has {commits} commits: too few to split into history and test. "
+                                "Pass a work tree (not a bare repository) with a longer history."),
     "bench_search.no_root": "{root} is not a folder. Pass --root with the source tree to search.",
     "bench_search.bad_queries": (
         "I can't use the query file {path}: {reason}. Each query needs \"query\", \"kind\" (behaviour, "

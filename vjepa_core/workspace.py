@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vjepa_core.harvest.safety import IgnoreRules, check_root, denied_location, denied_name
+from vjepa_core.index.lock import holds_writer_lock, writer_lock
 from vjepa_core.index.memory import release_memory
 from vjepa_core.index.store import Store, default_index_dir
 from vjepa_core.messages import VjepaError
@@ -132,6 +133,7 @@ class Workspace:
             self._ckpt = load_model(self.model_dir)
         return self._ckpt
 
+    @holds_writer_lock("embedding")
     def embed(self) -> EmbedReport | None:
         """Bring vectors up to date with the current model (incremental). None without a model."""
         from vjepa_core.index.vectors import embed_index, model_key
@@ -168,18 +170,22 @@ class Workspace:
               max_bytes: int | None = None, rebuild: bool = False, history: bool = True,
               exclude: tuple[str, ...] | list[str] = ()) -> IndexReport:
         """Crawl the folder (incremental), then, when `embed` and a model exists, bring the vectors
-        up to date: the one way to (re)build an index, for the CLI, the API and the server."""
+        up to date: the one way to (re)build an index. One writer per index: a second one waits."""
         from vjepa_core.harvest.walk import DEFAULT_MAX_BYTES
-        from vjepa_core.index.crawl import crawl
+        from vjepa_core.index.crawl import crawl, waiting_voice
 
-        report = crawl(self.root, self.index_dir, voice=voice, progress=progress, allow_home=self._allow_home,
-                       max_bytes=DEFAULT_MAX_BYTES if max_bytes is None else max_bytes, rebuild=rebuild,
-                       history=history, exclude=exclude)
-        embedded = self.embed() if embed and self.model_dir is not None else None
-        if embedded is None:
-            self.refresh_search()  # embed() refreshed it otherwise
+        with writer_lock(self.index_dir, "crawl", waiting_voice(voice)):
+            report = crawl(self.root, self.index_dir, voice=voice, progress=progress, allow_home=self._allow_home,
+                           max_bytes=DEFAULT_MAX_BYTES if max_bytes is None else max_bytes, rebuild=rebuild,
+                           history=history, exclude=exclude)
+            embedded = self.embed() if embed and self.model_dir is not None else None
+            if embedded is None:
+                self.refresh_search()  # embed() refreshed it otherwise
+            else:  # the semantic relations replaced at embedding time: the summary counts what status counts
+                report.relations["semantic/similar"] = embedded.semantic_relations
         return IndexReport(report, embedded)
 
+    @holds_writer_lock("save")
     def update_files(self, paths: list[str], *, purge: bool = True) -> set[str] | None:
         """An editor's save, fast: re-read `paths` (already indexed files), re-embed what changed,
         and return every file whose relations changed. None when the change needs the full
@@ -212,6 +218,7 @@ class Workspace:
         release_memory()
         return touched
 
+    @holds_writer_lock("purge")
     def purge(self) -> bool:
         """Rewrite what removed rows left in the index files on disk (once, however many writes
         removed them); a no-op when nothing was removed. Returns whether it ran."""
@@ -300,33 +307,49 @@ class Workspace:
         return None, tokenizer, enc_cfg
 
     def related(self, path: str, k: int = 10) -> list[Hit]:
+        """Files related to `path`; a VjepaError says why when the index does not hold that file."""
+        from vjepa_core.index.known import require_indexed_file
         from vjepa_core.queries.related import related
 
-        return related(self.store, self.relative(path), k)
+        rel = require_indexed_file(self.store, self.root, self.relative(path), self.excludes)
+        return related(self.store, rel, k, *self._lens_ranker())
 
     def related_many(self, paths: list[str] | None = None, k: int = 10) -> dict[str, list[Hit]]:
         """`related` for many files at once (default: every file with relations)."""
         from vjepa_core.queries.related import related_many
 
-        return related_many(self.store, paths, k)
+        return related_many(self.store, paths, k, *self._lens_ranker())
+
+    def _lens_ranker(self) -> tuple[NextFilePredictor | None, set[str] | None]:
+        """(the fitted ranker if one is at hand, never fitting now; the indexed files), for Related."""
+        from vjepa_core.queries.next import alive_files
+
+        predictor, _ = self.next_predictor(fit=False)
+        return (predictor, alive_files(self.store)) if predictor is not None else (None, None)
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
         from vjepa_core.queries.search import search
 
+        if not isinstance(query, str) or not query.strip():  # said before any model is loaded
+            raise VjepaError("search.empty")
         return search(self.store, self.checkpoint(), query, k)
 
     def predict_next(self, after: list[str] | None = None, k: int = 10) -> list[Hit]:
-        """The files most likely to be touched next, after `after` (oldest first) or, without it,
-        after the latest commit. The fitted predictor is kept: new commits update its statistics
-        online, and it is refit only when the history was rewritten or has grown by a quarter."""
+        """The files most likely touched next, after `after` (oldest first; default: the latest commit's).
+        The fit is kept: new commits update it online; it is refit when the history is rewritten or grows by a quarter."""
+        from vjepa_core.index.known import require_known_files
         from vjepa_core.queries.next import alive_files, next_after
 
+        alive = alive_files(self.store)
+        given = [self.relative(p) for p in after or []]
+        require_known_files(self.store, self.root, given, alive, self.excludes)  # before any fit
         predictor, commits = self.next_predictor()
-        recent = [self.relative(p) for p in after] if after else \
-            (list(commits[-1].files) if commits else [])
+        if not commits:
+            raise VjepaError("next.no_history", root=self.root)
+        recent = given or list(commits[-1].files)
         if not recent or predictor is None:
             return []
-        return next_after(predictor, alive_files(self.store), recent, k)
+        return next_after(predictor, alive, recent, k)
 
     def predict_next_many(self, paths: list[str], k: int = 10, *, predictor: NextFilePredictor | None = None,
                           alive: set[str] | None = None) -> dict[str, list[Hit]]:
@@ -348,10 +371,14 @@ class Workspace:
         self._ckpt = None
         return self.model_dir
 
-    def next_predictor(self) -> tuple[NextFilePredictor | None, list[Commit]]:
-        """(the fitted next-file predictor or None without history, the commits it has seen)."""
+    def next_predictor(self, *, fit: bool = True) -> tuple[NextFilePredictor | None, list[Commit]]:
+        """(the fitted next-file predictor or None without history, the commits it has seen), with
+        the index's imports and similarity and the editor's sessions as they are now. With `fit`
+        False it never fits: None unless a fit is in memory or saved for this history."""
         from vjepa_core.harvest.history import read_commits
         from vjepa_core.model.nextfile.runtime import NextFilePredictor
+        from vjepa_core.queries.next import editor_sessions
+        from vjepa_core.queries.related import content_links
 
         commits = read_commits(self.root)
         if not commits:
@@ -366,8 +393,11 @@ class Workspace:
         same_past = self._predictor is not None and len(seen) <= len(commits) and \
             all(a.sha == b.sha for a, b in zip(seen[-50:], commits[len(seen) - len(seen[-50:]):len(seen)]))
         grown = len(commits) - self._fitted_on
-        if not same_past or grown > max(25, self._fitted_on // 4):
-            self._predictor = NextFilePredictor().fit(commits)
+        refit = not same_past or grown > max(25, self._fitted_on // 4)
+        if refit and not fit and not same_past:
+            return None, commits
+        if refit and fit:  # without `fit`, an older fit of the same past serves, caught up
+            self._predictor = NextFilePredictor().fit(commits, links=content_links(self.store))
             self._fitted_on = len(commits)
             try:
                 self._predictor.save(saved)
@@ -381,6 +411,8 @@ class Workspace:
                 predictor.state.apply(c)
                 predictor.aux.apply(c)
         self._seen = commits
+        assert self._predictor is not None
+        self._predictor.links, self._predictor.sessions = content_links(self.store), editor_sessions(self.store)
         return self._predictor, commits
 
     def indexed_files(self) -> IndexedFiles:
@@ -469,9 +501,11 @@ class Workspace:
         release_memory()  # the module-level function: a method does not see class attributes by bare name
 
     def relative(self, path: str) -> str:
-        """A workspace-relative posix path; refuses paths outside the workspace."""
+        """A workspace-relative posix path (a relative one is taken from the workspace root when it is
+        there, or when the current folder is outside the workspace); refuses paths outside it."""
         p = Path(path)
-        if not p.is_absolute() and (self.root / p).exists() and ".." not in p.parts:
+        if not p.is_absolute() and ".." not in p.parts and \
+                ((self.root / p).exists() or self.root not in (Path.cwd() / "_").parents):
             return p.as_posix()
         absolute = (p if p.is_absolute() else Path.cwd() / p).resolve()
         try:

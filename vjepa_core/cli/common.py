@@ -4,6 +4,7 @@ embedding did. Imports nothing heavy: every command module loads it at start-up.
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 # it returns the exit code. Each parser sets its own with `set_defaults(handler=...)`.
 Handler = Callable[[argparse.Namespace, Voice, Console], int]
 Subcommands = argparse._SubParsersAction  # what `add_subparsers()` returns: where commands are added
+# Where the slow-BLAS tip is remembered as said. The app's folder (index.store.APP_NAME), not
+# imported from there: that would load LanceDB at start-up.
+TIP_MARK = ("vjepa-swarm", "blas-tip-said")
 
 
 def add_workspace_options(p: argparse.ArgumentParser) -> None:
@@ -51,3 +55,24 @@ def embed_vectors(ws: Workspace, voice: Voice) -> int:
         return 0
     say_embedded(voice, report)
     return 0
+
+
+def say_blas_tip_once(voice: Voice) -> None:
+    """On the slow BLAS path, name it once on this machine, kindly, with the fix (`blas.slow`);
+    `vjepa status` always says which path is active."""
+    from vjepa_core.model.blas import slow_path_fix
+
+    fix = slow_path_fix()
+    if fix is None or voice.quiet:
+        return
+    import platformdirs
+
+    mark = Path(platformdirs.user_state_dir(TIP_MARK[0])) / TIP_MARK[1]
+    if mark.exists():
+        return
+    voice.say("blas.slow", fix=fix)
+    try:
+        mark.parent.mkdir(parents=True, exist_ok=True)
+        mark.write_text(f"said to pid {os.getpid()}\n", encoding="utf-8")
+    except OSError:
+        pass  # said again next time: no harm

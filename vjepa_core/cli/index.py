@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from vjepa_core.cli.common import Subcommands, add_workspace_options, embed_vectors, say_embedded
+from vjepa_core.cli.common import (
+    Subcommands,
+    add_workspace_options,
+    embed_vectors,
+    say_blas_tip_once,
+    say_embedded,
+)
 from vjepa_core.messages import Voice, text
 
 if TYPE_CHECKING:
@@ -56,6 +63,7 @@ def run_crawl(args: argparse.Namespace, voice: Voice, console: Console) -> int:
     from vjepa_core.workspace import Workspace
 
     ws = Workspace(args.root, args.index_dir, allow_home=args.allow_home)
+    say_blas_tip_once(voice)
     progress = Progress(TextColumn("[bold]Reading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                         TextColumn("{task.fields[path]}", style="dim"), console=console,
                         disable=args.quiet or not console.is_terminal, transient=True)
@@ -66,9 +74,11 @@ def run_crawl(args: argparse.Namespace, voice: Voice, console: Console) -> int:
             if done == 1 or done == total or done % 25 == 0:
                 progress.update(task, completed=done, total=total, path=path[-60:])
 
+        started = time.perf_counter()
         report, embedded = ws.index(embed=not args.no_embed, voice=voice, progress=on_progress,
                                     max_bytes=args.max_bytes, rebuild=args.rebuild, history=not args.no_history,
                                     exclude=args.exclude)
+        report.seconds = time.perf_counter() - started  # the embedding included: the time it took
     if embedded is not None:
         say_embedded(voice, embedded)
     if args.json:
@@ -145,6 +155,8 @@ def print_report(report: CrawlReport) -> None:
     t.add_row("git commits", str(report.commits))
     t.add_row("time", f"{report.seconds:.1f} s")
     t.add_row("index", report.index_dir)
+    for warning in report.warnings:  # no history, a git failure: what works without it
+        t.add_row("note", warning)
     out.print(t)
 
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from vjepa_core.cli.common import Subcommands, add_query_options
-from vjepa_core.messages import Voice
+from vjepa_core.cli.common import Subcommands, add_query_options, say_blas_tip_once
+from vjepa_core.messages import VjepaError, Voice, text
 
 if TYPE_CHECKING:
     from vjepa_core.queries.hits import Hit
@@ -43,25 +43,35 @@ def add_search(sub: Subcommands) -> None:
 def run_related(args: argparse.Namespace, voice: Voice, console: Console) -> int:
     from vjepa_core.workspace import Workspace
 
-    return print_hits(Workspace(args.root, args.index_dir).related(args.path, args.k), args.json)
+    return print_hits(Workspace(args.root, args.index_dir).related(args.path, args.k), args.json,
+                      text("query.none_related", path=args.path))
 
 
 def run_next(args: argparse.Namespace, voice: Voice, console: Console) -> int:
     from vjepa_core.workspace import Workspace
 
-    return print_hits(Workspace(args.root, args.index_dir).predict_next(args.after, args.k), args.json)
+    say_blas_tip_once(voice)  # the first `next` fits the predictor: slow on the reference BLAS
+    hits = Workspace(args.root, args.index_dir).predict_next(args.after, args.k)
+    return print_hits(hits, args.json, text("query.none_next", after=", ".join(args.after) or "the latest commit"))
 
 
 def run_search(args: argparse.Namespace, voice: Voice, console: Console) -> int:
+    if not args.query.strip():  # before the index is opened: said at once
+        raise VjepaError("search.empty")
     from vjepa_core.workspace import Workspace
 
-    return print_hits(Workspace(args.root, args.index_dir).search(args.query, args.k), args.json)
+    return print_hits(Workspace(args.root, args.index_dir).search(args.query, args.k), args.json,
+                      text("query.none_search", query=args.query))
 
 
-def print_hits(hits: Sequence[Hit], as_json: bool) -> int:
-    """The hits on stdout, as JSON or a table (the three commands print alike)."""
+def print_hits(hits: Sequence[Hit], as_json: bool, nothing: str = "") -> int:
+    """The hits on stdout, as JSON or a table (the three commands print alike); no table when there
+    are none, but the sentence `nothing` saying so (on stderr: stdout stays a table or nothing)."""
     if as_json:
         print(json.dumps([dataclasses.asdict(h) for h in hits], indent=2))
+        return 0
+    if not hits:
+        Console(stderr=True).print(nothing, markup=False, highlight=False)
         return 0
     t = Table(box=None)
     for col in ("#", "score", "reason", "where", "why"):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from vjepa_core.cli.common import Subcommands, add_workspace_options, embed_vectors
+from vjepa_core.cli.common import Subcommands, add_workspace_options, embed_vectors, say_blas_tip_once
 from vjepa_core.messages import VjepaError, Voice
 
 
@@ -41,6 +41,7 @@ def add_train(sub: Subcommands) -> None:
 
 
 def run_train(args: argparse.Namespace, voice: Voice, console: Console) -> int:
+    say_blas_tip_once(voice)
     from vjepa_core.swarm.scheduler import stop_when_parent_dies
 
     stop_when_parent_dies()  # started by the server's idle scheduler: do not outlive it

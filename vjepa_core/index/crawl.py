@@ -27,6 +27,7 @@ from vjepa_core.harvest.safety import IgnoreRules, check_root, denied_location
 from vjepa_core.harvest.secrets import find_secret
 from vjepa_core.harvest.units import CodeUnit, extract
 from vjepa_core.harvest.walk import DEFAULT_MAX_BYTES, SKIP_SECRET, FileEntry, WalkResult, read_text, walk
+from vjepa_core.index.lock import Holder, writer_lock
 from vjepa_core.index.memory import release_freed_memory
 from vjepa_core.index.store import (
     DIRS,
@@ -34,11 +35,12 @@ from vjepa_core.index.store import (
     SECRET_SKIPS,
     UNITS,
     Store,
+    default_index_dir,
     in_predicates,
     relations_table,
     sql_quote,
 )
-from vjepa_core.messages import Voice
+from vjepa_core.messages import Voice, text
 from vjepa_core.patterns.spatial import import_relations, spatial
 from vjepa_core.patterns.temporal import temporal
 
@@ -208,10 +210,31 @@ def crawl(
     history: bool = True,
     exclude: tuple[str, ...] | list[str] = (),
 ) -> CrawlReport:
-    started = time.perf_counter()
+    """Index `root` into `index_dir` (default: the per-user folder), incrementally. One writer per
+    index: when another crawl (or an editor's save) is writing it, this one says so and waits."""
     voice = voice or Voice(quiet=True)
     root_path = check_root(root, allow_home=allow_home, allow_system=allow_system)
-    store = Store.open(Path(index_dir) if index_dir else None, root_path, rebuild=rebuild)
+    index_path = Path(index_dir) if index_dir else default_index_dir(root_path)
+    with writer_lock(index_path, "crawl", waiting_voice(voice)):
+        return _crawl(root_path, index_path, voice, progress, max_bytes, rebuild, history, exclude)
+
+
+def waiting_voice(voice: Voice | None) -> Callable[[Holder | None], None]:
+    """What a writer says when it has to wait for the index's writer lock (nothing without a voice)."""
+    def say(who: Holder | None) -> None:
+        if voice is None:
+            return
+        if who is None:
+            voice.warn("index.waiting_unknown")
+        else:
+            voice.warn("index.waiting", job=who.job, pid=who.pid, since=who.since or "a moment ago")
+    return say
+
+
+def _crawl(root_path: Path, index_path: Path, voice: Voice, progress: ProgressFn | None, max_bytes: int,
+           rebuild: bool, history: bool, exclude: tuple[str, ...] | list[str]) -> CrawlReport:
+    started = time.perf_counter()
+    store = Store.open(index_path, root_path, rebuild=rebuild)
     report = CrawlReport(str(root_path), str(store.path))
     voice.say("crawl.start", root=root_path)
 
@@ -272,6 +295,9 @@ def crawl(
             cochange, report.commits = temporal(root_path, set(ok_paths))
             if report.commits:
                 voice.say("crawl.history", commits=report.commits)
+            else:  # said, and kept in the summary: `next` and co-change need a history
+                report.warnings.append(text("crawl.no_history", root=root_path))
+                voice.warn("crawl.no_history", root=root_path)
             relations += cochange
         except GitError as exc:
             report.warnings.append(str(exc))
@@ -341,9 +367,15 @@ def update_files(root: str | os.PathLike[str], index_dir: str | os.PathLike[str]
     of files and the history, which did not change. `store`: an open handle on the same index.
     `purge`: False when the caller purges itself, once, after more writes (`Workspace.update_files`).
     """
-    started = time.perf_counter()
     root_path = check_root(root, allow_home=allow_home, allow_system=allow_system)
     store = store or Store.open(Path(index_dir) if index_dir else None, root_path)
+    with writer_lock(store.path, "save"):
+        return _update_files(root_path, store, paths, max_bytes, exclude, purge)
+
+
+def _update_files(root_path: Path, store: Store, paths: list[str], max_bytes: int,
+                  exclude: tuple[str, ...] | list[str], purge: bool) -> UpdateReport | None:
+    started = time.perf_counter()
     meta = store.meta()
     if "head" not in meta or meta["head"] != head_sha(root_path):
         return None  # never crawled whole by this version, or the history moved
@@ -416,6 +448,13 @@ def _read_all(walked: WalkResult, known: dict[str, dict], batch: _Batch, report:
             if o.status == "unchanged":
                 report.unchanged += 1
                 batch.add(_unchanged_row(k, entry), previously_known=True)  # refresh size/mtime only
+            elif k and o.status not in ("ok", SKIP_SECRET) and o.status == k["status"] and o.hash == k["hash"]:
+                # Skipped as before (binary, too large, ...), and no different: not a change.
+                report.unchanged += 1
+                report.skipped[o.status] += 1
+                report.skipped_paths.append((entry.rel, o.status))
+                if (k["size"], k["mtime_ns"]) != (entry.size, entry.mtime_ns):
+                    batch.add(o, previously_known=False)  # refresh size/mtime only
             elif o.status == SKIP_SECRET:
                 # Only its path and the rule's family are kept; if an older clean version was stored, it goes now.
                 report.skipped[SKIP_SECRET] += 1

@@ -32,6 +32,7 @@ import lancedb
 import platformdirs
 import pyarrow as pa
 
+from vjepa_core.index.lock import LOCK_FILE
 from vjepa_core.index.memory import tune_allocators
 from vjepa_core.messages import VjepaError
 
@@ -150,7 +151,13 @@ class Store:
     def open(cls, index_dir: Path | None, root: Path, *, rebuild: bool = False, create: bool = True) -> Store:
         path = Path(index_dir) if index_dir else default_index_dir(root)
         if rebuild and path.exists():
-            shutil.rmtree(path)
+            for child in path.iterdir():  # all but the writer lock, which the rebuilding crawl holds
+                if child.name == LOCK_FILE:
+                    continue
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
         if not create and not path.exists():
             raise FileNotFoundError(path)
         path.mkdir(parents=True, exist_ok=True)
