@@ -99,3 +99,84 @@ def indexed_workspace(repo: GitRepo, tmp_path: Path) -> Workspace:
     index = tmp_path / "index"
     crawl(repo.path, index)
     return Workspace(repo.path, index)
+
+
+def commit_as(repo: GitRepo, author: str, message: str, files: dict[str, str | bytes | None] | None = None) -> None:
+    """`repo.commit` by someone else: `author` is "Name <email>"."""
+    for rel, content in (files or {}).items():
+        if content is None:
+            repo.git("rm", "-q", "--", rel)
+        else:
+            repo.write(rel, content)
+            repo.git("add", "--", rel)
+    repo._t += 3600
+    repo.git("commit", "-q", "--allow-empty", f"--author={author}", "-m", message)
+
+
+ANA, BEN, BOT = "Ana Lima <ana@example.com>", "Ben Okafor <ben@example.com>", "dependabot[bot] <bot@example.com>"
+
+
+def build_team_habits(repo: GitRepo) -> GitRepo:
+    """The habits of build_habits, shared by two people (three features each), and a bot's commits."""
+    for i, name in enumerate(FEATURES):
+        who = ANA if i % 2 else BEN
+        new_session(repo)
+        commit_as(repo, who, f"ios {name}", {f"ios/{name.capitalize()}View.swift": swift_view(name.capitalize())})
+        commit_as(repo, who, f"server {name}", {f"server/{name}.py": py_handler(name)})
+        commit_as(repo, who, f"test {name}", {f"tests/test_{name}.py": py_handler_test(name)})
+        commit_as(repo, BOT, f"bump {name}", {"requirements.txt": f"{name}==1.{i}\n"})
+    return repo
+
+
+def build_renamed_package(repo: GitRepo) -> GitRepo:
+    """Modules then tests in an old package `http3/`, which was renamed to `httpx/` since, and a
+    `legacy/` folder deleted since; then two more sessions under the new name."""
+    for name in FEATURES[:4]:
+        new_session(repo)
+        repo.commit(f"add {name}", {f"http3/{name}.py": py_handler(name), f"legacy/{name}_old.py": py_handler(name)})
+        repo.commit(f"test {name}", {f"tests/test_{name}.py": py_handler_test(name)})
+        repo.commit(f"docs {name}", {f"docs/{name}.md": f"# {name}\n\nHow {name} works.\n"})
+    new_session(repo)
+    repo.git("mv", "http3", "httpx")
+    repo.git("rm", "-q", "-r", "legacy")
+    repo.commit("rename the package to httpx, drop legacy")
+    for name in FEATURES[4:]:
+        new_session(repo)
+        repo.commit(f"add {name}", {f"httpx/{name}.py": py_handler(name)})
+        repo.commit(f"test {name}", {f"tests/test_{name}.py": py_handler_test(name)})
+        repo.commit(f"docs {name}", {f"docs/{name}.md": f"# {name}\n\nHow {name} works.\n"})
+    return repo
+
+
+TRANSPORT_WORDS = {  # asgi.py talks like _models.py, wsgi.py like _api.py, _client.py like both
+    "client": "timeout retries scope receive lifespan environ start_response",
+    "models": "timeout retries scope receive lifespan",
+    "api": "timeout retries environ start_response",
+    "asgi": "scope receive lifespan timeout",
+    "wsgi": "environ start_response retries",
+}
+
+
+def transport_code(name: str, rnd: int) -> str:
+    return (f"def {name}_send(request, headers, stream):\n"
+            f"    \"\"\"Send the request: headers, then the body stream; read the response.\"\"\"\n"
+            f"    return dict(headers=headers, stream=stream, request=request)  # {TRANSPORT_WORDS[name]}\n"
+            f"# round {rnd}\n")
+
+
+def build_transports(repo: GitRepo, *, package: bool) -> GitRepo:
+    """The httpx shape: `pkg/` modules and a `pkg/_transports/` folder whose files each change with
+    `pkg/` files (never with each other) and talk like them. `package`: `_transports` has its own
+    (empty) `__init__.py`, as in httpx."""
+    files: dict[str, str | bytes | None] = {"pkg/__init__.py": ""}
+    if package:
+        files["pkg/_transports/__init__.py"] = ""
+    repo.commit("package", files)
+    for rnd in range(3):
+        repo.commit(f"asgi round {rnd}", {"pkg/_client.py": transport_code("client", rnd),
+                                          "pkg/_models.py": transport_code("models", rnd),
+                                          "pkg/_transports/asgi.py": transport_code("asgi", rnd)})
+        repo.commit(f"wsgi round {rnd}", {"pkg/_client.py": transport_code("client", rnd + 10),
+                                          "pkg/_api.py": transport_code("api", rnd),
+                                          "pkg/_transports/wsgi.py": transport_code("wsgi", rnd)})
+    return repo

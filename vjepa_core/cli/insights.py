@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from vjepa_core.cli.common import Subcommands, add_workspace_options
 from vjepa_core.messages import Voice, text
@@ -40,37 +40,61 @@ def run_insights(args: argparse.Namespace, voice: Voice, console: Console) -> in
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    out = Console()
-    summary = result["summary"]
-    out.print(f"[bold]{summary['sentence']}[/bold]")
-    if summary["themes"]:
-        t = Table(title="Themes", box=None, title_justify="left")
-        for col in ("terms", "units", "files"):
-            t.add_column(col, overflow="fold")
-        for th in summary["themes"]:
-            t.add_row(", ".join(th["terms"]), str(th["units"]), ", ".join(th["files"]))
-        out.print(t)
-    if summary["central_files"]:
-        out.print("Most central files: " + ", ".join(c["path"] for c in summary["central_files"]))
+    out = Console(highlight=False)
+    if not out.is_terminal:  # piped or redirected: one line per item, never cut at 80 columns
+        out = Console(highlight=False, soft_wrap=True, width=100_000)
+    _print_summary(out, result["summary"])
     out.print()
-    out.print("[bold]How you work[/bold]")
+    _print_patterns(out, result)
+    out.print()
+    _print_suggestions(out, result["suggestions"])
+    return 0
+
+
+def _print_summary(out: Console, summary: dict) -> None:
+    out.print(f"[bold]{escape(summary['sentence'])}[/bold]")
+    if summary.get("detail"):
+        out.print(f"[dim]{escape(summary['detail'])}[/dim]")
+    if summary["themes"]:
+        out.print("Themes (the words that set parts of the code apart):")
+        for th in summary["themes"]:
+            out.print(f"  - {escape(', '.join(th['terms']))} [dim]({th['units']} units: "
+                      f"{escape(', '.join(th['files']))})[/dim]")
+    if summary["central_files"]:
+        out.print("Most central files: " + escape(", ".join(c["path"] for c in summary["central_files"])))
+
+
+def _print_patterns(out: Console, result: dict) -> None:
+    people = result.get("people", {})
+    if people.get("solo", True):
+        out.print(f"[bold]{text('insights.heading.you')}[/bold]")
+    else:
+        out.print(f"[bold]{text('insights.heading.team', people=people['authors'], commits=result['counts']['commits'])}"
+                  "[/bold]")
     if not result["patterns"]:
         out.print("  " + text("insights.no_patterns"))
     for p in result["patterns"]:
-        out.print(f"  - {p['sentence']}", highlight=False)
+        out.print(f"  - {escape(p['sentence'])}")
+        if not people.get("solo", True) and p.get("authors"):
+            names = ", ".join(f"{a['name']} ({a['support']})" for a in p["authors"][:3])
+            more = len(p["authors"]) - 3
+            names += f" and {more} more" if more > 0 else ""
+            out.print(f"      [dim]{escape(text('insights.pattern.by', names=names))}[/dim]")
         for ev in p["evidence"][:2]:
-            out.print(f"      [dim]{_evidence(ev)}[/dim]", highlight=False)
-    out.print()
+            out.print(f"      [dim]{escape(_evidence(ev))}[/dim]")
+
+
+def _print_suggestions(out: Console, suggestions: list[dict]) -> None:
     out.print("[bold]Tidying ideas[/bold]")
-    if not result["suggestions"]:
+    if not suggestions:
         out.print("  " + text("insights.no_suggestions"))
-    for s in result["suggestions"]:
-        out.print(f"  - {s['sentence']} [dim]({s['level']} confidence, {s['confidence']:.2f})[/dim]",
-                  highlight=False)
-        out.print(f"      [dim]{s['reason']}[/dim]", highlight=False)
-    if result["suggestions"]:
+    for s in suggestions:
+        out.print(f"  - {escape(s['sentence'])} [dim]({s['level']} confidence, {s['confidence']:.2f})[/dim]")
+        out.print(f"      [dim]{escape(s['reason'])}[/dim]")
+        for ev in s.get("evidence", []):
+            out.print(f"      [dim]{escape(ev['sentence'])}[/dim]")
+    if suggestions:
         out.print("  " + text("insights.never_moves"))
-    return 0
 
 
 def _evidence(ev: dict) -> str:

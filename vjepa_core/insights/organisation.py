@@ -1,16 +1,23 @@
 """Organisation suggestions: clusters of modules that both change together and share words but
-live in different folders ("these 4 files might belong in utils/"), with reason and confidence."""
+live in different folders ("these 4 files might belong in utils/"), with reason, confidence and the
+evidence for each file.
+
+Only strong evidence speaks: a file is suggested to move only when it changed with the target's
+files in at least MIN_EVIDENCE_COMMITS focused commits, more often than with its own folder's files,
+and imports tie it to its own folder no more than to the target. Files in a deliberate folder (a
+package, an established folder: structure.py) are never suggested to move."""
 
 from __future__ import annotations
 
 import posixpath
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from vjepa_core.harvest.history import Commit
 from vjepa_core.insights.roles import ROLE_MODULE, file_role, folder_of
 from vjepa_core.insights.words import terms, tfidf
 from vjepa_core.messages import text
@@ -26,6 +33,8 @@ NEIGHBOURS = 5  # nearest neighbours per file for the mutual-kNN clusters
 MIN_CLUSTER = 3
 MIN_CONFIDENCE = 0.3
 UTILITY_FOLDERS = ("utils", "util", "helpers", "common", "shared", "lib", "support", "core")
+MIN_EVIDENCE_COMMITS = 3  # focused commits a file must share with its target's files
+FOCUSED_COMMIT = 20  # a commit touching more files than this (a reformat, a rename sweep) is no evidence
 
 
 @dataclass
@@ -39,6 +48,7 @@ class Suggestion:
     sentence: str
     shared_terms: list[str] = field(default_factory=list)
     cluster: list[str] = field(default_factory=list)  # the whole cluster, including files already there
+    evidence: list[dict[str, Any]] = field(default_factory=list)  # per file that would move: counts
 
 
 def file_words(store: Store) -> dict[str, list[str]]:
@@ -49,9 +59,14 @@ def file_words(store: Store) -> dict[str, list[str]]:
     return words
 
 
-def organisation_suggestions(files: Iterable[str], words: dict[str, list[str]],
-                             relations: list[dict[str, Any]]) -> list[Suggestion]:
-    """Clusters of modules that change together *and* share words but sit in several folders."""
+def organisation_suggestions(files: Iterable[str], words: dict[str, list[str]], relations: list[dict[str, Any]],
+                             commits: Sequence[Commit] = (), names: Sequence[dict[str, str | None]] = (),
+                             deliberate: dict[str, str] | None = None) -> list[Suggestion]:
+    """Clusters of modules that change together *and* share words but sit in several folders, keeping
+    only the files with strong evidence (see the module's docstring) outside deliberate folders.
+    `names`: each commit's files -> their path now (renames.py); `deliberate`: folder -> why."""
+    deliberate = deliberate or {}
+    focused = [{p for p in now.values() if p} for now in names if len(now) <= FOCUSED_COMMIT]
     modules = {f for f in files if file_role(f) == ROLE_MODULE and posixpath.basename(f) not in HEAD_FILES}
     temporal, model_sim = _module_pairs(modules, relations)
     # Only files with a temporal neighbour can be in a cluster: TF-IDF over those alone keeps big
@@ -84,8 +99,54 @@ def organisation_suggestions(files: Iterable[str], words: dict[str, list[str]],
         shared = _shared_terms(members, index, vocab, m)
         commits = max((temporal[(a, b)][1] for i, a in enumerate(members) for b in members[i + 1:]
                        if (a, b) in temporal), default=0)
-        out.append(_suggestion(members, folders, shared, confidence, commits))
+        found = _suggestion(members, folders, shared, confidence, commits)
+        kept = _with_evidence(found, focused, relations, deliberate)
+        if kept:
+            out.append(kept)
     return sorted(out, key=lambda s: (-s.confidence, s.target))
+
+
+def _with_evidence(s: Suggestion, focused: list[set[str]], relations: list[dict[str, Any]],
+                   deliberate: dict[str, str]) -> Suggestion | None:
+    """The suggestion with only the files whose evidence is strong, each with its counts; None if
+    none is left."""
+    target = s.target.rstrip("/")
+    imports: dict[str, set[str]] = defaultdict(set)
+    for r in relations:
+        if r["kind"] == "import":
+            imports[r["a"]].add(r["b"])
+            imports[r["b"]].add(r["a"])
+    movers, evidence = [], []
+    for f in s.files:
+        own = folder_of(f)
+        if own in deliberate:
+            continue
+
+        def in_target(p: str, f: str = f) -> bool:
+            return p != f and (p in s.cluster if s.new_folder else folder_of(p) == target)
+
+        def in_own(p: str, f: str = f, own: str = own) -> bool:
+            return p != f and folder_of(p) == own
+
+        together = [c for c in focused if f in c]
+        with_target = sum(1 for c in together if any(in_target(p) for p in c))
+        with_own = sum(1 for c in together if any(in_own(p) for p in c))
+        imports_target = sum(1 for p in imports[f] if in_target(p))
+        imports_own = sum(1 for p in imports[f] if in_own(p))
+        if with_target >= MIN_EVIDENCE_COMMITS and with_target > with_own and imports_target >= imports_own:
+            movers.append(f)
+            evidence.append({"path": f, "with_target": with_target, "with_own": with_own,
+                             "imports_target": imports_target, "imports_own": imports_own,
+                             "sentence": text("insights.suggest.evidence", path=f, target=s.target,
+                                              with_target=with_target, with_own=with_own,
+                                              imports_target=imports_target, imports_own=imports_own)})
+    if not movers:
+        return None
+    key = ("insights.suggest.one" if len(movers) == 1 else
+           "insights.suggest.new_folder" if s.new_folder else "insights.suggest.cluster")
+    sentence = text(key, n=len(movers), files=_names(movers), target=s.target)
+    return Suggestion(movers, s.target, s.new_folder, s.confidence, s.level, s.reason, sentence, s.shared_terms,
+                      s.cluster, evidence)
 
 
 def _module_pairs(modules: set[str], relations: list[dict[str, Any]]

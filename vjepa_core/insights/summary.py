@@ -1,5 +1,7 @@
-"""The project summary: themes from clusters of code units (top terms per cluster), languages and
-the most central files (PageRank over the relations)."""
+"""The project summary: what the project says it is (its README, metadata or package docstring:
+about.py), themes from clusters of code units (top terms per cluster), languages and the most
+central files (PageRank over the relations). Without the project's own words, the sentence names
+its most telling words, and says so."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from vjepa_core.insights.about import About
 from vjepa_core.insights.roles import ROLE_CONFIG, ROLE_OTHER, file_role, language_name
 from vjepa_core.insights.words import terms, tfidf
 from vjepa_core.messages import text
@@ -37,7 +40,10 @@ class Summary:
     themes: list[Theme]
     languages: dict[str, int]
     central_files: list[dict[str, Any]]
-    source: str  # "vectors" (the model's unit vectors) or "tfidf"
+    source: str  # themes from "vectors" (the model's unit vectors) or "tfidf"
+    about: str = ""  # the project's own words for itself ("" when it has none)
+    about_source: str = ""  # the file they come from
+    detail: str = ""  # where the sentence comes from, and the languages
 
 
 def _kmeans(x: np.ndarray, k: int, seed: int = 0, iters: int = 30) -> np.ndarray:
@@ -159,8 +165,14 @@ def central_files(files: list[str], relations: list[dict[str, Any]], k: int = CE
     return [{"path": f, "score": round(rank[f], 4), "degree": degree[f]} for f in best if degree[f] > 0]
 
 
-def project_summary(store: Store, files: dict[str, str | None], relations: list[dict[str, Any]]) -> Summary:
-    """`files`: path -> language (None for text) of every readable file."""
+def _spoken(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def project_summary(store: Store, files: dict[str, str | None], relations: list[dict[str, Any]],
+                    about: About | None = None) -> Summary:
+    """`files`: path -> language (None for text) of every readable file; `about`: the project's own
+    description (about.project_about), which makes the sentence when there is one."""
     languages = Counter(lang for lang in files.values() if lang)
     found, source = themes(store)
     central = central_files(sorted(files), relations)
@@ -173,8 +185,13 @@ def project_summary(store: Store, files: dict[str, str | None], relations: list[
             break
     code = [(lang, n) for lang, n in languages.most_common() if lang != "markdown"] or languages.most_common()
     langs = " and ".join(language_name(lang) for lang, _ in code[:2]) or "plain text"
-    if labels:
-        sentence = text("insights.summary", themes=" + ".join(labels), languages=langs)
+    detail = ""
+    if about:
+        sentence = about.text
+        detail = text("insights.summary.source", source=about.source, languages=langs)
+    elif labels:
+        sentence = text("insights.summary", themes=_spoken(labels), languages=langs)
     else:
         sentence = text("insights.summary.empty", languages=langs)
-    return Summary(sentence, found, {language_name(k): v for k, v in languages.most_common()}, central, source)
+    return Summary(sentence, found, {language_name(k): v for k, v in languages.most_common()}, central, source,
+                   about.text if about else "", about.source if about else "", detail)
