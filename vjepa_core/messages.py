@@ -142,6 +142,12 @@ CATALOGUE: dict[str, str] = {
         "{path}: changed with files in {target} in {with_target} commits, with files of its own folder in "
         "{with_own}; {imports_target} import links with {target}, {imports_own} with its own folder."
     ),
+    "insights.left_alone": "Looked at and left alone:",
+    "insights.left_alone.deliberate": "{files} (to {target}): {folder} is {why}, a structure someone chose.",
+    "insights.left_alone.weak": (
+        "{path} (to {target}): too little evidence: {with_target} focused commits with {target}, {with_own} "
+        "with its own folder; {imports_target} import links with {target}, {imports_own} with its own folder."
+    ),
     "graph.written": "Your knowledge graph is ready: {path} ({nodes} files, {edges} links). It works offline in any browser.",
     "graph.opening": "Opening it in your browser.",
     # --- agents: vjepa mcp (issue 18) ---

@@ -48,7 +48,11 @@ def test_an_established_folder_keeps_its_files(git_repo: GitRepo, tmp_path: Path
 def test_a_deliberate_subpackage_is_not_dissolved(git_repo: GitRepo, tmp_path: Path) -> None:
     """The httpx case: pkg/_transports/ has its own __init__.py, so its files stay where they are."""
     ws = indexed_workspace(build_transports(git_repo, package=True), tmp_path)
-    assert compute(ws)["suggestions"] == []
+    result = compute(ws)
+    assert result["suggestions"] == []
+    assert [(sorted(h["files"]), h["target"]) for h in result["left_alone"]] == \
+        [(["pkg/_transports/asgi.py", "pkg/_transports/wsgi.py"], "pkg/")]
+    assert "pkg/_transports/ is a Python package (it has __init__.py)" in result["left_alone"][0]["why"]
 
 
 def test_the_same_files_without_a_package_are_suggested(tmp_path: Path) -> None:

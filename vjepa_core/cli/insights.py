@@ -47,7 +47,7 @@ def run_insights(args: argparse.Namespace, voice: Voice, console: Console) -> in
     out.print()
     _print_patterns(out, result)
     out.print()
-    _print_suggestions(out, result["suggestions"])
+    _print_suggestions(out, result["suggestions"], result.get("left_alone", []))
     return 0
 
 
@@ -84,7 +84,7 @@ def _print_patterns(out: Console, result: dict) -> None:
             out.print(f"      [dim]{escape(_evidence(ev))}[/dim]")
 
 
-def _print_suggestions(out: Console, suggestions: list[dict]) -> None:
+def _print_suggestions(out: Console, suggestions: list[dict], left_alone: list[dict]) -> None:
     out.print("[bold]Tidying ideas[/bold]")
     if not suggestions:
         out.print("  " + text("insights.no_suggestions"))
@@ -93,6 +93,10 @@ def _print_suggestions(out: Console, suggestions: list[dict]) -> None:
         out.print(f"      [dim]{escape(s['reason'])}[/dim]")
         for ev in s.get("evidence", []):
             out.print(f"      [dim]{escape(ev['sentence'])}[/dim]")
+    if left_alone:
+        out.print(f"  [dim]{text('insights.left_alone')}[/dim]")
+        for held in left_alone:
+            out.print(f"      [dim]{escape(held['why'])}[/dim]")
     if suggestions:
         out.print("  " + text("insights.never_moves"))
 

@@ -59,11 +59,25 @@ def file_words(store: Store) -> dict[str, list[str]]:
     return words
 
 
+@dataclass
+class Review:
+    suggestions: list[Suggestion]
+    left_alone: list[dict[str, Any]]  # ideas the rules turned down: files, target, why (a sentence)
+
+
 def organisation_suggestions(files: Iterable[str], words: dict[str, list[str]], relations: list[dict[str, Any]],
                              commits: Sequence[Commit] = (), names: Sequence[dict[str, str | None]] = (),
                              deliberate: dict[str, str] | None = None) -> list[Suggestion]:
+    """The suggestions of `organisation_review`."""
+    return organisation_review(files, words, relations, commits, names, deliberate).suggestions
+
+
+def organisation_review(files: Iterable[str], words: dict[str, list[str]], relations: list[dict[str, Any]],
+                        commits: Sequence[Commit] = (), names: Sequence[dict[str, str | None]] = (),
+                        deliberate: dict[str, str] | None = None) -> Review:
     """Clusters of modules that change together *and* share words but sit in several folders, keeping
-    only the files with strong evidence (see the module's docstring) outside deliberate folders.
+    only the files with strong evidence (see the module's docstring) outside deliberate folders; the
+    files turned down are in `left_alone`, with why.
     `names`: each commit's files -> their path now (renames.py); `deliberate`: folder -> why."""
     deliberate = deliberate or {}
     focused = [{p for p in now.values() if p} for now in names if len(now) <= FOCUSED_COMMIT]
@@ -73,7 +87,7 @@ def organisation_suggestions(files: Iterable[str], words: dict[str, list[str]], 
     # repositories cheap (the matrix is candidates x vocabulary, and only pairs are multiplied).
     candidates = sorted({f for pair in temporal for f in pair})
     if len(candidates) < MIN_CLUSTER:
-        return []
+        return Review([], [])
     keys, vocab, m = tfidf({f: words.get(f, []) + terms(f.replace("/", " ")) for f in candidates})
     index = {k: i for i, k in enumerate(keys)}
     edges: dict[str, list[tuple[float, str]]] = defaultdict(list)
@@ -86,7 +100,8 @@ def organisation_suggestions(files: Iterable[str], words: dict[str, list[str]], 
             edges[a].append((score[(a, b)], b))
             edges[b].append((score[(a, b)], a))
     top = {f: {o for _, o in sorted(e, reverse=True)[:NEIGHBOURS]} for f, e in edges.items()}
-    out = []
+    out: list[Suggestion] = []
+    left_alone: list[dict[str, Any]] = []
     for members in _mutual_clusters(top):
         members.sort()
         folders = Counter(folder_of(f) for f in members)
@@ -100,16 +115,17 @@ def organisation_suggestions(files: Iterable[str], words: dict[str, list[str]], 
         commits = max((temporal[(a, b)][1] for i, a in enumerate(members) for b in members[i + 1:]
                        if (a, b) in temporal), default=0)
         found = _suggestion(members, folders, shared, confidence, commits)
-        kept = _with_evidence(found, focused, relations, deliberate)
+        kept, turned_down = _with_evidence(found, focused, relations, deliberate)
+        left_alone.extend(turned_down)
         if kept:
             out.append(kept)
-    return sorted(out, key=lambda s: (-s.confidence, s.target))
+    return Review(sorted(out, key=lambda s: (-s.confidence, s.target)), left_alone)
 
 
 def _with_evidence(s: Suggestion, focused: list[set[str]], relations: list[dict[str, Any]],
-                   deliberate: dict[str, str]) -> Suggestion | None:
-    """The suggestion with only the files whose evidence is strong, each with its counts; None if
-    none is left."""
+                   deliberate: dict[str, str]) -> tuple[Suggestion | None, list[dict[str, Any]]]:
+    """The suggestion with only the files whose evidence is strong, each with its counts (None if
+    none is left), and the files left alone, with why."""
     target = s.target.rstrip("/")
     imports: dict[str, set[str]] = defaultdict(set)
     for r in relations:
@@ -117,9 +133,12 @@ def _with_evidence(s: Suggestion, focused: list[set[str]], relations: list[dict[
             imports[r["a"]].add(r["b"])
             imports[r["b"]].add(r["a"])
     movers, evidence = [], []
+    held: dict[str, list[str]] = defaultdict(list)  # deliberate folder -> its files in the idea
+    left_alone: list[dict[str, Any]] = []
     for f in s.files:
         own = folder_of(f)
         if own in deliberate:
+            held[own].append(f)
             continue
 
         def in_target(p: str, f: str = f) -> bool:
@@ -133,20 +152,26 @@ def _with_evidence(s: Suggestion, focused: list[set[str]], relations: list[dict[
         with_own = sum(1 for c in together if any(in_own(p) for p in c))
         imports_target = sum(1 for p in imports[f] if in_target(p))
         imports_own = sum(1 for p in imports[f] if in_own(p))
+        counts = {"with_target": with_target, "with_own": with_own, "imports_target": imports_target,
+                  "imports_own": imports_own}
         if with_target >= MIN_EVIDENCE_COMMITS and with_target > with_own and imports_target >= imports_own:
             movers.append(f)
-            evidence.append({"path": f, "with_target": with_target, "with_own": with_own,
-                             "imports_target": imports_target, "imports_own": imports_own,
-                             "sentence": text("insights.suggest.evidence", path=f, target=s.target,
-                                              with_target=with_target, with_own=with_own,
-                                              imports_target=imports_target, imports_own=imports_own)})
+            evidence.append({"path": f, **counts,
+                             "sentence": text("insights.suggest.evidence", path=f, target=s.target, **counts)})
+        else:
+            left_alone.append({"files": [f], "target": s.target, **counts,
+                               "why": text("insights.left_alone.weak", path=f, target=s.target, **counts)})
+    for folder, held_files in sorted(held.items()):
+        left_alone.append({"files": held_files, "target": s.target,
+                           "why": text("insights.left_alone.deliberate", files=_names(held_files), target=s.target,
+                                       folder=folder + "/", why=deliberate[folder])})
     if not movers:
-        return None
+        return None, left_alone
     key = ("insights.suggest.one" if len(movers) == 1 else
            "insights.suggest.new_folder" if s.new_folder else "insights.suggest.cluster")
     sentence = text(key, n=len(movers), files=_names(movers), target=s.target)
     return Suggestion(movers, s.target, s.new_folder, s.confidence, s.level, s.reason, sentence, s.shared_terms,
-                      s.cluster, evidence)
+                      s.cluster, evidence), left_alone
 
 
 def _module_pairs(modules: set[str], relations: list[dict[str, Any]]

@@ -24,7 +24,7 @@ from typing import Any
 
 from vjepa_core.insights.about import project_about
 from vjepa_core.insights.habits import editor_events, work_patterns
-from vjepa_core.insights.organisation import file_words, organisation_suggestions
+from vjepa_core.insights.organisation import file_words, organisation_review
 from vjepa_core.insights.people import read_people
 from vjepa_core.insights.renames import current_names
 from vjepa_core.insights.structure import deliberate_folders
@@ -45,8 +45,8 @@ def compute(ws: Any) -> dict[str, Any]:  # ws: a Workspace (insights sit below i
     names = current_names(commits, existing)
     events = editor_events(store)
     patterns = work_patterns(commits, events, people, existing)
-    suggestions = organisation_suggestions(files, file_words(store), relations, commits, names,
-                                           deliberate_folders(existing, commits, names))
+    review = organisation_review(files, file_words(store), relations, commits, names,
+                                 deliberate_folders(existing, commits, names))
     summary = project_summary(store, files, relations, project_about(ws.root, files))
     return {
         "root": str(ws.root),
@@ -54,6 +54,7 @@ def compute(ws: Any) -> dict[str, Any]:  # ws: a Workspace (insights sit below i
                    "relations": len(relations)},
         "people": people.as_dict(),
         "patterns": [asdict(p) for p in patterns],
-        "suggestions": [asdict(s) for s in suggestions],
+        "suggestions": [asdict(s) for s in review.suggestions],
+        "left_alone": review.left_alone,
         "summary": asdict(summary),
     }

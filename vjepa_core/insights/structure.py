@@ -19,8 +19,9 @@ _PACKAGE_FILES = {"__init__.py": "a Python package (it has __init__.py)",
                   "__init__.pyi": "a Python package (it has __init__.pyi)",
                   "mod.rs": "a Rust module (it has mod.rs)", "lib.rs": "a Rust crate (it has lib.rs)",
                   "package.json": "a package (it has package.json)", "go.mod": "a Go module (it has go.mod)",
-                  "cargo.toml": "a Rust crate (it has Cargo.toml)", "pyproject.toml": "a Python project",
-                  "package.swift": "a Swift package"}
+                  "cargo.toml": "a Rust crate (it has Cargo.toml)",
+                  "pyproject.toml": "a Python project (it has pyproject.toml)",
+                  "package.swift": "a Swift package (it has Package.swift)"}
 _INDEX = ("index.js", "index.ts", "index.tsx", "index.jsx", "index.mjs")
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 MAX_THEMES = 6
 MAX_UNITS_FOR_THEMES = 4000
 CENTRAL = 5
+CHANGELOGS = frozenset({"changelog", "changes", "history", "news", "releases", "release-notes"})
 # Relation kinds that say something about importance (same_dir/parent cliques only say "nearby").
 CENTRALITY_WEIGHT = {"cochange": 1.0, "import": 1.0, "sibling": 0.5, "similar": 0.5}
 
@@ -88,12 +89,20 @@ def _unit_vectors(store: Store, hashes: list[str]) -> np.ndarray | None:
     return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
 
 
+def _is_changelog(path: str) -> bool:
+    """CHANGELOG.md, HISTORY.rst, CHANGES, NEWS: release notes talk about months and versions, a theme of
+    no project."""
+    stem = path.rsplit("/", 1)[-1].split(".", 1)[0].lower().replace("_", "-")
+    return stem in CHANGELOGS
+
+
 def themes(store: Store, seed: int = 0) -> tuple[list[Theme], str]:
     units = store.visible_units(["path", "hash", "text", "name"])
     paths, hashes, texts, names = (units[c].to_pylist() for c in ("path", "hash", "text", "name"))
     docs = [terms(f"{n or ''} {t or ''}") for n, t in zip(names, texts)]
     # An import line alone is no theme, and neither are lock files and configuration.
-    keep = [i for i, d in enumerate(docs) if len(d) >= 3 and file_role(paths[i]) not in (ROLE_CONFIG, ROLE_OTHER)]
+    keep = [i for i, d in enumerate(docs) if len(d) >= 3 and file_role(paths[i]) not in (ROLE_CONFIG, ROLE_OTHER)
+            and not _is_changelog(paths[i])]
     if len(keep) > MAX_UNITS_FOR_THEMES:  # a fixed, spread-out sample: the same themes every run
         keep = keep[:: math.ceil(len(keep) / MAX_UNITS_FOR_THEMES)]
     if not keep:
