@@ -45,13 +45,45 @@ var VjepaLayout = (function () {
       .sort(function (a, b) { return weights[b] - weights[a] || a - b; });
   }
 
+  /* Push apart the files closer than `gap`: every pair in a small folder, neighbouring buckets of a
+     gap-sized grid in a big one (linear in the folder's size). */
+  function separate(members, gap) {
+    var m = members.length, i;
+    function push(n, o, i, j) {
+      var ex = o.x - n.x, ey = o.y - n.y, d2 = ex * ex + ey * ey;
+      if (d2 >= gap * gap) return;
+      var d = Math.sqrt(d2), f = d > 1e-6 ? (gap - d) / d / 2 : 0;
+      if (!f) { ex = Math.cos(i + j); ey = Math.sin(i + j); f = gap / 2; }
+      n.x -= ex * f; n.y -= ey * f; o.x += ex * f; o.y += ey * f;
+    }
+    if (m <= 80) {
+      for (i = 0; i < m; i++) for (var j = i + 1; j < m; j++) push(members[i], members[j], i, j);
+      return;
+    }
+    var grid = new Map(), key = function (gx, gy) { return gx * 65536 + gy; };
+    for (i = 0; i < m; i++) {
+      var k = key(Math.floor(members[i].x / gap), Math.floor(members[i].y / gap));
+      if (!grid.has(k)) grid.set(k, []);
+      grid.get(k).push(i);
+    }
+    for (i = 0; i < m; i++) {
+      var n = members[i], gx = Math.floor(n.x / gap), gy = Math.floor(n.y / gap);
+      for (var ax = gx - 1; ax <= gx + 1; ax++) {
+        for (var ay = gy - 1; ay <= gy + 1; ay++) {
+          var cell = grid.get(key(ax, ay));
+          if (cell) cell.forEach(function (j) { if (j > i) push(n, members[j], i, j); });
+        }
+      }
+    }
+  }
+
   /* A gentle relaxation inside one folder's ellipse: linked files (each file's few strongest links
      in the folder) move closer, and files closer than the even spacing push apart. Starting from
      the sunflower it keeps the folder evenly filled: no clumps, no rings. */
   function relax(members, links, cx, cy, rx, ry) {
     var m = members.length;
     if (m < 3 || m > 1500 || !links.length || rx < 2 || ry < 2) return;
-    var gap = Math.sqrt(Math.PI * rx * ry / m) * 0.85, iters = 30, cell = gap;
+    var gap = Math.sqrt(Math.PI * rx * ry / m) * 0.85, iters = 30;
     for (var it = 0; it < iters; it++) {
       var pull = 0.2 * (1 - it / iters);
       for (var e = 0; e < links.length; e += 2) {
@@ -61,27 +93,7 @@ var VjepaLayout = (function () {
         var f = pull * (d - gap) / d / 2;
         p.x += fx * f; p.y += fy * f; q.x -= fx * f; q.y -= fy * f;
       }
-      // Overlaps: a grid of gap-sized buckets, so this stays linear in the folder's size.
-      var grid = {};
-      members.forEach(function (n, i) {
-        var key = Math.floor(n.x / cell) + "," + Math.floor(n.y / cell);
-        (grid[key] = grid[key] || []).push(i);
-      });
-      members.forEach(function (n, i) {
-        var gx = Math.floor(n.x / cell), gy = Math.floor(n.y / cell);
-        for (var ax = gx - 1; ax <= gx + 1; ax++) {
-          for (var ay = gy - 1; ay <= gy + 1; ay++) {
-            (grid[ax + "," + ay] || []).forEach(function (j) {
-              if (j <= i) return;
-              var o = members[j], ex = o.x - n.x, ey = o.y - n.y, d2 = ex * ex + ey * ey;
-              if (d2 >= gap * gap) return;
-              var dd = Math.sqrt(d2) || 1e-3, push = (gap - dd) / dd / 2;
-              if (d2 === 0) { ex = Math.cos(i + j); ey = Math.sin(i + j); push = gap / 2; }
-              n.x -= ex * push; n.y -= ey * push; o.x += ex * push; o.y += ey * push;
-            });
-          }
-        }
-      });
+      separate(members, gap);
       members.forEach(function (n) {
         var ox = (n.x - cx) / rx, oy = (n.y - cy) / ry, o = ox * ox + oy * oy;
         if (o > 1) { o = Math.sqrt(o); n.x = cx + ox / o * rx; n.y = cy + oy / o * ry; }

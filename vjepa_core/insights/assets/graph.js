@@ -5,6 +5,7 @@
    #types=temporal,semantic&q=utils&select=path/to/file.py&edges=500|all&colour=folder|role */
 (function () {
   "use strict";
+  var scriptStart = performance.now();
   var data = JSON.parse(document.getElementById("vjepa-data").textContent);
   var TYPES = ["temporal", "spatial", "semantic"];
   var COLOR = { temporal: "#e4572e", spatial: "#4c9f70", semantic: "#3f88c5" };
@@ -25,15 +26,17 @@
   var nodes = data.nodes.map(function (n, i) {
     return { i: i, p: n.p, d: n.d, l: n.l, r0: n.r, c: n.c || 0, s: n.s || 0, name: n.p.split("/").pop(), x: 0, y: 0, r: 3 };
   });
-  // A name shared by several files (__init__.py, index.js) is labelled with its folder too.
-  var seenNames = {};
-  nodes.forEach(function (n) { seenNames[n.name] = (seenNames[n.name] || 0) + 1; });
-  nodes.forEach(function (n) { n.label = seenNames[n.name] > 1 ? n.p.split("/").slice(-2).join("/") : n.name; });
   if (!clusters.length && nodes.length) { clusters = [{ name: ".", g: 0, n: nodes.length }]; groups = ["."]; }
   var edges = data.edges, cells = [];
   var adj = nodes.map(function () { return []; });
   edges.forEach(function (e, k) { adj[e.s].push(k); adj[e.t].push(k); });
-  var byImportance = nodes.slice().sort(function (a, b) { return b.s - a.s || a.i - b.i; });
+  // Labels go to the files with most links, those with a name of their own first (a box full of
+  // "__init__.py" labels says little; its folder's name is on the box).
+  var names = {};
+  nodes.forEach(function (n) { names[n.name] = (names[n.name] || 0) + 1; });
+  var byImportance = nodes.slice().sort(function (a, b) {
+    return (names[a.name] > 1) - (names[b.name] > 1) || b.s - a.s || a.i - b.i;
+  });
   var firstEdges = typeof data.first_edges === "number" ? data.first_edges : Math.min(150, edges.length);
 
   var state = { on: { temporal: true, spatial: true, semantic: true }, q: "", selected: -1, shown: firstEdges,
@@ -181,16 +184,19 @@
     cells.forEach(function (b) {
       var sx = b.x * k + view.tx, sy = b.y * k + view.ty, sw = b.w * k;
       if (!b.n || sx > w || sy > h || sx + sw < 0 || sy + b.h * k < 0 || b.h * k < 26 || sw < 40) return;
-      // The folder's name, its end kept when it is too long; its file count when there is room.
-      ctx.font = "600 " + FONT;
-      var name = b.name === "." ? "(top level)" : b.name, text = fitText(name, sw - 12), tw = ctx.measureText(text).width;
+      // The folder's name (bold; plain and smaller in a narrow box; its end kept when still too
+      // long), and its file count when there is room.
+      var name = b.name === "." ? "(top level)" : b.name, bold = "600 " + FONT, small = "10px system-ui, sans-serif";
+      ctx.font = bold;
+      if (ctx.measureText(name).width > sw - 8) { ctx.font = small; bold = small; }
+      var text = fitText(name, sw - 8), tw = ctx.measureText(text).width;
       ctx.font = FONT;
       var files = String(b.n), cw = ctx.measureText(files).width, withCount = tw + 6 + cw <= sw - 12;
       ctx.globalAlpha = dimming ? 0.5 : 1;
       ctx.fillStyle = state.colour === "role" ? "#c9ced6" : folderColour(b.g);
-      ctx.font = "600 " + FONT; ctx.fillText(text, sx + 6, sy + 10);
+      ctx.font = bold; ctx.fillText(text, sx + 5, sy + 10);
       ctx.font = FONT; ctx.fillStyle = "#8b93a1";
-      if (withCount) ctx.fillText(files, sx + 6 + tw + 6, sy + 10);
+      if (withCount) ctx.fillText(files, sx + 5 + tw + 6, sy + 10);
       placed.add(sx, sy + 2, Math.min(sw, tw + (withCount ? cw + 6 : 0) + 12), 16);
     });
     ctx.globalAlpha = 1;
@@ -206,12 +212,12 @@
       if (!shownNodes[n.i]) continue;
       if (j >= priority && (general >= budget || (dimming && !near[n.i] && !hit[n.i]))) break;
       var r = n.r / Math.sqrt(k), x = n.x * k + view.tx + r + 3, y = n.y * k + view.ty;
-      if (n.lw === undefined) n.lw = ctx.measureText(n.label).width;
+      if (n.lw === undefined) n.lw = ctx.measureText(n.name).width;
       if (x < 0 || y < 6 || x + n.lw > w || y > h - 6) continue;
       if (placed.hits(x - 1, y - 7, n.lw + 2, 14)) continue;
       placed.add(x - 1, y - 7, n.lw + 2, 14);
-      ctx.strokeStyle = "#11151c"; ctx.lineWidth = 3; ctx.strokeText(n.label, x, y);
-      ctx.fillStyle = j < priority ? "#ffffff" : "#e6e9ef"; ctx.fillText(n.label, x, y);
+      ctx.strokeStyle = "#11151c"; ctx.lineWidth = 3; ctx.strokeText(n.name, x, y);
+      ctx.fillStyle = j < priority ? "#ffffff" : "#e6e9ef"; ctx.fillText(n.name, x, y);
       count += 1; if (j >= priority) general += 1;
     }
     return count;
@@ -400,7 +406,9 @@
     var top = $("bar").offsetHeight, bottom = $("legend").offsetHeight;
     canvas.style.top = top + "px"; canvas.style.height = Math.max(50, window.innerHeight - top - bottom) + "px";
     panel.style.top = (top + 10) + "px"; panel.style.maxHeight = Math.max(120, window.innerHeight - top - bottom - 20) + "px";
+    var started = performance.now();
     cells = VjepaLayout.layout({ clusters: clusters, groups: groups }, nodes, edges, canvas.clientWidth, canvas.clientHeight);
+    document.body.dataset.layoutMs = Math.round(performance.now() - started);
     view = { scale: 1, tx: 0, ty: 0 };
     nodes.forEach(function (n) { n.lw = undefined; });
   }
@@ -410,6 +418,7 @@
   fromHash();
   var b = document.body.dataset;
   b.clusters = clusters.length; b.total = nodes.length + "/" + edges.length; b.first = firstEdges;
-  b.renderMs = Math.round(performance.now());
+  b.renderMs = Math.round(performance.now());  // from navigation: loading the page included
+  b.scriptMs = Math.round(performance.now() - scriptStart);
   b.ready = "1";
 })();
