@@ -45,8 +45,10 @@ def test_runtime_rank_gives_reasons(habit: tuple[Path, list[Commit]]) -> None:
     out = pred.rank(["src/x/mod_2.py"], "src/x/mod_2.py", alive, 5)
     assert 0 < len(out) <= 5
     assert out[0][0] == "src/x/helper_2.py"
-    assert all(r in ("temporal", "spatial", "semantic") for _, _, r in out)
-    assert all(p in alive and p != "src/x/mod_2.py" for p, _, _ in out)
+    assert all(r in ("temporal", "spatial", "semantic") for _, _, r, _ in out)
+    assert all(p in alive and p != "src/x/mod_2.py" for p, _, _, _ in out)
+    # the strongest reason in words: mod_2 and helper_2 change together in the fixture's history
+    assert out[0][3].startswith("changed together in "), out[0]
 
 
 def test_a_moved_file_keeps_its_history(habit: tuple[Path, list[Commit]]) -> None:
@@ -60,7 +62,7 @@ def test_a_moved_file_keeps_its_history(habit: tuple[Path, list[Commit]]) -> Non
     pred.aux.apply(move)
     alive = {p for c in commits for p in c.files} - {old} | {new}
     assert pred.state.co.get(new, {}).get("src/x/helper_2.py", 0) == 0  # plain co-change forgot
-    top = [p for p, _, _ in pred.rank([new], new, alive, 3)]
+    top = [p for p, *_ in pred.rank([new], new, alive, 3)]
     assert top[0] == "src/x/helper_2.py", top
 
 
@@ -90,7 +92,7 @@ def test_saved_predictor_ranks_as_the_fitted_one(habit: tuple[Path, list[Commit]
     loaded = NextFilePredictor.load(path, commits, TINY)
     assert loaded is not None and loaded.fitted_count == len(commits) - 5
     assert NextFilePredictor.describe(path) == {"fitted_commits": len(commits) - 5, "prior": False,
-                                                "format_version": 1}
+                                                "format_version": 2}
     for c in commits[-5:]:
         pred.state.apply(c)
         pred.aux.apply(c)

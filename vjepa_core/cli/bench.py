@@ -18,7 +18,7 @@ from vjepa_core.messages import VjepaError, Voice
 def add_bench(sub: Subcommands) -> None:
     bench = sub.add_parser("bench", help="benchmarks (see docs/BENCHMARKS.md)")
     bsub = bench.add_subparsers(dest="bench", required=True)
-    for add in (_add_crawl, _add_embed, _add_next_file, _add_search, _add_secrets, _add_swarm, _add_lsp):
+    for add in (_add_crawl, _add_embed, _add_lenses, _add_next_file, _add_search, _add_secrets, _add_swarm, _add_lsp):
         add(bsub)
 
 
@@ -51,6 +51,31 @@ def _add_next_file(bsub: Subcommands) -> None:
     p.add_argument("--prior", type=Path, default=None, help="a prior file (default: the shipped one)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=run_bench_next_file)
+
+
+def _add_lenses(bsub: Subcommands) -> None:
+    p = bsub.add_parser("lenses", help="the Related and Next lenses as served, frozen at the split and online, "
+                        "vs co-change, cochange+recency and TARMAQ (protocol section 4)")
+    p.add_argument("--repo", type=Path, required=True, help="a git work tree, e.g. a clone of psf/requests")
+    p.add_argument("--no-online", action="store_true", help="the frozen index only")
+    p.add_argument("--online-commits", type=int, default=None, metavar="N",
+                   help="replay only the first N test commits online (each one re-indexes)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=run_bench_lenses)
+
+
+def run_bench_lenses(args: argparse.Namespace, voice: Voice, console: Console) -> int:
+    from vjepa_core.bench.lenses import bench_lenses
+
+    log = (lambda *a, **k: None) if args.json else (lambda *a, **k: print(*a, file=sys.stderr))
+    result = bench_lenses(args.repo, online=not args.no_online, online_commits=args.online_commits, log=log)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    for mode in ("frozen", "online"):
+        if mode in result:
+            print(_methods_table({**result[mode], "repo": f"{result['repo']}, {mode}"}))
+    return 0
 
 
 def _add_search(bsub: Subcommands) -> None:

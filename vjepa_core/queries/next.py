@@ -3,6 +3,7 @@ recent ones, each hit saying which file it follows."""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
 from vjepa_core.queries.hits import Hit
@@ -22,10 +23,45 @@ def next_after(predictor: NextFilePredictor, alive: set[str], recent: list[str],
     """The `k` files most likely touched after `recent` (oldest first, not empty); the latest of
     them is never its own successor."""
     ranked = predictor.rank(recent, recent[-1], alive - set(recent[-1:]), k)
-    return [Hit(p, score, reason, f"next after {recent[-1]}") for p, score, reason in ranked]
+    return [Hit(p, score, pattern, words) for p, score, pattern, words in ranked]
 
 
 def next_after_each(predictor: NextFilePredictor, alive: set[str], paths: list[str],
                     k: int = 10) -> dict[str, list[Hit]]:
     """`next_after([p])` for each path, against the same predictor and file list."""
     return {p: next_after(predictor, alive, [p], k) for p in paths}
+
+
+SESSION_GAP_MS = 30 * 60 * 1000  # a pause this long ends an editor session
+SESSION_MAX_FILES = 30  # a bigger session is a sweep (a search and replace), like a bulk commit
+SESSION_KINDS = ("open", "change", "save")
+
+
+def editor_sessions(store: Store) -> dict[str, Counter[str]]:
+    """The editor's own history as co-change: for each file, the other files worked on in the same
+    sessions (runs of events with no pause over half an hour), and in how many sessions.
+
+    A session counts only files it edited (changed or saved), plus the files opened just before an
+    edit in it: a file merely glanced at is not work."""
+    t = store.read("events", ["time_ms", "path", "kind"])
+    rows = sorted(zip(t["time_ms"].to_pylist(), t["path"].to_pylist(), t["kind"].to_pylist()))
+    out: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    session: dict[str, bool] = {}  # file -> edited in this session
+    last = None
+
+    def close() -> None:
+        worked = [p for p, edited in session.items() if edited]
+        if 2 <= len(worked) <= SESSION_MAX_FILES:
+            for a in worked:
+                out[a].update(b for b in worked if b != a)
+        session.clear()
+
+    for when, path, kind in rows:
+        if not path or kind not in SESSION_KINDS:
+            continue
+        if last is not None and when - last > SESSION_GAP_MS:
+            close()
+        last = when
+        session[path] = session.get(path, False) or kind != "open"
+    close()
+    return dict(out)

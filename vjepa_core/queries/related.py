@@ -1,14 +1,23 @@
-"""Related files: every pattern's relations to a file, weighed and summed, each with its strongest reason."""
+"""Related files: the files you will want with a file. The learned ranker behind the Next lens ranks
+them when a fit exists (co-change with lineage and recency, imports, name twins, folders, content
+similarity, the editor's sessions, the temporal model: `NextFilePredictor.rank` with no session);
+before the first fit, and without history, every pattern's relations are weighed and summed.
+Each hit says its strongest reason."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vjepa_core.index.store import Store, sql_quote
 from vjepa_core.patterns.relation import describe
 from vjepa_core.queries.hits import Hit
+
+if TYPE_CHECKING:
+    from vjepa_core.model.nextfile.features import Links
+    from vjepa_core.model.nextfile.runtime import NextFilePredictor
 
 # How much each relation kind counts towards "related". Co-change confidence is in [0, 1];
 # semantic weights are cosines; spatial weights are set by relations.py.
@@ -19,15 +28,23 @@ KIND_WEIGHT = {
 SYMMETRIC = {"same_dir", "sibling", "parent", "import", "similar"}
 
 
-def related(store: Store, path: str, k: int = 10) -> list[Hit]:
-    """Files related to `path` by any pattern, best first, each with its strongest reason."""
+def related(store: Store, path: str, k: int = 10, predictor: NextFilePredictor | None = None,
+            alive: set[str] | None = None) -> list[Hit]:
+    """Files related to `path`, best first, each with its strongest reason: from the fitted
+    `predictor` when given (over `alive`, the indexed files), else from the relations."""
+    if predictor is not None and predictor.fitted is not None and alive is not None and path in alive:
+        return [Hit(p, s, pattern, words) for p, s, pattern, words in predictor.rank([], path, alive - {path}, k)]
     q = sql_quote(path)
     rows = store.read("relations", where=f"a = {q} OR b = {q}").to_pylist()
     return _rank_related(path, rows, k)
 
 
-def related_many(store: Store, paths: list[str] | None = None, k: int = 10) -> dict[str, list[Hit]]:
-    """`related` for many files (default: every indexed file) from one read of the relations."""
+def related_many(store: Store, paths: list[str] | None = None, k: int = 10,
+                 predictor: NextFilePredictor | None = None, alive: set[str] | None = None) -> dict[str, list[Hit]]:
+    """`related` for many files (default: every indexed file) from one read of the relations, or
+    from the fitted `predictor` over `alive`."""
+    if predictor is not None and predictor.fitted is not None and alive is not None:
+        return {p: related(store, p, k, predictor, alive) for p in (sorted(alive) if paths is None else paths)}
     wanted = set(paths) if paths is not None else None
     rows_of: dict[str, list[dict]] = defaultdict(list)
     where = None
@@ -60,3 +77,15 @@ def _rank_related(path: str, rows: list[dict], k: int) -> list[Hit]:
             best[other] = (contribution, r["pattern"], describe(r["kind"], float(r["weight"]), int(r["count"])))
     ranked = sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
     return [Hit(p, s, best[p][1], best[p][2]) for p, s in ranked]
+
+
+def content_links(store: Store) -> Links:
+    """What the index knows of the files' content, for the ranker: file -> other file ->
+    (imports it or is imported by it: 1/0, the encoder's cosine when the two are similar, else 0)."""
+    rows = store.read("relations", ["a", "b", "kind", "weight"], where="kind IN ('import', 'similar')")
+    out: defaultdict[str, dict[str, tuple[float, float]]] = defaultdict(dict)
+    for a, b, kind, w in zip(*(rows[c].to_pylist() for c in ("a", "b", "kind", "weight"))):
+        for x, y in ((a, b), (b, a)):
+            imp, sim = out[x].get(y, (0.0, 0.0))
+            out[x][y] = (1.0, sim) if kind == "import" else (imp, max(sim, float(w)))
+    return dict(out)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import posixpath
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
 import numpy as np
@@ -28,9 +28,13 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
                  "q_freq_log", "lin_co_log", "lin_conf"),
     "recency": ("rec_rank", "in_recent", "since_log", "in_last_commit"),
     "spatial": ("same_dir", "path_dist", "twin", "same_ext", "test_mix"),
+    "content": ("imports", "similar"),
     "model": ("model_cos", "model_rank"),
 }
 FEATURES: tuple[str, ...] = tuple(f for g in FEATURE_GROUPS.values() for f in g)
+
+# What the index knows of a file's content: other file -> (imports either way 0/1, encoder cosine or 0).
+Links = Mapping[str, Mapping[str, tuple[float, float]]]
 
 
 class AuxStats:
@@ -82,10 +86,21 @@ class AuxStats:
 
 
 def candidate_features(q: Query, st: HistoryState, aux: AuxStats, model: TrainedPredictor | None,
-                        cfg: NextFileConfig) -> tuple[list[str], np.ndarray, list[str]]:
-    """Candidates (union of each signal's top N) and their feature rows; also the model ranking."""
+                        cfg: NextFileConfig, links: Links | None = None,
+                        sessions: Counter[str] | None = None) -> tuple[list[str], np.ndarray, list[str]]:
+    """Candidates (union of each signal's top N) and their feature rows; also the model ranking.
+
+    `links`: the index's imports and content similarity. `sessions`: how many editor sessions
+    touched each file with the query's, counted as co-changes (the editor's own history)."""
     f = q.file
-    co_rank = st.rank_cochange(f)
+    co = st.co.get(f, Counter())
+    f_freq = st.freq[f]
+    if sessions:
+        co = co + sessions
+        f_freq += max(sessions.values())
+        co_rank = sorted((g for g in co if g in st.alive and g != f), key=lambda g: (-co[g], -st.freq[g], g))
+    else:
+        co_rank = st.rank_cochange(f)
     rec_rank = st.rank_recency(f)
     n = cfg.candidates
     cands: dict[str, None] = dict.fromkeys(co_rank[: 2 * n])
@@ -109,6 +124,10 @@ def candidate_features(q: Query, st: HistoryState, aux: AuxStats, model: Trained
     stem = core_stem(f)
     twins = [g for g in q.alive if g != f and core_stem(g) == stem]
     cands.update(dict.fromkeys(twins[:5]))
+    mine = links.get(f, {}) if links else {}
+    if mine:
+        near = sorted(mine, key=lambda g: (-mine[g][0], -mine[g][1], g))
+        cands.update(dict.fromkeys(g for g in near[: n // 2] if g in q.alive))
     model_ranking: list[str] = []
     model_score: dict[str, float] = {}
     model_pos: dict[str, int] = {}
@@ -123,14 +142,13 @@ def candidate_features(q: Query, st: HistoryState, aux: AuxStats, model: Trained
         cands.update(dict.fromkeys(model_ranking[:n]))
     cands.pop(f, None)
     names = [g for g in cands if g in q.alive]
-    co = st.co.get(f, Counter())
     co_pos = {g: i for i, g in enumerate(co_rank)}
     rec_pos = {g: i for i, g in enumerate(rec_rank)}
     fdir, fext, ftest = posixpath.dirname(f), posixpath.splitext(f)[1], is_test_path(f)
     fparts = f.split("/")[:-1]
     last = aux.last_commits[-1] if aux.last_commits else frozenset()
     co_last = aux.co_last.get(f, {})
-    q_freq = math.log1p(st.freq[f])  # how much history the query has: when to trust the model
+    q_freq = math.log1p(f_freq)  # how much history the query has: when to trust the model
     rows = np.zeros((len(names), len(FEATURES)), np.float32)
     for i, g in enumerate(names):
         c = co.get(g, 0)
@@ -143,7 +161,7 @@ def candidate_features(q: Query, st: HistoryState, aux: AuxStats, model: Trained
         hours_co = (q.time - co_last[g]) / 3600 if g in co_last else None
         since = (q.time - aux.last[g]) / 3600 if g in aux.last else 1e5
         rows[i] = (
-            math.log1p(c), c / st.freq[f] if st.freq[f] else 0.0, c / st.freq[g] if st.freq[g] else 0.0,
+            math.log1p(c), min(c / f_freq, 1.0) if f_freq else 0.0, min(c / st.freq[g], 1.0) if st.freq[g] else 0.0,
             1.0 / (1 + co_pos[g]) if g in co_pos else 0.0,
             1.0 / (1 + co_pos[g]) if g in co_pos else 1.0 / (1 + len(co_pos) + rec_pos.get(g, 99)),
             1.0 / (1 + math.log1p(max(hours_co, 0))) if hours_co is not None else 0.0,
@@ -154,13 +172,14 @@ def candidate_features(q: Query, st: HistoryState, aux: AuxStats, model: Trained
             float(posixpath.dirname(g) == fdir), (len(fparts) + len(gparts) - 2 * common) / 4,
             float(core_stem(g) == stem), float(posixpath.splitext(g)[1] == fext),
             float(is_test_path(g) != ftest),
+            *mine.get(g, (0.0, 0.0)),
             model_score.get(g, -1.0), 1.0 / (1 + model_pos[g]) if g in model_pos else 0.0,
         )
     return names, rows, model_ranking
 
 
 def query_rows(commits: list[Commit], model: TrainedPredictor | None, cfg: NextFileConfig,
-               ) -> Iterator[tuple[Query, HistoryState, list[str], np.ndarray, list[str]]]:
+               links: Links | None = None) -> Iterator[tuple[Query, HistoryState, list[str], np.ndarray, list[str]]]:
     """Walk iter_queries on `commits`, yielding (query, state, names, rows, model ranking)."""
     aux = AuxStats(cfg.context)
     applied = 0
@@ -168,5 +187,5 @@ def query_rows(commits: list[Commit], model: TrainedPredictor | None, cfg: NextF
         while applied < q.commit_index:
             aux.apply(commits[applied])
             applied += 1
-        names, rows, mranking = candidate_features(q, st, aux, model, cfg)
+        names, rows, mranking = candidate_features(q, st, aux, model, cfg, links)
         yield q, st, names, rows, mranking

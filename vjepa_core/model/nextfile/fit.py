@@ -17,7 +17,7 @@ import numpy as np
 
 from vjepa_core.harvest.history import Commit
 from vjepa_core.model.nextfile.config import NextFileConfig
-from vjepa_core.model.nextfile.features import FEATURE_GROUPS, FEATURES, query_rows
+from vjepa_core.model.nextfile.features import FEATURE_GROUPS, FEATURES, Links, query_rows
 from vjepa_core.model.nextfile.predictor import TrainedPredictor
 from vjepa_core.model.nextfile.prior import load_prior
 from vjepa_core.model.nextfile.ranker import FusionRanker, fit_ranker
@@ -48,11 +48,12 @@ def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
                  file_vectors: dict[str, np.ndarray] | None = None,
                  prior: dict[str, mx.array] | None = None,
                  variants: Iterable[str] | None = None,
-                 log: Callable[[str], None] = print) -> FittedPipeline:
+                 log: Callable[[str], None] = print, links: Links | None = None) -> FittedPipeline:
     """Everything learned from `history` (and nothing else).
 
     `variants` names the rankers to fit (default: all of `ranker_variants()`, as the benchmark needs;
-    the product alone serves the editor).
+    the product alone serves the editor). `links`: the index's imports and similarity, read as
+    features (the fit's history queries see them as the index has them now).
 
     The rankers are fit on the queries of history's own last 20%, with a predictor trained on the
     commits before them; the returned predictor is then trained on all of `history`.
@@ -64,7 +65,7 @@ def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
     early = train_predictor(history[:inner], cfg, seed=seed, file_vectors=file_vectors, prior=prior,
                             log=log)
     data = []
-    for q, _, names, rows, _ in query_rows(history, early, cfg):
+    for q, _, names, rows, _ in query_rows(history, early, cfg, links):
         data.append((rows, np.array([g in q.truth for g in names], np.float32)))
     wanted = {k: v for k, v in ranker_variants().items() if variants is None or k in set(variants)}
     if cfg.model_residual is None:

@@ -108,6 +108,26 @@ class FusionRanker:
         s = self._forward((rows[:, self.cols] - self.mean) / self.std)[0]
         return s + self.residual * _zscore(rows[:, _MODEL_COS]) if self.residual else s
 
+    def contributions(self, rows: np.ndarray, groups: dict[str, tuple[str, ...]]) -> dict[str, np.ndarray]:
+        """Per group, how much its features add to each row's score: the score minus the score with
+        the group at the fit's average (the MLP is not additive; this is what the group moves)."""
+        if len(rows) == 0:
+            return {g: np.zeros(0) for g in groups}
+        x = (rows[:, self.cols] - self.mean) / self.std
+        full = self._forward(x)[0]
+        out = {}
+        for g, feats in groups.items():
+            idx = [i for i, f in enumerate(self.features) if f in feats]
+            if not idx:
+                out[g] = np.zeros(len(rows))
+                continue
+            xg = x.copy()
+            xg[:, idx] = 0.0
+            out[g] = full - self._forward(xg)[0]
+        if self.residual:
+            out["model"] = out.get("model", 0) + self.residual * _zscore(rows[:, _MODEL_COS])
+        return out
+
     def rank(self, names: list[str], rows: np.ndarray, fallback: list[str]) -> list[str]:
         """Candidates by score (ties: the fallback's order), then the rest of the fallback."""
         s = self.score(rows)

@@ -3,6 +3,7 @@ catches up with new commits and ranks the files after the editor's recent ones."
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from vjepa_core.harvest.history import Commit
 from vjepa_core.model.nextfile.config import NextFileConfig
-from vjepa_core.model.nextfile.features import FEATURES, AuxStats, candidate_features
+from vjepa_core.model.nextfile.features import FEATURE_GROUPS, FEATURES, AuxStats, Links, candidate_features
 from vjepa_core.model.nextfile.fit import FittedPipeline, fit_pipeline
 from vjepa_core.model.nextfile.frames import FrameFeaturizer
 from vjepa_core.model.nextfile.predictor import TemporalPredictor, TrainedPredictor
@@ -19,7 +20,7 @@ from vjepa_core.model.nextfile.prior import prior_id
 from vjepa_core.model.nextfile.ranker import FusionRanker
 from vjepa_core.patterns.cochange import HistoryState, Query
 
-PIPELINE_FORMAT = 1
+PIPELINE_FORMAT = 2  # 2: the content features (imports, similarity)
 
 
 def _config_json(cfg: NextFileConfig) -> dict:
@@ -41,10 +42,16 @@ class NextFilePredictor:
         self.fitted_count = 0  # how many commits it was fit on
         self.state = HistoryState()
         self.aux = AuxStats(self.cfg.context)
+        # Kept up to date by the caller, read at each ranking: the index's imports and similarity,
+        # and the editor's sessions (file -> the files sessions touched with it, and how often).
+        self.links: Links = {}
+        self.sessions: dict[str, Counter[str]] = {}
 
-    def fit(self, commits: list[Commit]) -> NextFilePredictor:
+    def fit(self, commits: list[Commit], links: Links | None = None) -> NextFilePredictor:
+        if links is not None:
+            self.links = links
         self.fitted = fit_pipeline(commits, self.cfg, seed=self.seed, file_vectors=self.file_vectors,
-                                   variants=("product",), log=self.log)
+                                   variants=("product",), log=self.log, links=self.links)
         self.fitted_on, self.fitted_count = [c.sha for c in commits[-1:]], len(commits)
         self._replay(commits)
         return self
@@ -156,8 +163,9 @@ class NextFilePredictor:
         return out
 
     def rank(self, recent_files: list[str], query_file: str | None, alive: set[str],
-             k: int) -> list[tuple[str, float, str]]:
-        """Top k (path, score, reason) for the file after `recent_files` (oldest first)."""
+             k: int) -> list[tuple[str, float, str, str]]:
+        """Top k (path, score, pattern, reason in words) for the file after `recent_files` (oldest
+        first), or, with no recent files, the files that go with `query_file` (the Related lens)."""
         if self.fitted is None:
             raise RuntimeError("NextFilePredictor.rank called before fit")
         query = query_file or (recent_files[-1] if recent_files else None)
@@ -171,18 +179,42 @@ class NextFilePredictor:
             aux.last_commits = [*aux.last_commits[-1:], frozenset(recent_files)]
         now = max(aux.last.values(), default=0) + 1
         q = Query(-1, "", now, query, frozenset(), frozenset(alive))
-        names, rows, _ = candidate_features(q, self.state, aux, self.fitted.model, self.cfg)
+        session = self.sessions.get(query)
+        names, rows, _ = candidate_features(q, self.state, aux, self.fitted.model, self.cfg, self.links, session)
         ranker = self.fitted.rankers["product"]
         scores = ranker.score(rows)
         order = sorted(range(len(names)), key=lambda i: (-scores[i], names[i]))[:k]
-        return [(names[i], float(scores[i]), self._reason(rows[i])) for i in order]
+        top = rows[order] if order else rows[:0]
+        parts = ranker.contributions(top, FEATURE_GROUPS)
+        out = []
+        for j, i in enumerate(order):
+            group = max(parts, key=lambda g: (parts[g][j], g))
+            pattern, words = reason(group, rows[i], self.state.co.get(query, Counter()).get(names[i], 0),
+                                    (session or Counter()).get(names[i], 0))
+            out.append((names[i], float(scores[i]), pattern, words))
+        return out
 
-    @staticmethod
-    def _reason(row: np.ndarray) -> str:
-        """The dominant signal: temporal (co-change, recency), spatial (paths) or semantic (model)."""
-        idx = {f: i for i, f in enumerate(FEATURES)}
-        temporal = max(row[idx["co_rank"]], row[idx["rec_rank"]])
-        spatial = 0.5 * (row[idx["same_dir"]] + row[idx["twin"]])
-        semantic = row[idx["model_rank"]]
-        best = max((temporal, "temporal"), (semantic, "semantic"), (spatial, "spatial"))
-        return best[1]
+
+_IDX = {f: i for i, f in enumerate(FEATURES)}
+
+
+def reason(group: str, row: np.ndarray, commits: int, sessions: int) -> tuple[str, str]:
+    """(pattern, words) for the feature group that moved a candidate's score the most."""
+    if group == "cochange" and (commits or sessions):
+        said = [f"changed together in {commits} commit{'s' if commits != 1 else ''}"] if commits else []
+        if sessions:
+            said.append(f"worked on together in {sessions} editor session{'s' if sessions != 1 else ''}")
+        return "temporal", " and ".join(said)
+    if group == "content" and row[_IDX["imports"]]:
+        return "spatial", "imports it or is imported by it"
+    if group == "content" and row[_IDX["similar"]]:
+        return "semantic", f"similar content (cosine {row[_IDX['similar']]:.2f})"
+    if group == "spatial" and row[_IDX["twin"]]:
+        return "spatial", "its name twin (module and test)"
+    if group == "spatial" and row[_IDX["same_dir"]]:
+        return "spatial", "in the same folder"
+    if group == "model":
+        return "temporal", "the temporal model expects it next"
+    if group in ("recency", "cochange") or not commits:
+        return "temporal", "changed recently" if row[_IDX["in_recent"]] else "often changed"
+    return "temporal", f"changed together in {commits} commits"
