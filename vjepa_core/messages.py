@@ -102,7 +102,7 @@ CATALOGUE: dict[str, str] = {
     "swarm.idle_start": "You're away, so I'm learning from your latest changes in the background.",
     "swarm.idle_stop": "Welcome back! I paused the background training; it carries on from its checkpoint later.",
     # --- insights (issue 7) ---
-    "insights.start": "Looking for patterns in how you work on {root}. Nothing leaves this machine.",
+    "insights.start": "Looking for patterns in the work on {root}. Nothing leaves this machine.",
     "insights.pattern.order": "You usually work on {first} first, then {then} ({support} of {total} sessions, about {gap} apart).",
     "insights.pattern.test_after": (
         "You usually create tests after the modules they test: {support} of {total} tests came in a later "
