@@ -20,7 +20,12 @@ from vjepa_core.bench.lsp_workspace import generate_workspace
 from vjepa_core.cli import main as cli_main
 from vjepa_core.index.crawl import crawl
 from vjepa_core.insights.graph import FIRST_EDGES, graph_data, render_html, write_graph
-from vjepa_core.insights.graph_clusters import edge_strength, folder_clusters
+from vjepa_core.insights.graph_clusters import (
+    COMMUNITY_SEP,
+    edge_strength,
+    folder_clusters,
+    split_by_community,
+)
 from vjepa_core.messages import VjepaError
 from vjepa_core.workspace import Workspace
 
@@ -58,7 +63,7 @@ def test_graph_data_clusters_and_strongest_first(graph_ws: Workspace) -> None:
     clusters = data["clusters"]
     assert sum(c["n"] for c in clusters) == len(data["nodes"])
     for n in data["nodes"]:  # each file sits in its folder's cluster, or in a folder above it
-        name = clusters[n["c"]]["name"]
+        name = clusters[n["c"]]["name"].split(COMMUNITY_SEP)[0]
         assert name == "." or n["p"].startswith(name + "/"), (n["p"], name)
         assert data["groups"][clusters[n["c"]]["g"]] == name.split("/")[0]
     # The types take turns from the strongest down: the first three links are one of each type.
@@ -77,6 +82,26 @@ def test_folder_clusters_fold_small_folders_into_their_parent() -> None:
     assert got["app/tiny/one.py"] == got["app/tiny/deep/two.py"] == got["app/0.py"] == "app"
     assert got["README.md"] == got["docs/a.md"] == "."  # the root takes what is left
     assert len(set(folder_clusters([f"p{i}/x{j}.py" for i in range(50) for j in range(4)], 4).values())) == 50
+
+
+def test_a_big_flat_folder_splits_into_the_communities_of_its_links() -> None:
+    db = [f"src/db_{i}.py" for i in range(90)]
+    web = [f"src/web_{i}.py" for i in range(90)]
+    loose = [f"src/misc_{i}.py" for i in range(5)]
+    clusters = folder_clusters(db + web + loose + ["README.md"])
+    assert set(clusters.values()) == {"src", "."}
+    # Each group is a chain around its hub (db_0, web_0), plus one weak link across.
+    links = [(g[0], p, 2.0) for g in (db, web) for p in g[1:]] + [(g[i], g[i + 1], 1.0) for g in (db, web)
+                                                                   for i in range(1, 89)]
+    links.append((db[5], web[5], 0.1))
+    split = split_by_community(clusters, links)
+    assert {split[p] for p in db} == {f"src{COMMUNITY_SEP}db_0"}
+    assert {split[p] for p in web} == {f"src{COMMUNITY_SEP}web_0"}
+    assert {split[p] for p in loose} == {f"src{COMMUNITY_SEP}other files"}  # no links: no box of their own
+    assert split["README.md"] == "."
+    # Small folders, and a big one without structure in its links, stay whole.
+    assert split_by_community(clusters, []) == clusters
+    assert split_by_community(clusters, links, big=1000) == clusters
 
 
 def test_edge_strength_ranks_evidence() -> None:

@@ -21,7 +21,7 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
-from vjepa_core.insights.graph_clusters import edge_strength, folder_clusters, top_folder
+from vjepa_core.insights.graph_clusters import edge_strength, folder_clusters, split_by_community, top_folder
 from vjepa_core.insights.roles import file_role, folder_of
 from vjepa_core.messages import VjepaError
 from vjepa_core.patterns.relation import describe
@@ -65,7 +65,8 @@ def graph_data(ws: Any, *, max_nodes: int = MAX_NODES, max_edges: int = MAX_EDGE
                          key=lambda e: (-e[1]["strength"], e[0])) for t in PATTERNS}
     # Strongest first, one of each type in turn: a type with many links cannot crowd out the others.
     edges = [e for turn in zip_longest(*by_type.values()) for e in turn if e is not None][:max_edges]
-    clusters_of = folder_clusters(sorted(kept))
+    clusters_of = split_by_community(folder_clusters(sorted(kept)),
+                                     [(a, b, v["strength"]) for (a, b, _), v in edges])
     # Top folders, biggest first (the page colours the first ones), each holding its clusters.
     group_size = Counter(top_folder(c) for c in clusters_of.values())
     groups = sorted(group_size, key=lambda g: (-group_size[g], g))

@@ -186,7 +186,7 @@
       if (!b.n || sx > w || sy > h || sx + sw < 0 || sy + b.h * k < 0 || b.h * k < 26 || sw < 40) return;
       // The folder's name (bold; plain and smaller in a narrow box; its end kept when still too
       // long), and its file count when there is room.
-      var name = b.name === "." ? "(top level)" : b.name, bold = "600 " + FONT, small = "10px system-ui, sans-serif";
+      var name = b.name.replace(/^\.(?= \u00b7 |$)/, "(top level)"), bold = "600 " + FONT, small = "10px system-ui, sans-serif";
       ctx.font = bold;
       if (ctx.measureText(name).width > sw - 8) { ctx.font = small; bold = small; }
       var text = fitText(name, sw - 8), tw = ctx.measureText(text).width;
