@@ -27,6 +27,10 @@ class Folder:
         self.state = NEW
         self._api: WorkspaceAPI | None = None
         self._lock = threading.Lock()
+        # The next-file predictor has a lock of its own: fitting it reads the git history, not the index,
+        # so the first fit (a minute on a long history) runs in the background without holding up
+        # the other questions. Order: this lock, then the engine's.
+        self._next_lock = threading.Lock()
 
     @property
     def root(self) -> Path:
@@ -57,6 +61,17 @@ class Folder:
                 self._api = WorkspaceAPI(self.workspace)
                 self.state = READY
             yield self._api
+
+    @contextmanager
+    def predicting(self) -> Iterator[WorkspaceAPI]:
+        """`using`, for next-file questions: after any fit of the predictor in progress."""
+        with self._next_lock, self.using() as api:
+            yield api
+
+    def fit_next(self) -> None:
+        """Fit (or load) the next-file predictor now, so the first next-file question is quick."""
+        with self._next_lock:
+            self.workspace.next_predictor()
 
     def busy(self) -> bool:
         """Whether an engine call (an index, say) holds the folder right now."""

@@ -85,8 +85,8 @@ def build(folders: Folders) -> MCPServer[Any]:
 
     @asynccontextmanager
     async def warm_up(server: MCPServer[Any]) -> AsyncIterator[None]:
-        # The folders named on the command line are opened (and indexed if they have no index yet)
-        # in the background, so the first question does not pay for it.
+        # The folders named on the command line are opened (and indexed if they have no index yet) and
+        # their next-file predictor fitted, in the background, so the first questions do not pay for it.
         threading.Thread(target=_open_all, args=(folders,), name="vjepa-mcp-warm-up", daemon=True).start()
         yield
 
@@ -103,8 +103,10 @@ def _open_all(folders: Folders) -> None:
         if folders.book.get(root) == NEVER:  # said once at start-up already
             continue
         try:
-            with folders.folder(str(root)).using():
+            folder = folders.folder(str(root))
+            with folder.using():
                 pass
+            folder.fit_next()
         except VjepaError as err:  # refused, or a broken index: said now, and again at each question
             folders.voice.error(err)
 

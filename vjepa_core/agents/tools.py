@@ -107,7 +107,7 @@ class AgentTools:
             description="files just worked on, oldest first; default: the latest commit's files")] = None,
                    k: K = 10, root: Root = None) -> NextFiles:
         """The files most likely to be worked on next, after `recent`, learned from this project's history."""
-        with self._engine(root, recent[0] if recent else None) as (folder, ws):
+        with self._engine(root, recent[0] if recent else None, predicting=True) as (folder, ws):
             after = [self.folders.relative(folder, p) for p in recent] if recent else []
             hits = ws.predict_next([str(folder.root / p) for p in after] or None, k)
             return {"root": str(folder.root), "after": after, "files": self._files(folder, hits)}
@@ -176,12 +176,13 @@ class AgentTools:
             raise ToolError(str(err)) from err
 
     @contextmanager
-    def _engine(self, root: str | None, path: str | None = None) -> Iterator[tuple[Folder, WorkspaceAPI]]:
+    def _engine(self, root: str | None, path: str | None = None, *, predicting: bool = False
+                ) -> Iterator[tuple[Folder, WorkspaceAPI]]:
         """The allowed folder and its open workspace, one engine call at a time; the engine's
         errors become tool errors in its words."""
         folder = self._folder(root, path)
         try:
-            with folder.using() as ws:
+            with folder.predicting() if predicting else folder.using() as ws:
                 yield folder, ws
         except VjepaError as err:
             raise ToolError(str(err)) from err
