@@ -294,13 +294,23 @@ local commands = {
   end,
 }
 
+-- initializationOptions is a JSON object: an empty Lua table would be sent as [] (the server then
+-- logs "initializationOptions should be an object, not []"), so empty options go as vim.empty_dict().
+local function init_options()
+  local options = M.config.init_options
+  if type(options) ~= 'table' or vim.tbl_isempty(options) then
+    return vim.empty_dict()
+  end
+  return options
+end
+
 local function client_config(root)
   return {
     name = 'vjepa',
     cmd = M.config.cmd,
     root_dir = root,
     workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fn.fnamemodify(root, ':t') } },
-    init_options = M.config.init_options,
+    init_options = init_options(),
     handlers = handlers,
     commands = commands,
     on_attach = on_attach,
