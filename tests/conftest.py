@@ -27,3 +27,10 @@ def fake_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     return home
+
+
+@pytest.fixture(autouse=True)
+def _lens_fit_inline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lenses' fit runs inline (VJEPA_LENS_FIT=now) unless a test is about the background fit
+    (it deletes the variable): a test about what the fitted ranker says does not race the fit."""
+    monkeypatch.setenv("VJEPA_LENS_FIT", "now")

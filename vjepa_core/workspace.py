@@ -29,8 +29,10 @@ if TYPE_CHECKING:
     from vjepa_core.model.encoder.network import EncoderConfig
     from vjepa_core.model.encoder.static import StaticEncoder
     from vjepa_core.model.encoder.tokenizer import CodeTokenizer
+    from vjepa_core.model.nextfile.features import Links
     from vjepa_core.model.nextfile.runtime import NextFilePredictor
     from vjepa_core.queries.hits import Hit
+    from vjepa_core.queries.lens import Fit, LensRanker
     from vjepa_core.swarm.scheduler import IdleScheduler
 
 
@@ -74,7 +76,6 @@ class ModelStatus(NamedTuple):
     version: str
 
 
-NEXT_PREDICTOR_FILE = "nextfile.safetensors"  # the fitted next-file pipeline, in the index folder
 COMPACT_EVERY = 20  # update_files calls between compactions
 # The static encoder's learning rate on a workspace's own code: the shipped model's 0.01 overfits a
 # small corpus (requests' held-out MRR 0.492 -> 0.440; at 0.002: 0.500).
@@ -89,10 +90,8 @@ class Workspace:
         self.index_dir = Path(index_dir) if index_dir else default_index_dir(self.root)
         self._store: Store | None = None
         self._ckpt: UnitModel | None = None
-        self._predictor: NextFilePredictor | None = None  # the fitted next-file predictor, kept across calls
-        self._seen: list[Commit] = []  # the commits it has seen
+        self._lens: LensRanker | None = None  # the lenses' ranker, kept across calls (`lens`)
         self._rules: IgnoreRules | None = None  # .gitignore/.vjepaignore, read on first use (`excludes`)
-        self._fitted_on = 0
         self._updates = 0  # update_files calls, for compaction
         self.last_training: dict[str, Any] = {}  # the last `train`'s promotion decision (static encoder)
 
@@ -321,11 +320,14 @@ class Workspace:
         return related_many(self.store, paths, k, *self._lens_ranker())
 
     def _lens_ranker(self) -> tuple[NextFilePredictor | None, set[str] | None]:
-        """(the fitted ranker if one is at hand, never fitting now; the indexed files), for Related."""
+        """(the fitted ranker, the indexed files) for Related, or (None, None) while there is no fit
+        (the relations answer then; a fit starts in the background)."""
         from vjepa_core.queries.next import alive_files
 
-        predictor, _ = self.next_predictor(fit=False)
-        return (predictor, alive_files(self.store)) if predictor is not None else (None, None)
+        predictor, _ = self.next_predictor()
+        if predictor is None or predictor.fitted is None:
+            return None, None
+        return predictor, alive_files(self.store)
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
         from vjepa_core.queries.search import search
@@ -371,49 +373,39 @@ class Workspace:
         self._ckpt = None
         return self.model_dir
 
-    def next_predictor(self, *, fit: bool = True) -> tuple[NextFilePredictor | None, list[Commit]]:
-        """(the fitted next-file predictor or None without history, the commits it has seen), with
-        the index's imports and similarity and the editor's sessions as they are now. With `fit`
-        False it never fits: None unless a fit is in memory or saved for this history."""
+    def next_predictor(self, *, fit: Fit = "background") -> tuple[NextFilePredictor | None, list[Commit]]:
+        """(the next-file predictor, or None without history; the commits it has seen), with the
+        index's imports and similarity and the editor's sessions as they are now. Without a fit at
+        hand it answers from the statistics and fits in a background process (`fit="now"`: fits
+        here; `"never"`: None then). See queries/lens.py."""
         from vjepa_core.harvest.history import read_commits
-        from vjepa_core.model.nextfile.runtime import NextFilePredictor
         from vjepa_core.queries.next import editor_sessions
-        from vjepa_core.queries.related import content_links
 
         commits = read_commits(self.root)
-        if not commits:
-            self._predictor, self._seen = None, []
-            return None, commits
-        saved = self.index_dir / NEXT_PREDICTOR_FILE
-        if self._predictor is None:  # a fit kept by an earlier process, if it fits this history
-            loaded = NextFilePredictor.load(saved, commits)
-            if loaded is not None:
-                self._predictor, self._fitted_on, self._seen = loaded, loaded.fitted_count, commits
-        seen = self._seen
-        same_past = self._predictor is not None and len(seen) <= len(commits) and \
-            all(a.sha == b.sha for a, b in zip(seen[-50:], commits[len(seen) - len(seen[-50:]):len(seen)]))
-        grown = len(commits) - self._fitted_on
-        refit = not same_past or grown > max(25, self._fitted_on // 4)
-        if refit and not fit and not same_past:
-            return None, commits
-        if refit and fit:  # without `fit`, an older fit of the same past serves, caught up
-            self._predictor = NextFilePredictor().fit(commits, links=content_links(self.store))
-            self._fitted_on = len(commits)
-            try:
-                self._predictor.save(saved)
-            except OSError:
-                pass  # the fit still serves this process; the next one fits again
-            release_memory()
-        else:
-            predictor = self._predictor
-            assert predictor is not None  # `same_past` holds only with a fit
-            for c in commits[len(seen):]:  # online: the statistics learn each new commit
-                predictor.state.apply(c)
-                predictor.aux.apply(c)
-        self._seen = commits
-        assert self._predictor is not None
-        self._predictor.links, self._predictor.sessions = content_links(self.store), editor_sessions(self.store)
-        return self._predictor, commits
+        predictor = self.lens.get(commits, self._links(), fit=fit)
+        if predictor is not None:
+            predictor.sessions = editor_sessions(self.store) if self._indexed() else {}
+            if fit == "now":
+                release_memory()
+        return predictor, commits
+
+    @property
+    def lens(self) -> LensRanker:
+        """The ranker behind both lenses, kept across calls (queries/lens.py)."""
+        from vjepa_core.queries.lens import LensRanker
+
+        if self._lens is None or self._lens.index_dir != self.index_dir:
+            self._lens = LensRanker(self.root, self.index_dir)
+        return self._lens
+
+    def _indexed(self) -> bool:
+        return self._store is not None or (self.index_dir / "meta.lance").exists()
+
+    def _links(self) -> Links:
+        """The index's imports and similarity between files, for the lens ranker (none before an index)."""
+        from vjepa_core.queries.related import content_links
+
+        return content_links(self.store) if self._indexed() else {}
 
     def indexed_files(self) -> IndexedFiles:
         """The files indexed whole (status ok) and their code units."""

@@ -2,7 +2,9 @@
 (workspace/executeCommand).
 
 The cache is filled after each full (re-)indexing (the core's `indexed` hook), in the engine
-thread, before lenses are refreshed; the lens only reads it.
+thread, before lenses are refreshed; the lens only reads it. Before the workspace's first fit the
+lenses answer from the statistics at once while the fit runs in a background process; when it
+lands, both lens caches (Related and Next) are filled again and the client is asked to refresh.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ def _plan(folder: Folder) -> tuple[NextFilePredictor | None, set[str], tuple[obj
     a save that adds no file and no commit keeps the cache as it is."""
     predictor, commits = folder.workspace.next_predictor()
     indexed = folder.workspace.indexed_files().paths
-    key = (commits[-1].sha if commits else "", len(commits), frozenset(indexed))
+    fitted = predictor is not None and predictor.fitted is not None
+    key = (commits[-1].sha if commits else "", len(commits), frozenset(indexed), fitted)
     return None if key == folder.next_key else (predictor, set(indexed), key)
 
 
@@ -61,6 +64,27 @@ async def fill_next(ls: VjepaServer, folder: Folder) -> None:
     folder.next = {p: hits[0] for p, hits in ranked.items() if hits}
     folder.next_key = key
     await loop.run_in_executor(ls.engine, folder.workspace.release_memory)
+    if folder.workspace.lens.pending and id(folder) not in _WAITING:
+        _WAITING.add(id(folder))
+        asyncio.get_running_loop().create_task(_when_fit_lands(ls, folder))
+
+
+_WAITING: set[int] = set()  # the folders (ids) whose background fit is awaited
+FIT_POLL_S = 1.0
+
+
+async def _when_fit_lands(ls: VjepaServer, folder: Folder) -> None:
+    """Wait for the background fit, then fill both lens caches from it and refresh the lenses."""
+    loop = asyncio.get_running_loop()
+    try:
+        while folder.workspace.lens.fitting():
+            await asyncio.sleep(FIT_POLL_S)
+        await loop.run_in_executor(ls.engine, folder.workspace.lens.forget)
+        await loop.run_in_executor(ls.engine, folder.refresh_caches)
+        await fill_next(ls, folder)
+        await ls.refresh_lenses()
+    finally:
+        _WAITING.discard(id(folder))
 
 
 def _after(ls: VjepaServer, uri: str | None) -> tuple[Folder, list[str] | None]:

@@ -117,16 +117,17 @@ def test_saved_predictor_is_refused_for_another_past(habit: tuple[Path, list[Com
 
 
 def test_workspace_keeps_its_fit_across_processes(tmp_path: Path) -> None:
-    from vjepa_core.workspace import NEXT_PREDICTOR_FILE, Workspace
+    from vjepa_core.model.encoder.locations import NEXT_PREDICTOR_FILE
+    from vjepa_core.workspace import Workspace
 
     repo = habit_repo(tmp_path / "repo")
     first = Workspace(repo.path, tmp_path / "idx", allow_home=True)
-    pred, commits = first.next_predictor()
+    pred, commits = first.next_predictor(fit="now")
     saved = tmp_path / "idx" / NEXT_PREDICTOR_FILE
     assert pred is not None and saved.exists() and pred.fitted.model.seconds > 0
     stamp = saved.stat().st_mtime_ns
     second = Workspace(repo.path, tmp_path / "idx", allow_home=True)  # as a new process would
-    again, _ = second.next_predictor()
+    again, _ = second.next_predictor(fit="now")
     assert again is not None and again.fitted.model.seconds == 0.0  # loaded, not fit
     assert saved.stat().st_mtime_ns == stamp
     alive = {p for c in commits for p in c.files}

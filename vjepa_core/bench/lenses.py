@@ -100,8 +100,8 @@ def _lens_answers(ws: Workspace, files: list[str]) -> tuple[dict[str, list[str]]
     """Both lenses for every file, as the server fills its lens caches: one read, one predictor."""
     from vjepa_core.queries.next import alive_files
 
+    predictor, _ = ws.next_predictor(fit="now")  # the fit lands first: Related then finds it too
     related = {p: [h.path for h in hits] for p, hits in ws.related_many(files, TOP).items()}
-    predictor, _ = ws.next_predictor()
     nxt = {p: [h.path for h in hits] for p, hits in
            ws.predict_next_many(files, TOP, predictor=predictor, alive=alive_files(ws.store)).items()}
     return related, nxt
@@ -125,7 +125,7 @@ def bench_lenses(repo: Path, *, online: bool = True, online_commits: int | None 
         t0 = time.perf_counter()
         ws.index()
         t1 = time.perf_counter()
-        ws.next_predictor()
+        ws.next_predictor(fit="now")
         t2 = time.perf_counter()
         log(f"lenses: indexed {repo.name} at the split in {t1 - t0:.1f}s, next-file fit {t2 - t1:.1f}s")
         out = {"repo": str(repo), "commits": len(commits), "split_sha": commits[split - 1].sha,

@@ -223,11 +223,14 @@ def run_status(args: argparse.Namespace, voice: Voice, console: Console) -> int:
 
 def _next_file_fit(index_dir: Path) -> str:
     """What the saved next-file fit is, in a sentence (no weights are read)."""
+    from vjepa_core.model.encoder.locations import NEXT_PREDICTOR_FILE
     from vjepa_core.model.nextfile.runtime import NextFilePredictor
-    from vjepa_core.workspace import NEXT_PREDICTOR_FILE
+    from vjepa_core.queries.lens import fit_running
 
     about = NextFilePredictor.describe(index_dir / NEXT_PREDICTOR_FILE)
+    if fit_running(index_dir):
+        return "fitting now, in the background; until it lands the lenses rank by co-change and recency"
     if about is None:
-        return "not fit yet (the first `vjepa next` fits it)"
+        return "not fit yet: the lenses rank by co-change and recency until it is (the first `vjepa next` starts it)"
     prior = "from the shipped prior" if about["prior"] else "from scratch"
     return f"fit on {about['fitted_commits']} commits, {prior}"

@@ -9,3 +9,4 @@ from pathlib import Path
 DEFAULT_MODEL_DIR = Path(__file__).parent.parent / "default_model"
 LOCAL_MODEL = "model"  # a workspace's own model: this folder under its index folder
 FINE_TUNE_RECORD = "fine-tune.json"  # under the index folder: the last `vjepa train`'s promotion decision
+NEXT_PREDICTOR_FILE = "nextfile.safetensors"  # under the index folder: the lenses' fitted next-file ranker

@@ -47,6 +47,14 @@ class NextFilePredictor:
         self.links: Links = {}
         self.sessions: dict[str, Counter[str]] = {}
 
+    @classmethod
+    def statistics(cls, commits: list[Commit]) -> NextFilePredictor:
+        """A predictor that has not been fit: it ranks by the statistics alone (answers at once,
+        while the fit runs elsewhere)."""
+        out = cls()
+        out._replay(commits)
+        return out
+
     def fit(self, commits: list[Commit], links: Links | None = None) -> NextFilePredictor:
         if links is not None:
             self.links = links
@@ -166,11 +174,11 @@ class NextFilePredictor:
              k: int) -> list[tuple[str, float, str, str]]:
         """Top k (path, score, pattern, reason in words) for the file after `recent_files` (oldest
         first), or, with no recent files, the files that go with `query_file` (the Related lens)."""
-        if self.fitted is None:
-            raise RuntimeError("NextFilePredictor.rank called before fit")
         query = query_file or (recent_files[-1] if recent_files else None)
         if query is None:
             return []
+        if self.fitted is None:
+            return self._rank_statistics(query, alive, k)
         aux = self.aux
         if recent_files:  # the editor's recent files are the newest activity: one pseudo-commit
             aux = self.aux.fork()
@@ -188,33 +196,68 @@ class NextFilePredictor:
         parts = ranker.contributions(top, FEATURE_GROUPS)
         out = []
         for j, i in enumerate(order):
-            group = max(parts, key=lambda g: (parts[g][j], g))
-            pattern, words = reason(group, rows[i], self.state.co.get(query, Counter()).get(names[i], 0),
+            groups = sorted((g for g in parts if parts[g][j] > 0), key=lambda g: -parts[g][j])
+            pattern, words = reason(groups, rows[i], self.state.co.get(query, Counter()).get(names[i], 0),
                                     (session or Counter()).get(names[i], 0))
             out.append((names[i], float(scores[i]), pattern, words))
+        return out
+
+
+    def _rank_statistics(self, query: str, alive: set[str], k: int) -> list[tuple[str, float, str, str]]:
+        """Before a fit: co-change (the editor's sessions counted in), then recency."""
+        st = self.state
+        commits = st.co.get(query, Counter())
+        sessions = self.sessions.get(query, Counter())
+        together = commits + sessions
+        ranked = sorted((g for g in together if g in alive and g != query),
+                        key=lambda g: (-together[g], -st.freq[g], g))
+        taken = set(ranked) | {query}
+        ranked += [g for g in st.rank_recency(query) if g in alive and g not in taken]
+        out = []
+        for i, g in enumerate(ranked[:k]):
+            pattern, words = reason(["cochange" if together[g] else "recency"], np.ones(len(FEATURES)),
+                                    commits.get(g, 0), sessions.get(g, 0))
+            out.append((g, float(k - i), pattern, words))
         return out
 
 
 _IDX = {f: i for i, f in enumerate(FEATURES)}
 
 
-def reason(group: str, row: np.ndarray, commits: int, sessions: int) -> tuple[str, str]:
-    """(pattern, words) for the feature group that moved a candidate's score the most."""
-    if group == "cochange" and (commits or sessions):
-        said = [f"changed together in {commits} commit{'s' if commits != 1 else ''}"] if commits else []
+def reason(groups: list[str], row: np.ndarray, commits: int, sessions: int) -> tuple[str, str]:
+    """(pattern, words) for a candidate: the words of the feature groups that moved its score the
+    most (strongest first, at most two), the pattern of the strongest."""
+    said: list[tuple[str, str]] = []
+    for group in groups:
+        for pattern, words in _phrases(group, row, commits, sessions):
+            if words not in {w for _, w in said}:
+                said.append((pattern, words))
+    if not said:
+        said.append(("temporal", "changed recently" if row[_IDX["in_recent"]] else "often changed"))
+    return said[0][0], "; ".join(w for _, w in said[:2])
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _phrases(group: str, row: np.ndarray, commits: int, sessions: int) -> list[tuple[str, str]]:
+    if group == "cochange":
+        out = [("temporal", f"changed together in {_plural(commits, 'commit')}")] if commits else []
         if sessions:
-            said.append(f"worked on together in {sessions} editor session{'s' if sessions != 1 else ''}")
-        return "temporal", " and ".join(said)
-    if group == "content" and row[_IDX["imports"]]:
-        return "spatial", "imports it or is imported by it"
-    if group == "content" and row[_IDX["similar"]]:
-        return "semantic", f"similar content (cosine {row[_IDX['similar']]:.2f})"
-    if group == "spatial" and row[_IDX["twin"]]:
-        return "spatial", "its name twin (module and test)"
-    if group == "spatial" and row[_IDX["same_dir"]]:
-        return "spatial", "in the same folder"
+            out.append(("temporal", f"worked on together in {_plural(sessions, 'editor session')}"))
+        return out
+    if group == "content":
+        out = [("spatial", "imports it or is imported by it")] if row[_IDX["imports"]] else []
+        if row[_IDX["similar"]]:
+            out.append(("semantic", f"similar content (cosine {row[_IDX['similar']]:.2f})"))
+        return out
+    if group == "spatial":
+        if row[_IDX["twin"]]:
+            return [("spatial", "its name twin (module and test)")]
+        return [("spatial", "in the same folder")] if row[_IDX["same_dir"]] else []
+    if group == "recency":
+        return [("temporal", "changed recently")] if row[_IDX["in_recent"]] else []
     if group == "model":
-        return "temporal", "the temporal model expects it next"
-    if group in ("recency", "cochange") or not commits:
-        return "temporal", "changed recently" if row[_IDX["in_recent"]] else "often changed"
-    return "temporal", f"changed together in {commits} commits"
+        return [("temporal", "the temporal model expects it next")]
+    return []
