@@ -339,12 +339,12 @@ class Workspace:
     def predict_next(self, after: list[str] | None = None, k: int = 10) -> list[Hit]:
         """The files most likely touched next, after `after` (oldest first; default: the latest commit's).
         The fit is kept: new commits update it online; it is refit when the history is rewritten or grows by a quarter."""
-        from vjepa_core.index.known import require_known_files
+        from vjepa_core.index.known import require_indexed_files
         from vjepa_core.queries.next import alive_files, next_after
 
         alive = alive_files(self.store)
         given = [self.relative(p) for p in after or []]
-        require_known_files(self.store, self.root, given, alive, self.excludes)  # before any fit
+        require_indexed_files(self.store, self.root, given, alive, self.excludes)  # before any fit
         predictor, commits = self.next_predictor()
         if not commits:
             raise VjepaError("next.no_history", root=self.root)

@@ -102,9 +102,9 @@ def test_next_after_an_unknown_file(indexed: tuple[GitRepo, str], capsys: pytest
     assert "There is no file nonexistent.py" in err
     err = _fails(capsys, "next", "--after", "app", str(repo.path), "--index-dir", idx)
     assert "app is a folder" in err
-    # A file deleted since is still known to the history: a fair question.
-    assert main(["next", "--after", "app/old.py", str(repo.path), "--index-dir", idx, "--json"]) == 0
-    assert isinstance(json.loads(capsys.readouterr().out), list)
+    # A file deleted since is in the history, but no longer in the workspace: no answer from it.
+    err = _fails(capsys, "next", "--after", "app/old.py", str(repo.path), "--index-dir", idx)
+    assert "There is no file app/old.py" in err
     assert main(["next", "--after", "app/core.py", str(repo.path), "--index-dir", idx, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["path"] == "tests/test_core.py"
 

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vjepa_core.harvest.allow import ALLOW_FILE
-from vjepa_core.harvest.history import read_commits
 from vjepa_core.harvest.safety import denied_name
 from vjepa_core.index.store import Store, sql_quote
 from vjepa_core.messages import VjepaError
@@ -53,14 +52,11 @@ def _examples(store: Store, folder: str) -> str:
     return ", for example " + " or ".join(paths)
 
 
-def require_known_files(store: Store, root: Path, paths: list[str], indexed: set[str],
-                        excluded: Callable[[str], bool]) -> None:
-    """Each of `paths` is `indexed` or in the git history (a file deleted since still has a past);
-    else a VjepaError says why the first unknown one is not (as `require_indexed_file`)."""
-    unknown = [p for p in paths if p not in indexed]
-    if not unknown:
-        return
-    past = {p for c in read_commits(root) for _, p in c.changes}
-    for rel in unknown:
-        if rel not in past:
+
+def require_indexed_files(store: Store, root: Path, paths: list[str], indexed: set[str],
+                          excluded: Callable[[str], bool]) -> None:
+    """Each of `paths` is in `indexed` (the files the index holds whole); else a VjepaError says
+    why the first one that is not is missing (as `require_indexed_file`)."""
+    for rel in paths:
+        if rel not in indexed:
             require_indexed_file(store, root, rel, excluded)
