@@ -384,7 +384,7 @@ class Workspace:
         commits = read_commits(self.root)
         predictor = self.lens.get(commits, self._links(), fit=fit)
         if predictor is not None:
-            predictor.sessions = editor_sessions(self.store) if self._indexed() else {}
+            predictor.sessions, predictor.session_time = editor_sessions(self.store) if self._indexed() else ({}, {})
             if fit == "now":
                 release_memory()
         return predictor, commits

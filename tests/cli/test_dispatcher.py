@@ -32,7 +32,8 @@ LEAVES = [words for words, _ in COMMANDS if words not in GROUPS]
 def test_the_commands_are_all_there() -> None:
     names = {" ".join(words) for words, _ in COMMANDS}
     assert names == {"crawl", "status", "train", "embed", "related", "next", "search", "bench", "bench crawl",
-                     "bench embed", "bench next-file", "bench search", "bench secrets", "bench swarm", "bench lsp", "swarm",
+                     "bench embed", "bench lenses", "bench next-file", "bench search", "bench secrets", "bench swarm",
+                     "bench lsp", "swarm",
                      "swarm status", "insights", "graph", "train-prior", "make-encoder", "mcp"}
 
 

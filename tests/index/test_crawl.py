@@ -243,7 +243,7 @@ def test_cli_crawl_and_status(project: GitRepo, tmp_path: Path, capsys: pytest.C
     status = json.loads(capsys.readouterr().out)
     assert status["tables"]["files"] == 5 and status["schema_version"] == str(SCHEMA_VERSION)
     assert status["model"].startswith("static code encoder (256-d, no BLAS needed), the shipped default")
-    assert status["next_file"] == "not fit yet (the first `vjepa next` fits it)"
+    assert status["next_file"].startswith("not fit yet: the lenses rank by co-change and recency")
     assert cli_main(["crawl", "/etc", "--index-dir", str(idx)]) == 2
     assert "system location" in capsys.readouterr().err
 

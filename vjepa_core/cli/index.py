@@ -233,4 +233,8 @@ def _next_file_fit(index_dir: Path) -> str:
     if about is None:
         return "not fit yet: the lenses rank by co-change and recency until it is (the first `vjepa next` starts it)"
     prior = "from the shipped prior" if about["prior"] else "from scratch"
-    return f"fit on {about['fitted_commits']} commits, {prior}"
+    words = {"content": "imports and content similarity", "model": "the temporal model"}
+    left_out = [words.get(g, g) for g in about.get("dropped", [])]
+    steps_aside = f"; left out here, as they did not help on this history's recent commits: {' and '.join(left_out)}" \
+        if left_out else "; every signal helps here"
+    return f"fit on {about['fitted_commits']} commits, {prior}{steps_aside}"

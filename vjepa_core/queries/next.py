@@ -23,7 +23,7 @@ def next_after(predictor: NextFilePredictor, alive: set[str], recent: list[str],
     """The `k` files most likely touched after `recent` (oldest first, not empty); the latest of
     them is never its own successor."""
     ranked = predictor.rank(recent, recent[-1], alive - set(recent[-1:]), k)
-    return [Hit(p, score, pattern, words) for p, score, pattern, words in ranked]
+    return [Hit(p, score, pattern, f"{words} (after {recent[-1]})") for p, score, pattern, words in ranked]
 
 
 def next_after_each(predictor: NextFilePredictor, alive: set[str], paths: list[str],
@@ -37,31 +37,34 @@ SESSION_MAX_FILES = 30  # a bigger session is a sweep (a search and replace), li
 SESSION_KINDS = ("open", "change", "save")
 
 
-def editor_sessions(store: Store) -> dict[str, Counter[str]]:
+def editor_sessions(store: Store) -> tuple[dict[str, Counter[str]], dict[str, dict[str, int]]]:
     """The editor's own history as co-change: for each file, the other files worked on in the same
-    sessions (runs of events with no pause over half an hour), and in how many sessions.
+    sessions (runs of events with no pause over half an hour), and in how many sessions; and when
+    (unix seconds) each pair's last shared session ended.
 
     A session counts only files it edited (changed or saved), plus the files opened just before an
     edit in it: a file merely glanced at is not work."""
     t = store.read("events", ["time_ms", "path", "kind"])
     rows = sorted(zip(t["time_ms"].to_pylist(), t["path"].to_pylist(), t["kind"].to_pylist()))
     out: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    when: defaultdict[str, dict[str, int]] = defaultdict(dict)
     session: dict[str, bool] = {}  # file -> edited in this session
     last = None
 
     def close() -> None:
         worked = [p for p, edited in session.items() if edited]
-        if 2 <= len(worked) <= SESSION_MAX_FILES:
+        if 2 <= len(worked) <= SESSION_MAX_FILES and last is not None:
             for a in worked:
                 out[a].update(b for b in worked if b != a)
+                when[a].update((b, last // 1000) for b in worked if b != a)
         session.clear()
 
-    for when, path, kind in rows:
+    for t_ms, path, kind in rows:
         if not path or kind not in SESSION_KINDS:
             continue
-        if last is not None and when - last > SESSION_GAP_MS:
+        if last is not None and t_ms - last > SESSION_GAP_MS:
             close()
-        last = when
+        last = t_ms
         session[path] = session.get(path, False) or kind != "open"
     close()
-    return dict(out)
+    return dict(out), dict(when)

@@ -87,11 +87,13 @@ class AuxStats:
 
 def candidate_features(q: Query, st: HistoryState, aux: AuxStats, model: TrainedPredictor | None,
                         cfg: NextFileConfig, links: Links | None = None,
-                        sessions: Counter[str] | None = None) -> tuple[list[str], np.ndarray, list[str]]:
+                        sessions: Counter[str] | None = None, session_time: Mapping[str, int] | None = None,
+                        ) -> tuple[list[str], np.ndarray, list[str]]:
     """Candidates (union of each signal's top N) and their feature rows; also the model ranking.
 
     `links`: the index's imports and content similarity. `sessions`: how many editor sessions
-    touched each file with the query's, counted as co-changes (the editor's own history)."""
+    touched each file with the query's, counted as co-changes (the editor's own history), and
+    `session_time` when the last of them ended (unix seconds), as a co-change's time."""
     f = q.file
     co = st.co.get(f, Counter())
     f_freq = st.freq[f]
@@ -118,6 +120,9 @@ def candidate_features(q: Query, st: HistoryState, aux: AuxStats, model: Trained
     fkey = aux.key(f)
     lin = aux.lin_co.get(fkey, Counter())
     lin_freq = aux.lin_freq[fkey]
+    if sessions:  # the editor's sessions count along the lineage too
+        lin = lin + Counter({aux.key(g): c for g, c in sessions.items()})
+        lin_freq += max(sessions.values())
     if lin:
         by_key = {aux.key(g): g for g in q.alive}
         cands.update(dict.fromkeys(by_key[k] for k, _ in lin.most_common(2 * n) if k in by_key))
@@ -148,6 +153,8 @@ def candidate_features(q: Query, st: HistoryState, aux: AuxStats, model: Trained
     fparts = f.split("/")[:-1]
     last = aux.last_commits[-1] if aux.last_commits else frozenset()
     co_last = aux.co_last.get(f, {})
+    if session_time:
+        co_last = {**co_last, **{g: max(t, co_last.get(g, t)) for g, t in session_time.items()}}
     q_freq = math.log1p(f_freq)  # how much history the query has: when to trust the model
     rows = np.zeros((len(names), len(FEATURES)), np.float32)
     for i, g in enumerate(names):
@@ -166,7 +173,7 @@ def candidate_features(q: Query, st: HistoryState, aux: AuxStats, model: Trained
             1.0 / (1 + co_pos[g]) if g in co_pos else 1.0 / (1 + len(co_pos) + rec_pos.get(g, 99)),
             1.0 / (1 + math.log1p(max(hours_co, 0))) if hours_co is not None else 0.0,
             math.log1p(st.freq[g]), ctx_conf.get(g, 0.0), q_freq,
-            math.log1p(lin.get(aux.key(g), 0)), lin.get(aux.key(g), 0) / lin_freq if lin_freq else 0.0,
+            math.log1p(lin.get(aux.key(g), 0)), min(lin.get(aux.key(g), 0) / lin_freq, 1.0) if lin_freq else 0.0,
             1.0 / (1 + rec_pos[g]) if g in rec_pos else 0.0, float(g in rec_pos),
             math.log1p(max(since, 0)) / 10, float(g in last),
             float(posixpath.dirname(g) == fdir), (len(fparts) + len(gparts) - 2 * common) / 4,

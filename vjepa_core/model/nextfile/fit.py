@@ -22,7 +22,7 @@ from vjepa_core.model.nextfile.predictor import TrainedPredictor
 from vjepa_core.model.nextfile.prior import load_prior
 from vjepa_core.model.nextfile.ranker import FusionRanker, fit_ranker
 from vjepa_core.model.nextfile.training import train_predictor
-from vjepa_core.patterns.cochange import SPLIT
+from vjepa_core.patterns.cochange import SPLIT, Scorer
 
 
 def ranker_variants() -> dict[str, tuple[str, ...]]:
@@ -42,18 +42,22 @@ class FittedPipeline:
     fit_queries: int
     seconds: float
     prior: bool = False  # whether the predictors started from a prior
+    dropped: tuple[str, ...] = ()  # signal groups left out: they did not help on the history's tail
 
 
 def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
                  file_vectors: dict[str, np.ndarray] | None = None,
                  prior: dict[str, mx.array] | None = None,
                  variants: Iterable[str] | None = None,
-                 log: Callable[[str], None] = print, links: Links | None = None) -> FittedPipeline:
+                 log: Callable[[str], None] = print, links: Links | None = None,
+                 select: bool = False) -> FittedPipeline:
     """Everything learned from `history` (and nothing else).
 
     `variants` names the rankers to fit (default: all of `ranker_variants()`, as the benchmark needs;
     the product alone serves the editor). `links`: the index's imports and similarity, read as
-    features (the fit's history queries see them as the index has them now).
+    features (the fit's history queries see them as the index has them now). With `select`, the
+    product leaves out each optional signal (OPTIONAL) that does not help on the fit queries' own
+    later part (`choose_signals`); `dropped` names them.
 
     The rankers are fit on the queries of history's own last 20%, with a predictor trained on the
     commits before them; the returned predictor is then trained on all of `history`.
@@ -68,7 +72,14 @@ def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
     for q, _, names, rows, _ in query_rows(history, early, cfg, links):
         data.append((rows, np.array([g in q.truth for g in names], np.float32)))
     wanted = {k: v for k, v in ranker_variants().items() if variants is None or k in set(variants)}
-    if cfg.model_residual is None:
+    dropped: tuple[str, ...] = ()
+    if select and cfg.model_residual is not None and "product" in wanted:
+        dropped = choose_signals(cfg, data, seed, log)
+        cols = tuple(c for c in FEATURES if not any(c in FEATURE_GROUPS[g] for g in (*dropped, "model")))
+        product = fit_ranker(cols, cfg, data, seed, log)
+        product.residual = 0.0 if "model" in dropped else cfg.model_residual
+        rankers = {"product": product}
+    elif cfg.model_residual is None:
         rankers = {name: fit_ranker(cols, cfg, data, seed, log) for name, cols in wanted.items()}
     else:  # one fit per column set: `product` and `stats` share theirs, only the residual differs
         model_cols = set(FEATURE_GROUPS["model"])
@@ -82,4 +93,34 @@ def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
             rankers[name].residual = 0.0 if name == "stats" else cfg.model_residual
     log(f"nextfile: fusion fit on {len(data)} queries of the training history")
     model = train_predictor(history, cfg, seed=seed, file_vectors=file_vectors, prior=prior, log=log)
-    return FittedPipeline(model, rankers, len(data), time.perf_counter() - t0, prior is not None)
+    return FittedPipeline(model, rankers, len(data), time.perf_counter() - t0, prior is not None, dropped)
+
+
+OPTIONAL = ("content", "model")  # the signals a workspace may do without: each must earn its place
+KEEP_MARGIN = 0.001  # MRR a kept signal must add on the tail
+
+
+def choose_signals(cfg: NextFileConfig, data: list[tuple[np.ndarray, np.ndarray]], seed: int,
+                   log: Callable[[str], None]) -> tuple[str, ...]:
+    """The optional signal groups to leave out: fit on the first 70% of the fit queries (time
+    order), score the rest with and without each, keep a group only where it adds KEEP_MARGIN."""
+    cut = int(len(data) * 0.7)
+    if not cut or len(data) - cut < 20:
+        return ()
+    model_cols = set(FEATURE_GROUPS["model"])
+    results: dict[tuple[str, ...], float] = {}
+    for drop_content in (False, True):
+        cols = tuple(c for c in FEATURES if c not in model_cols
+                     and not (drop_content and c in FEATURE_GROUPS["content"]))
+        ranker = FusionRanker(cols, cfg).fit(data[:cut], seed)
+        for drop_model in (False, True):
+            ranker.residual = 0.0 if drop_model else (cfg.model_residual or 0.0)
+            s = Scorer()
+            for rows, y in data[cut:]:
+                order = np.argsort(-ranker.score(rows), kind="stable")
+                s.add((int(i) for i in order), frozenset(np.flatnonzero(y).tolist()))
+            key = tuple(g for g, d in (("content", drop_content), ("model", drop_model)) if d)
+            results[key] = s.result()["mrr"] - KEEP_MARGIN * (len(OPTIONAL) - len(key))
+    best = max(results, key=lambda k: (results[k], len(k)))
+    log(f"nextfile: signals left out on this history's tail: {', '.join(best) or 'none'}")
+    return best

@@ -46,6 +46,7 @@ class NextFilePredictor:
         # and the editor's sessions (file -> the files sessions touched with it, and how often).
         self.links: Links = {}
         self.sessions: dict[str, Counter[str]] = {}
+        self.session_time: dict[str, dict[str, int]] = {}  # when each pair's last session ended (unix s)
 
     @classmethod
     def statistics(cls, commits: list[Commit]) -> NextFilePredictor:
@@ -59,7 +60,7 @@ class NextFilePredictor:
         if links is not None:
             self.links = links
         self.fitted = fit_pipeline(commits, self.cfg, seed=self.seed, file_vectors=self.file_vectors,
-                                   variants=("product",), log=self.log, links=self.links)
+                                   variants=("product",), log=self.log, links=self.links, select=True)
         self.fitted_on, self.fitted_count = [c.sha for c in commits[-1:]], len(commits)
         self._replay(commits)
         return self
@@ -97,7 +98,7 @@ class NextFilePredictor:
                 "fitted_commits": self.fitted_count, "last_sha": self.fitted_on[0] if self.fitted_on else "",
                 "seen_paths": list(f.model.feat.seen_paths), "examples": f.model.examples,
                 "fit_queries": f.fit_queries, "seconds": f.seconds, "prior": f.prior,
-                "prior_id": prior_id(self.cfg) if f.prior else "", "rankers": rankers}
+                "prior_id": prior_id(self.cfg) if f.prior else "", "rankers": rankers, "dropped": list(f.dropped)}
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.safetensors")
@@ -118,7 +119,7 @@ class NextFilePredictor:
             with safe_open(str(path), framework="numpy") as fh:
                 meta = json.loads((fh.metadata() or {})["pipeline"])
             return {"fitted_commits": int(meta["fitted_commits"]), "prior": bool(meta["prior"]),
-                    "format_version": meta["format_version"]}
+                    "format_version": meta["format_version"], "dropped": list(meta.get("dropped", []))}
         except (OSError, SafetensorError, ValueError, KeyError, TypeError):
             return None
 
@@ -165,7 +166,7 @@ class NextFilePredictor:
             return None
         out = cls(cfg, seed=int(meta["seed"]), log=log)
         out.fitted = FittedPipeline(trained, rankers, int(meta["fit_queries"]), float(meta["seconds"]),
-                                    bool(meta["prior"]))
+                                    bool(meta["prior"]), tuple(meta.get("dropped", [])))
         out.fitted_on, out.fitted_count = [meta["last_sha"]], n
         out._replay(commits)
         return out
@@ -188,7 +189,8 @@ class NextFilePredictor:
         now = max(aux.last.values(), default=0) + 1
         q = Query(-1, "", now, query, frozenset(), frozenset(alive))
         session = self.sessions.get(query)
-        names, rows, _ = candidate_features(q, self.state, aux, self.fitted.model, self.cfg, self.links, session)
+        names, rows, _ = candidate_features(q, self.state, aux, self.fitted.model, self.cfg, self.links, session,
+                                            self.session_time.get(query))
         ranker = self.fitted.rankers["product"]
         scores = ranker.score(rows)
         order = sorted(range(len(names)), key=lambda i: (-scores[i], names[i]))[:k]
@@ -248,7 +250,7 @@ def _phrases(group: str, row: np.ndarray, commits: int, sessions: int) -> list[t
             out.append(("temporal", f"worked on together in {_plural(sessions, 'editor session')}"))
         return out
     if group == "content":
-        out = [("spatial", "imports it or is imported by it")] if row[_IDX["imports"]] else []
+        out = [("spatial", "imports or is imported by it")] if row[_IDX["imports"]] else []
         if row[_IDX["similar"]]:
             out.append(("semantic", f"similar content (cosine {row[_IDX['similar']]:.2f})"))
         return out
