@@ -36,6 +36,13 @@ test('insights read as Markdown: summary, patterns with their counts and example
     assert.ok(lines.includes('  - `billing/money_text.py`, `users/text_clean.py` → `utils/`'), md);
 });
 
+test('a history of many people is not spoken of as "you"', () => {
+    const md = insightsMarkdown({ ...RESULT, people: { solo: false, authors: 12 } });
+    assert.ok(md.includes('\n## How work goes in this project (12 people)\n'), md);
+    assert.ok(!md.includes('How you work'), md);
+    assert.ok(insightsMarkdown({ ...RESULT, people: { solo: true, authors: 1 } }).includes('\n## How you work\n'));
+});
+
 test('empty insights say so, and a result that is not insights is named', () => {
     const md = insightsMarkdown({ root: '/w/new', counts: { files: 0, commits: 1 }, patterns: [], suggestions: [], summary: { sentence: '' } });
     assert.ok(md.includes(MESSAGES.insightsNoSummary));

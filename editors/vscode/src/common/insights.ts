@@ -35,6 +35,15 @@ interface Insights {
     patterns?: Pattern[];
     suggestions?: Suggestion[];
     summary?: { sentence?: string; themes?: { terms?: string[] }[] };
+    people?: { solo?: boolean; authors?: number };
+}
+
+/** "How you work" when the history is one person's (or there is none), else the project's. */
+function workHeading(people: Insights['people']): string {
+    if (people && people.solo === false && typeof people.authors === 'number' && people.authors > 1) {
+        return `## How work goes in this project (${people.authors} people)`;
+    }
+    return '## How you work';
 }
 
 /** Text that Markdown shows as written (no emphasis, links or HTML from file names or sentences). */
@@ -108,7 +117,7 @@ export function insightsMarkdown(result: unknown): string {
         lines.push(`_${MESSAGES.insightsFrom(counted.join(', '))}_`, '');
     }
     const patterns = objects<Pattern>(r.patterns);
-    lines.push('## How you work', '');
+    lines.push(workHeading(r.people), '');
     lines.push(...(patterns.length ? patterns.flatMap(patternLines) : [MESSAGES.insightsNoPatterns]), '');
     const suggestions = objects<Suggestion>(r.suggestions);
     lines.push('## Tidying ideas', '');
