@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vjepa_core.harvest.safety import IgnoreRules, check_root, denied_location, denied_name
+from vjepa_core.index.locations import default_index_dir
 from vjepa_core.index.lock import holds_writer_lock, writer_lock
 from vjepa_core.index.memory import release_memory
-from vjepa_core.index.store import Store, default_index_dir
 from vjepa_core.messages import VjepaError
 from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR, FINE_TUNE_RECORD, LOCAL_MODEL
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from vjepa_core.harvest.history import Commit
     from vjepa_core.harvest.units import CodeUnit
     from vjepa_core.index.crawl import CrawlReport, ProgressFn
+    from vjepa_core.index.store import Store
     from vjepa_core.index.vectors import EmbedReport
     from vjepa_core.messages import Voice
     from vjepa_core.model.encoder.checkpoint import Checkpoint
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from vjepa_core.model.encoder.network import EncoderConfig
     from vjepa_core.model.encoder.static import StaticEncoder
     from vjepa_core.model.encoder.tokenizer import CodeTokenizer
-    from vjepa_core.model.nextfile.features import Links
     from vjepa_core.model.nextfile.runtime import NextFilePredictor
     from vjepa_core.queries.hits import Hit
     from vjepa_core.queries.lens import Fit, LensRanker
@@ -77,9 +77,6 @@ class ModelStatus(NamedTuple):
 
 
 COMPACT_EVERY = 20  # update_files calls between compactions
-# The static encoder's learning rate on a workspace's own code: the shipped model's 0.01 overfits a
-# small corpus (requests' held-out MRR 0.492 -> 0.440; at 0.002: 0.500).
-FINE_TUNE_LR = 0.002
 
 
 class Workspace:
@@ -111,6 +108,8 @@ class Workspace:
         if self._store is None:
             if not (self.index_dir / "meta.lance").exists():
                 raise VjepaError("index.missing", root=self.root)
+            from vjepa_core.index.store import Store
+
             self._store = Store.open(self.index_dir, self.root, create=False)
         return self._store
 
@@ -249,39 +248,19 @@ class Workspace:
 
     def _train_static(self, init: StaticEncoder, units: list[CodeUnit], steps: int, seed: int, target: Path,
                       log: Callable[[dict[str, Any]], None] | None) -> Path:
-        """Fine-tune the static encoder on this workspace's own (context, body) pairs, then keep it
-        only if it finds held-out code at least as well as the model in use (swarm/promotion.py):
-        every fifth documented unit of the files the history's tail changed is a query, and those
-        units are left out of training. `last_training` says what was decided."""
-        from vjepa_core.model.encoder import static
+        """Fine-tune the static encoder, kept only if promoted (swarm/finetune.py); `last_training`
+        says what was decided, and the idle scheduler reads it from FINE_TUNE_RECORD."""
         from vjepa_core.model.encoder.atomic import write_json
-        from vjepa_core.model.encoder.static_train import StaticTrainConfig, train_static, training_pairs
-        from vjepa_core.model.encoder.views import make_views
-        from vjepa_core.swarm.promotion import decide, evaluation_set, held_out_sample
+        from vjepa_core.swarm.finetune import fine_tune_static
 
-        evaluation = held_out_sample(evaluation_set(self.root, units))
-        asked = set(evaluation[0])
-        train_units = [u for u in units if make_views(u.text, u.kind, u.name)[0] not in asked]
-        pairs = training_pairs([(u.text, u.kind, u.name) for u in train_units],
-                               [u.path.rsplit("/", 1)[0] if "/" in u.path else "" for u in train_units],
-                               min_body_chars=0)
-        if len(pairs) < 2:
-            raise VjepaError("train.no_pairs", root=self.root)
-        cfg = StaticTrainConfig(steps=steps, seed=seed, lr=FINE_TUNE_LR, min_lr=FINE_TUNE_LR / 20)
-        model = train_static(init, pairs, [u.text for u in units], cfg, log=log)
-        model.metadata["fine_tuned_on"] = {"units": len(train_units), "pairs": len(pairs),
-                                           "held_out_units": len(units) - len(train_units)}
-        decision = decide(model, init, self.root, units, evaluation=evaluation)
-        self.last_training = decision.to_dict()
-        if log:
-            log({"promotion": decision.why})
         own_slot = target == self.index_dir / LOCAL_MODEL
-        if decision.promote or not own_slot:
-            static.save(model, target)
+        done = fine_tune_static(self.root, init, units, steps, seed, target, own_slot, log)
+        self.last_training = done.decision
+        if done.saved:
             self._ckpt = None
         if own_slot:  # the idle scheduler reads it to hot-swap a promoted model
             write_json(self.index_dir / FINE_TUNE_RECORD, {"kind": "static", **self.last_training})
-        return target if decision.promote or not own_slot else (self.model_dir or target)
+        return target if done.saved else (self.model_dir or target)
 
     def training_setup(self, units: list[CodeUnit], from_scratch: bool = False, enc_overrides: dict[str, int] | None = None
                        ) -> tuple[Checkpoint | None, CodeTokenizer, EncoderConfig]:
@@ -330,10 +309,16 @@ class Workspace:
         return predictor, alive_files(self.store)
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
-        from vjepa_core.queries.search import search
+        """Code search. Before the index is opened here, the snapshot on disk answers when it is
+        current (no LanceDB import: a CLI search starts in well under a second)."""
+        from vjepa_core.queries import snapshot
+        from vjepa_core.queries.search import search, search_in
 
         if not isinstance(query, str) or not query.strip():  # said before any model is loaded
             raise VjepaError("search.empty")
+        snap = snapshot.on_disk(self.index_dir) if self._store is None else None
+        if snap is not None:
+            return search_in(snap, self.checkpoint(), query, k)
         return search(self.store, self.checkpoint(), query, k)
 
     def predict_next(self, after: list[str] | None = None, k: int = 10) -> list[Hit]:
@@ -379,14 +364,12 @@ class Workspace:
         hand it answers from the statistics and fits in a background process (`fit="now"`: fits
         here; `"never"`: None then). See queries/lens.py."""
         from vjepa_core.harvest.history import read_commits
-        from vjepa_core.queries.next import editor_sessions
 
         commits = read_commits(self.root)
-        predictor = self.lens.get(commits, self._links(), fit=fit)
-        if predictor is not None:
-            predictor.sessions, predictor.session_time = editor_sessions(self.store) if self._indexed() else ({}, {})
-            if fit == "now":
-                release_memory()
+        indexed = self._store is not None or (self.index_dir / "meta.lance").exists()
+        predictor = self.lens.get(commits, self.store if indexed else None, fit=fit)
+        if fit == "now":
+            release_memory()
         return predictor, commits
 
     @property
@@ -397,15 +380,6 @@ class Workspace:
         if self._lens is None or self._lens.index_dir != self.index_dir:
             self._lens = LensRanker(self.root, self.index_dir)
         return self._lens
-
-    def _indexed(self) -> bool:
-        return self._store is not None or (self.index_dir / "meta.lance").exists()
-
-    def _links(self) -> Links:
-        """The index's imports and similarity between files, for the lens ranker (none before an index)."""
-        from vjepa_core.queries.related import content_links
-
-        return content_links(self.store) if self._indexed() else {}
 
     def indexed_files(self) -> IndexedFiles:
         """The files indexed whole (status ok) and their code units."""

@@ -16,7 +16,6 @@ deletes at the start of the next crawl.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import warnings
@@ -29,9 +28,9 @@ from typing import TYPE_CHECKING
 os.environ.setdefault("LANCEDB_LOG", "error")
 
 import lancedb
-import platformdirs
 import pyarrow as pa
 
+from vjepa_core.index.locations import APP_NAME, default_index_dir  # noqa: F401 (kept importable from here)
 from vjepa_core.index.lock import LOCK_FILE
 from vjepa_core.index.memory import tune_allocators
 from vjepa_core.messages import VjepaError
@@ -45,7 +44,6 @@ tune_allocators()  # before the first table is read or written
 CACHE_BYTES = 32 * 1024 * 1024
 
 SCHEMA_VERSION = 1
-APP_NAME = "vjepa-swarm"
 _BATCH_PREDICATE = 400  # paths per delete predicate
 COMPACT_FRAGMENTS = 24  # compact a table once it has more fragments than this
 COMPACT_VERSIONS = 16  # ... or more versions than this
@@ -103,12 +101,6 @@ TABLES: dict[str, pa.Schema] = {
 # Derived tables that exist once a model embedded (their schemas, sized by the model, are in vectors.py).
 UNIT_VECTORS = "unit_vectors"  # one row per distinct unit text hash (and "p:<path>") and model
 FILE_VECTORS = "file_vectors"  # one row per file
-
-
-def default_index_dir(root: Path) -> Path:
-    """<user data dir>/workspaces/<name>-<hash of the absolute root>."""
-    digest = hashlib.blake2b(str(root).encode(), digest_size=6).hexdigest()
-    return Path(platformdirs.user_data_dir(APP_NAME)) / "workspaces" / f"{root.name or 'root'}-{digest}"
 
 
 def relations_table(relations: Sequence[Relation]) -> pa.Table:

@@ -25,9 +25,12 @@ from typing import TYPE_CHECKING, Literal
 
 from vjepa_core.model.encoder.locations import NEXT_PREDICTOR_FILE
 from vjepa_core.model.nextfile.runtime import NextFilePredictor
+from vjepa_core.queries.next import editor_sessions
+from vjepa_core.queries.related import content_links
 
 if TYPE_CHECKING:
     from vjepa_core.harvest.history import Commit
+    from vjepa_core.index.store import Store
     from vjepa_core.model.nextfile.features import Links
 
 FIT_LOCK = "nextfile.fit.lock"  # held by the child process while it fits
@@ -79,9 +82,16 @@ class LensRanker:
         self.job = None
         return fit_running(self.index_dir)
 
-    def get(self, commits: list[Commit], links: Links, *, fit: Fit) -> NextFilePredictor | None:
+    def get(self, commits: list[Commit], store: Store | None, *, fit: Fit) -> NextFilePredictor | None:
         """The predictor for `commits` (None without history, or with `fit="never"` and no fit at
-        hand). Its `links` are set to the given ones; sessions are the caller's to set."""
+        hand), reading the index's imports and similarity and the editor's sessions from `store`
+        (None: no index yet)."""
+        predictor = self._get(commits, content_links(store) if store is not None else {}, fit)
+        if predictor is not None:
+            predictor.sessions, predictor.session_time = editor_sessions(store) if store is not None else ({}, {})
+        return predictor
+
+    def _get(self, commits: list[Commit], links: Links, fit: Fit) -> NextFilePredictor | None:
         self.pending = False
         if fit == "background" and os.environ.get(ENV_FIT) == "now":
             fit = "now"

@@ -23,7 +23,6 @@ def main(argv: list[str]) -> int:
     from vjepa_core.harvest.history import read_commits
     from vjepa_core.index.store import Store
     from vjepa_core.queries.lens import FIT_LOCK, LensRanker
-    from vjepa_core.queries.related import content_links
 
     with open(index_dir / FIT_LOCK, "a+") as lock:
         try:
@@ -35,7 +34,7 @@ def main(argv: list[str]) -> int:
         commits = read_commits(root)
         store = Store.open(index_dir, root, create=False)
         ranker = LensRanker(root, index_dir)
-        ranker.get(commits, content_links(store), fit="now")
+        ranker.get(commits, store, fit="now")
         print(f"lens fit: {len(commits)} commits in {time.perf_counter() - t0:.1f}s, saved", flush=True)
     return 0
 

@@ -14,18 +14,26 @@ from vjepa_core.queries.ranking import MODEL_WEIGHT, name_scores, rank
 if TYPE_CHECKING:
     from vjepa_core.index.store import Store
     from vjepa_core.model.encoder.encode import UnitModel
+    from vjepa_core.queries.snapshot import Snapshot
 
-__all__ = ["MODEL_WEIGHT", "search"]
+__all__ = ["MODEL_WEIGHT", "search", "search_in"]
 
 
 def search(store: Store, ckpt: UnitModel | None, query: str, k: int = 10) -> list[Hit]:
     """The `k` best units for `query`. An empty query is an error (VjepaError "search.empty")."""
-    from vjepa_core.model.encoder.encode import embed_queries
     from vjepa_core.queries import snapshot
 
     if not query or not query.strip():
         raise VjepaError("search.empty")
-    snap = snapshot.get(store)
+    return search_in(snapshot.get(store), ckpt, query, k)
+
+
+def search_in(snap: Snapshot, ckpt: UnitModel | None, query: str, k: int = 10) -> list[Hit]:
+    """`search` over a snapshot already at hand (`snapshot.on_disk` needs no index opened)."""
+    from vjepa_core.model.encoder.encode import embed_queries
+
+    if not query or not query.strip():
+        raise VjepaError("search.empty")
     if not snap.size:
         return []
     lex = snap.lexical.scores(query)

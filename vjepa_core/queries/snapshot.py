@@ -9,6 +9,9 @@ On disk, under `<index>/search/`: one folder per snapshot, named by the units', 
 table versions it was built from, and `current.json` naming the live one (written atomically: the
 commit point); older folders are removed after the commit. A snapshot that does not match the
 tables (a crash before the refresh, an older version) is rebuilt on the next query.
+
+`on_disk` reads the live snapshot without opening the index at all (no LanceDB import, about a
+second of a CLI command's start): the tables' versions are read from their manifest files' names.
 """
 
 from __future__ import annotations
@@ -18,13 +21,12 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 from pyarrow import ipc
 
-from vjepa_core.index.store import UNIT_VECTORS, Store, in_predicates
-from vjepa_core.index.vectors import has_table, vector_matrix
 from vjepa_core.model.encoder.atomic import write_json
 from vjepa_core.queries.lexical import LexicalIndex, terms
 from vjepa_core.queries.ranking import Candidates
@@ -34,6 +36,10 @@ _ROWS = "rows.arrow"
 _VECTORS = "vectors.npy"
 _BM25 = "bm25"
 _COLUMNS = ["path", "name", "kind", "start_line", "end_line", "hash"]
+_UNIT_VECTORS = "unit_vectors"  # index.store.UNIT_VECTORS, named here so `on_disk` needs no LanceDB
+
+if TYPE_CHECKING:
+    from vjepa_core.index.store import Store
 
 
 @dataclass
@@ -55,6 +61,9 @@ _CACHE: dict[str, Snapshot] = {}  # per index folder, the snapshot this process 
 
 def snapshot_key(store: Store) -> str:
     """Which tables a snapshot was built from: their versions (and the model the vectors are of)."""
+    from vjepa_core.index.store import UNIT_VECTORS
+    from vjepa_core.index.vectors import has_table
+
     parts = [f"u{store.table('units').version}", f"f{store.table('files').version}"]
     if has_table(store, UNIT_VECTORS):
         parts.append(f"v{store.table(UNIT_VECTORS).version}")
@@ -66,9 +75,13 @@ def _folder(store: Store) -> Path:
 
 
 def _pointer(store: Store) -> dict[str, object]:
+    return _pointer_in(_folder(store))
+
+
+def _pointer_in(folder: Path) -> dict[str, object]:
     """current.json: the live snapshot's key and the model its vectors are of ({} when unreadable)."""
     try:
-        pointer = json.loads((_folder(store) / "current.json").read_text(encoding="utf-8"))
+        pointer = json.loads((folder / "current.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return pointer if isinstance(pointer, dict) else {}
@@ -77,6 +90,40 @@ def _pointer(store: Store) -> dict[str, object]:
 def _current(store: Store) -> str | None:
     key = _pointer(store).get("key")
     return str(key) if key else None
+
+
+def _manifest_version(table_dir: Path) -> int | None:
+    """A Lance table's latest version, from its manifest files' names (`N.manifest`, or, in the
+    newer naming, 2**64 - 1 - N); None when there is none to read."""
+    try:
+        names = [p.name for p in (table_dir / "_versions").iterdir() if p.name.endswith(".manifest")]
+        numbers = [int(n.split(".", 1)[0]) for n in names]
+    except (OSError, ValueError):
+        return None
+    if not numbers:
+        return None
+    return max(2 ** 64 - 1 - n if n >= 2 ** 63 else n for n in numbers)
+
+
+def on_disk(index_dir: Path) -> Snapshot | None:
+    """The live snapshot, read without opening the index, when its tables are still at the versions
+    it was built from; None otherwise (the caller takes `get`, which rebuilds what is stale)."""
+    index_dir = Path(index_dir)
+    cached = _CACHE.get(str(index_dir))
+    pointer = _pointer_in(index_dir / FOLDER)
+    parts = []
+    for prefix, name in (("u", "units"), ("f", "files"), ("v", _UNIT_VECTORS)):
+        version = _manifest_version(index_dir / f"{name}.lance")
+        if version is None and name != _UNIT_VECTORS:
+            return None
+        if version is not None:
+            parts.append(f"{prefix}{version}")
+    key = "-".join(parts)
+    if not pointer.get("key") or pointer["key"] != key:
+        return None
+    if cached is not None and cached.key == key:
+        return cached
+    return _load_from(index_dir / FOLDER, key, str(pointer.get("model") or ""), str(index_dir))
 
 
 def get(store: Store) -> Snapshot:
@@ -117,6 +164,8 @@ def _candidates(rows: pa.Table) -> Candidates:
 
 
 def _texts(store: Store, hashes: list[str]) -> dict[str, str]:
+    from vjepa_core.index.store import in_predicates
+
     out: dict[str, str] = {}
     for i in range(0, len(hashes), 400):
         t = store.read("units", ["hash", "text"], where=" OR ".join(in_predicates("hash", hashes[i:i + 400])))
@@ -125,6 +174,9 @@ def _texts(store: Store, hashes: list[str]) -> dict[str, str]:
 
 
 def _aligned_vectors(store: Store, hashes: list[str], known: dict[str, np.ndarray]) -> np.ndarray | None:
+    from vjepa_core.index.store import UNIT_VECTORS, in_predicates
+    from vjepa_core.index.vectors import has_table, vector_matrix
+
     if not has_table(store, UNIT_VECTORS):
         return None
     need = sorted({h for h in hashes if h not in known})
@@ -184,7 +236,11 @@ def _save(store: Store, snap: Snapshot) -> None:
 
 
 def _load(store: Store, key: str, *, cache: bool = True) -> Snapshot | None:
-    folder = _folder(store) / key
+    return _load_from(_folder(store), key, str(_pointer(store).get("model") or ""), str(store.path) if cache else None)
+
+
+def _load_from(base: Path, key: str, model: str, cache_as: str | None) -> Snapshot | None:
+    folder = base / key
     try:
         with ipc.open_file(folder / _ROWS) as f:
             rows = f.read_all()
@@ -192,7 +248,7 @@ def _load(store: Store, key: str, *, cache: bool = True) -> Snapshot | None:
         lexical = LexicalIndex.load(str(folder / _BM25), rows.num_rows)
     except (OSError, ValueError, pa.ArrowInvalid):
         return None  # damaged or half-removed: the caller rebuilds it
-    snap = Snapshot(key, rows, lexical, vectors, _candidates(rows), str(_pointer(store).get("model") or ""))
-    if cache:
-        _CACHE[str(store.path)] = snap
+    snap = Snapshot(key, rows, lexical, vectors, _candidates(rows), model)
+    if cache_as is not None:
+        _CACHE[cache_as] = snap
     return snap
