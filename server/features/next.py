@@ -118,6 +118,13 @@ async def predict_next(ls: VjepaServer, *args: Any) -> list[dict[str, Any]]:
     return results
 
 
+async def stop_fits(ls: VjepaServer) -> None:
+    """At shutdown: a background fit this server started ends with it."""
+    for folder in ls.folders:
+        await asyncio.to_thread(folder.workspace.lens.stop)
+
+
 def register(server: VjepaServer) -> None:
     server.hooks.indexed.append(fill_next)
+    server.hooks.shutdown.append(stop_fits)
     server.command("vjepa.predictNext")(predict_next)

@@ -132,6 +132,19 @@ class LensRanker:
         self.predictor.links = links
         return self.predictor
 
+    def stop(self) -> None:
+        """End this process's background fit, if one runs (the server at shutdown: a fit is not
+        left running once the editor has closed; the next start fits again)."""
+        import signal
+
+        if self.job is not None and self.job.poll() is None:
+            try:
+                os.killpg(self.job.pid, signal.SIGTERM)
+                self.job.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.job.kill()
+        self.job = None
+
     def _start_fit(self) -> None:
         """The fit in a child process at low priority; what it says goes to the fit log."""
         self.index_dir.mkdir(parents=True, exist_ok=True)
