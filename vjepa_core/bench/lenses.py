@@ -52,10 +52,12 @@ class Transactions:
         self.sets.append(files)
 
     def tarmaq(self, f: str, context: Iterable[str], st: HistoryState) -> list[str]:
-        """TARMAQ (Rolfsnes et al., ICSME 2016), targeted at `f`: the query is f with the latest
-        commit's files; only the transactions holding f that overlap the query the most give rules
+        """TARMAQ (Rolfsnes et al., ICSME 2016), targeted at `f`: among the transactions holding f,
+        those that overlap the query (f and `context`, the change set so far) the most give rules
         X -> g (X their overlap with the query), ranked by support then confidence; co-change fills
-        the rest. With no context it is co-change with TARMAQ's tie-breaks."""
+        the rest. The protocol's query is one file, so the benchmark passes no context: the rules
+        are f -> g, and TARMAQ differs from co-change in its tie-breaks (confidence, then how often
+        g changed)."""
         query = {f, *context}
         held = self.of.get(f, [])
         if not held:
@@ -145,13 +147,12 @@ def _frozen(ws: Workspace, commits: list[Commit], split: int) -> dict:
         state.apply(c)
         tx.apply(c)
     at_split = frozenset(state.alive)
-    last = commits[split - 1].files
     queries = [q for q, _ in iter_queries(commits) if q.file in at_split]
     related, nxt = _lens_answers(ws, sorted({q.file for q in queries}))
     run = _Run()
     for q in queries:
         run.add(q, {"cochange": state.rank_cochange(q.file), "cochange+recency": state.rank_cochange_recency(q.file),
-                    "tarmaq": tx.tarmaq(q.file, last, state),
+                    "tarmaq": tx.tarmaq(q.file, (), state),
                     "related": related.get(q.file, []), "next": nxt.get(q.file, [])})
     return run.result()
 
@@ -173,7 +174,7 @@ def _online(ws: Workspace, tree: Path, commits: list[Commit], split: int, limit:
             tx.apply(commits[tx.seen])
         pending.append((q, {"cochange": st.rank_cochange(q.file),
                             "cochange+recency": st.rank_cochange_recency(q.file),
-                            "tarmaq": tx.tarmaq(q.file, commits[q.commit_index - 1].files, st)}))
+                            "tarmaq": tx.tarmaq(q.file, (), st)}))
     if pending:
         _ask(ws, tree, commits, pending, tx, run, applied, log)
     return run.result()
