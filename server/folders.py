@@ -61,8 +61,9 @@ class Folder:
         """Runs in the engine thread: what lenses and status answer from (related files, counts, the
         model in use), recomputed in full and then swapped in. (Next files: features/next.py.)"""
         indexed = self.workspace.indexed_files()
-        # One read of the relations for every file, not one query per file.
-        related = self.workspace.related_many(indexed.paths, LENS_FILES)
+        # One read of the relations for every file, not one query per file: what the lenses show
+        # first; the learned ranker's answers replace them chunk by chunk (features/next.py).
+        related = self.workspace.related_many(indexed.paths, LENS_FILES, learned=False)
         self.related, self.files, self.units = related, len(indexed.paths), indexed.units
         self.model = self.workspace.model_status()._asdict()
         self.secret_skips = [skip._asdict() for skip in self.workspace.secret_skips()]

@@ -292,21 +292,38 @@ class Workspace:
         rel = require_indexed_file(self.store, self.root, self.relative(path), self.excludes)
         return related(self.store, rel, k, *self._lens_ranker())
 
-    def related_many(self, paths: list[str] | None = None, k: int = 10) -> dict[str, list[Hit]]:
-        """`related` for many files at once (default: every file with relations)."""
+    def related_many(self, paths: list[str] | None = None, k: int = 10, *, learned: bool = True
+                     ) -> dict[str, list[Hit]]:
+        """`related` for many files at once (default: every file with relations); `learned` False:
+        from the relations alone (one read, for every file at once: what a lens shows first)."""
         from vjepa_core.queries.related import related_many
 
-        return related_many(self.store, paths, k, *self._lens_ranker())
+        return related_many(self.store, paths, k, *(self._lens_ranker() if learned else (None, None)))
 
     def _lens_ranker(self) -> tuple[NextFilePredictor | None, set[str] | None]:
         """(the fitted ranker, the indexed files) for Related, or (None, None) while there is no fit
-        (the relations answer then; a fit starts in the background)."""
+        (the relations answer then; a fit starts in the background). A fit in memory serves as it
+        is (a save's lens refresh stays cheap); `next_predictor` brings it up to date."""
         from vjepa_core.queries.next import alive_files
 
-        predictor, _ = self.next_predictor()
+        predictor = self.lens.predictor
+        if predictor is None or (predictor.fitted is None and not self.lens.fitting()):
+            predictor, _ = self.next_predictor()
         if predictor is None or predictor.fitted is None:
             return None, None
         return predictor, alive_files(self.store)
+
+    def lens_touched(self, saved: list[str], touched: set[str]) -> set[str]:
+        """After a save: the files whose Related lens to compute again. With the learned ranker, its
+        links learn the save first, and only the saved files and their import or similarity
+        partners are ranked again (each costs a few milliseconds); else every touched file."""
+        from vjepa_core.queries.related import relink
+
+        predictor = self.lens.predictor
+        if predictor is None or predictor.fitted is None:
+            return touched
+        partners = relink(predictor.links, self.store, saved)
+        return set(saved) | (partners & touched)
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
         """Code search. Before the index is opened here, the snapshot on disk answers when it is

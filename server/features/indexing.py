@@ -47,7 +47,7 @@ def _update(folder: Folder, paths: list[str]) -> set[str] | None:
     lenses of every file whose relations changed. None: the change needs the full re-index."""
     touched = folder.workspace.update_files(paths, purge=False)  # purged right after: update_folder
     if touched:
-        folder.refresh_related(touched)
+        folder.refresh_related(folder.workspace.lens_touched(paths, touched))
     return touched
 
 

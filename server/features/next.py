@@ -19,23 +19,26 @@ from vjepa_core.workspace import Workspace
 
 from .. import picking
 from ..arguments import file_and_flags
-from ..folders import Folder, locate
+from ..folders import LENS_FILES, Folder, locate
 from ..server import VjepaServer, as_result
 
 if TYPE_CHECKING:
     from vjepa_core.workspace import Hit, NextFilePredictor
 
 LIMIT = 10
-CHUNK = 100  # files per engine job when filling the cache (about half a second of work)
+CHUNK = 25  # files per engine job when filling the caches (about a quarter of a second of work)
 
 
 def _rank_each(workspace: Workspace, predictor: NextFilePredictor | None, alive: set[str], paths: list[str],
-               k: int) -> dict[str, list[Hit]]:
+               k: int) -> tuple[dict[str, list[Hit]], dict[str, list[Hit]]]:
     """`Workspace.predict_next(after=[p], k)` for every p in `paths`, from one fitted predictor and
-    one file list instead of one history read per file."""
+    one file list instead of one history read per file; and, once the ranker is fit, their Related
+    lenses from it (LENS_FILES files each)."""
     if predictor is None:
-        return {}
-    return workspace.predict_next_many(paths, k, predictor=predictor, alive=alive)
+        return {}, {}
+    nxt = workspace.predict_next_many(paths, k, predictor=predictor, alive=alive)
+    related = workspace.related_many(paths, LENS_FILES) if predictor.fitted is not None else {}
+    return nxt, related
 
 
 def _plan(folder: Folder) -> tuple[NextFilePredictor | None, set[str], tuple[object, ...]] | None:
@@ -57,11 +60,14 @@ async def fill_next(ls: VjepaServer, folder: Folder) -> None:
     if plan is None:
         return
     predictor, alive, key = plan
-    paths, ranked = sorted(alive), {}
+    paths, ranked, related = sorted(alive), {}, {}
     for i in range(0, len(paths), CHUNK):
-        ranked.update(await loop.run_in_executor(ls.engine, _rank_each, folder.workspace, predictor, alive,
-                                                paths[i:i + CHUNK], 1))
+        nxt, rel = await loop.run_in_executor(ls.engine, _rank_each, folder.workspace, predictor, alive,
+                                              paths[i:i + CHUNK], 1)
+        ranked.update(nxt)
+        related.update(rel)
     folder.next = {p: hits[0] for p, hits in ranked.items() if hits}
+    folder.related.update(related)
     folder.next_key = key
     await loop.run_in_executor(ls.engine, folder.workspace.release_memory)
     if folder.workspace.lens.pending and id(folder) not in _WAITING:

@@ -108,7 +108,9 @@ async def test_idle_training_starts_stops_on_typing_and_promotes(repo: GitRepo, 
         assert (done["state"], done["runs"], done["last_exit"], done["reason"]) == ("waiting", 2, 0, "finished")
         assert done["fine_tune"]["kind"] == "static" and done["fine_tune"]["promote"] is True
         assert any(m.message.startswith("Training finished: model ") for m in client.messages)
-        assert await lens_titles(client, repo, "calc.py") == lenses
+        # The history's answers stay; the new model may reorder what only content similarity ranks.
+        after = await lens_titles(client, repo, "calc.py")
+        assert (after[0], after[-1], len(after)) == (lenses[0], lenses[-1], len(lenses)), (after, lenses)
         found = await command(client, "vjepa.search", "multiply numbers")  # searches with the new model
         assert any(r["path"] == "calc.py" for r in found)
 

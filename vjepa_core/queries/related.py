@@ -79,13 +79,34 @@ def _rank_related(path: str, rows: list[dict], k: int) -> list[Hit]:
     return [Hit(p, s, best[p][1], best[p][2]) for p, s in ranked]
 
 
-def content_links(store: Store) -> Links:
+def content_links(store: Store, paths: list[str] | None = None) -> Links:
     """What the index knows of the files' content, for the ranker: file -> other file ->
-    (imports it or is imported by it: 1/0, the encoder's cosine when the two are similar, else 0)."""
-    rows = store.read("relations", ["a", "b", "kind", "weight"], where="kind IN ('import', 'similar')")
+    (imports it or is imported by it: 1/0, the encoder's cosine when the two are similar, else 0).
+    With `paths`, only the links that touch them (a save's)."""
+    where = "kind IN ('import', 'similar')"
+    if paths is not None:
+        listed = ", ".join(sql_quote(p) for p in sorted(paths))
+        where += f" AND (a IN ({listed}) OR b IN ({listed}))" if paths else " AND false"
+    rows = store.read("relations", ["a", "b", "kind", "weight"], where=where)
     out: defaultdict[str, dict[str, tuple[float, float]]] = defaultdict(dict)
     for a, b, kind, w in zip(*(rows[c].to_pylist() for c in ("a", "b", "kind", "weight"))):
         for x, y in ((a, b), (b, a)):
             imp, sim = out[x].get(y, (0.0, 0.0))
             out[x][y] = (1.0, sim) if kind == "import" else (imp, max(sim, float(w)))
     return dict(out)
+
+
+def relink(links: dict[str, dict[str, tuple[float, float]]], store: Store, paths: list[str]) -> set[str]:
+    """Bring `links` up to date for the saved `paths` in place (their links both ways); returns
+    the files linked to them before or after (whose Related lens may now say otherwise)."""
+    fresh = content_links(store, paths)
+    saved = set(paths)
+    partners = {g for p in saved for g in links.get(p, {})} | {g for p in saved for g in fresh.get(p, {})}
+    for p in saved:
+        for g in links.pop(p, {}):
+            links.get(g, {}).pop(p, None)
+    for x, others in fresh.items():
+        for y, link in others.items():
+            if x in saved or y in saved:
+                links.setdefault(x, {})[y] = link
+    return partners - saved

@@ -8,6 +8,7 @@ supplied from outside (the unit encoder's file vectors). This module makes the i
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import zlib
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ from vjepa_core.model.nextfile.config import NextFileConfig
 from vjepa_core.paths import identifier_words, is_test_path
 
 
+@functools.lru_cache(maxsize=1 << 17)  # asked for every alive file of every ranking: cached
 def core_stem(path: str) -> str:
     """The stem without test affixes: `tests/test_api.py` and `src/api.py` share `api`.
 

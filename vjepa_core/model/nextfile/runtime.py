@@ -193,7 +193,11 @@ class NextFilePredictor:
                                             self.session_time.get(query))
         ranker = self.fitted.rankers["product"]
         scores = ranker.score(rows)
-        order = sorted(range(len(names)), key=lambda i: (-scores[i], names[i]))[:k]
+        # Ties (files the history says nothing about) go to the direct evidence: an import, then
+        # similar content, then the name.
+        imp, sim = _IDX["imports"], _IDX["similar"]
+        order = sorted(range(len(names)), key=lambda i: (-round(float(scores[i]), 6), -rows[i, imp], -rows[i, sim],
+                                                         names[i]))[:k]
         top = rows[order] if order else rows[:0]
         parts = ranker.contributions(top, FEATURE_GROUPS)
         out = []
