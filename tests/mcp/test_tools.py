@@ -71,6 +71,10 @@ async def test_project_insights_and_status(repo: GitRepo, data: Path) -> None:
     assert insights["root"] == str(repo.path)
     assert insights["summary"]["sentence"].startswith("This project")
     assert insights["counts"]["commits"] == 4
+    # small: the strongest few, in words (vjepa insights --json has the rest)
+    assert set(insights) == {"root", "summary", "counts", "people", "patterns", "suggestions", "more"}
+    assert len(insights["patterns"]) <= 5 and all("sentence" in p for p in insights["patterns"])
+    assert len(json.dumps(insights)) < 4000
     assert status["model"] and status["skipped_as_secrets"] == []
 
 

@@ -128,7 +128,7 @@ class AgentTools:
     def project_insights(self, root: Root = None) -> dict[str, Any]:
         """What the project is about, how people work on it (from its history) and organisation ideas."""
         with self._engine(root) as (folder, ws):
-            return {"root": str(folder.root), **ws.insights()}
+            return {"root": str(folder.root), **brief_insights(ws.insights())}
 
     def index_status(self, root: Root = None) -> IndexStatus:
         """What the index holds for the folder: files, code units, the model in use, files skipped as secrets."""
@@ -200,3 +200,24 @@ def _end_lines(folder: Folder, hits: list[Hit]) -> dict[tuple[str, int], int]:
     quoted = ", ".join("'" + p.replace("'", "''") + "'" for p in sorted({h.path for h in hits}))
     t = folder.workspace.store.visible_units(["path", "start_line", "end_line"], where=f"path IN ({quoted})")
     return {(p, s): e for p, s, e in zip(*(t[c].to_pylist() for c in ("path", "start_line", "end_line")))}
+
+
+INSIGHT_ITEMS = 5  # patterns and suggestions an agent gets (the strongest first): a small answer
+
+
+def brief_insights(full: dict[str, Any]) -> dict[str, Any]:
+    """The insights cut to what an agent reads: the summary's sentences, counts, people, and the
+    strongest few patterns and suggestions in words with their numbers (`vjepa insights --json`
+    has everything)."""
+    summary = full.get("summary", {})
+    return {
+        "summary": {k: summary[k] for k in ("sentence", "detail", "languages") if k in summary},
+        "counts": full.get("counts", {}),
+        "people": full.get("people", {}),
+        "patterns": [{k: p[k] for k in ("sentence", "support", "against", "p_value") if k in p}
+                     for p in full.get("patterns", [])[:INSIGHT_ITEMS]],
+        "suggestions": [{k: s[k] for k in ("sentence", "files", "target", "level", "reason", "evidence") if k in s}
+                        for s in full.get("suggestions", [])[:INSIGHT_ITEMS]],
+        "more": {"patterns": max(0, len(full.get("patterns", [])) - INSIGHT_ITEMS),
+                 "suggestions": max(0, len(full.get("suggestions", [])) - INSIGHT_ITEMS)},
+    }
