@@ -82,7 +82,10 @@ class GitRepo:
             p.write_text(content, encoding="utf-8")
         return p
 
-    def commit(self, message: str, files: dict[str, str | bytes | None] | None = None) -> None:
+    def commit(self, message: str, files: dict[str, str | bytes | None] | None = None, *,
+               author: str | None = None) -> None:
+        """Write (None: remove) `files` and commit them, an hour after the last commit; `author`
+        ("Name <email>") for someone else's commit."""
         for rel, content in (files or {}).items():
             if content is None:
                 self.git("rm", "-q", "--", rel)
@@ -90,4 +93,4 @@ class GitRepo:
                 self.write(rel, content)
                 self.git("add", "--", rel)
         self._t += 3600
-        self.git("commit", "-q", "--allow-empty", "-m", message)
+        self.git("commit", "-q", "--allow-empty", *([f"--author={author}"] if author else []), "-m", message)

@@ -103,14 +103,7 @@ def indexed_workspace(repo: GitRepo, tmp_path: Path) -> Workspace:
 
 def commit_as(repo: GitRepo, author: str, message: str, files: dict[str, str | bytes | None] | None = None) -> None:
     """`repo.commit` by someone else: `author` is "Name <email>"."""
-    for rel, content in (files or {}).items():
-        if content is None:
-            repo.git("rm", "-q", "--", rel)
-        else:
-            repo.write(rel, content)
-            repo.git("add", "--", rel)
-    repo._t += 3600
-    repo.git("commit", "-q", "--allow-empty", f"--author={author}", "-m", message)
+    repo.commit(message, files, author=author)
 
 
 ANA, BEN, BOT = "Ana Lima <ana@example.com>", "Ben Okafor <ben@example.com>", "dependabot[bot] <bot@example.com>"
