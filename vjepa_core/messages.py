@@ -67,6 +67,12 @@ CATALOGUE: dict[str, str] = {
         "No related files for {path} yet: nothing in the history, folders, imports or meaning ties it "
         "to another indexed file."
     ),
+    "query.fit_pending": ("Learning from this history in the background (a minute or so on two cores): until it "
+                          "lands these come from co-change counts and recency. Ask again later for the learned ranking."),
+    "server.fit_title": "Fitting the lenses to {name}'s history",
+    "server.fit_progress": "{elapsed} s so far",
+    "server.fit_progress_eta": "{elapsed} s so far, about {left} s left",
+    "server.fit_done": "The lenses now rank with what the history taught ({elapsed} s).",
     "query.none_next": "Nothing to suggest after {after} yet: the history has no file that tends to follow it.",
     "query.none_search": "Nothing matched {query!r}. Try other words, or a name from the code.",
     # --- server (issue 4) ---

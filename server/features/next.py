@@ -80,11 +80,24 @@ FIT_POLL_S = 1.0
 
 
 async def _when_fit_lands(ls: VjepaServer, folder: Folder) -> None:
-    """Wait for the background fit, then fill both lens caches from it and refresh the lenses."""
+    """Wait for the background fit (work-done progress meanwhile: time so far, and time left when an
+    earlier fit of this index says how long one takes), then fill both lens caches from it and
+    refresh the lenses."""
     loop = asyncio.get_running_loop()
+    bar = await ls.begin_progress(text("server.fit_title", name=folder.root.name))
+    expected = folder.workspace.lens.last_fit_seconds()
+    t0 = loop.time()
     try:
         while folder.workspace.lens.fitting():
             await asyncio.sleep(FIT_POLL_S)
+            elapsed = int(loop.time() - t0)
+            if expected:
+                bar.report(loop, text("server.fit_progress_eta", elapsed=elapsed, left=max(1, int(expected - elapsed))),
+                           min(99, int(100 * elapsed / expected)))
+            else:
+                bar.report(loop, text("server.fit_progress", elapsed=elapsed), 0)
+        await asyncio.sleep(0)  # the last report (scheduled through the loop) goes out before the end
+        bar.end(text("server.fit_done", elapsed=int(loop.time() - t0)))
         await loop.run_in_executor(ls.engine, folder.workspace.lens.forget)
         await loop.run_in_executor(ls.engine, folder.refresh_caches)
         await fill_next(ls, folder)

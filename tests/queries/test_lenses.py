@@ -98,6 +98,7 @@ def test_the_first_answers_come_while_the_fit_runs(git_repo: GitRepo, tmp_path: 
     assert out.returncode == 0, out.stderr
     assert '"pkg/c.py"' in out.stdout.split("\n", 3)[2]  # the first hit, from co-change
     assert took < 5.0, took
+    assert "Learning from this history in the background" in out.stderr  # it says where the answer comes from
     ws = Workspace(git_repo.path, tmp_path / "idx")
     first = ws.predict_next(["pkg/a.py"], k=3)
     assert first[0].path == "pkg/c.py"

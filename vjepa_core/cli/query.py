@@ -43,16 +43,23 @@ def add_search(sub: Subcommands) -> None:
 def run_related(args: argparse.Namespace, voice: Voice, console: Console) -> int:
     from vjepa_core.workspace import Workspace
 
-    return print_hits(Workspace(args.root, args.index_dir).related(args.path, args.k), args.json,
-                      text("query.none_related", path=args.path))
+    ws = Workspace(args.root, args.index_dir)
+    code = print_hits(ws.related(args.path, args.k), args.json, text("query.none_related", path=args.path))
+    if ws.lens.pending:
+        voice.say("query.fit_pending")
+    return code
 
 
 def run_next(args: argparse.Namespace, voice: Voice, console: Console) -> int:
     from vjepa_core.workspace import Workspace
 
     say_blas_tip_once(voice)  # the first `next` fits the predictor: slow on the reference BLAS
-    hits = Workspace(args.root, args.index_dir).predict_next(args.after, args.k)
-    return print_hits(hits, args.json, text("query.none_next", after=", ".join(args.after) or "the latest commit"))
+    ws = Workspace(args.root, args.index_dir)
+    hits = ws.predict_next(args.after, args.k)
+    code = print_hits(hits, args.json, text("query.none_next", after=", ".join(args.after) or "the latest commit"))
+    if ws.lens.pending:  # answered from the statistics while the fit runs in the background
+        voice.say("query.fit_pending")
+    return code
 
 
 def run_search(args: argparse.Namespace, voice: Voice, console: Console) -> int:

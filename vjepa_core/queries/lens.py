@@ -132,6 +132,18 @@ class LensRanker:
         self.predictor.links = links
         return self.predictor
 
+    def last_fit_seconds(self) -> float | None:
+        """How long this index's last fit took (from the saved fit's header), to tell the time left."""
+        import json
+
+        from safetensors import SafetensorError, safe_open
+
+        try:
+            with safe_open(str(self.saved), framework="numpy") as fh:
+                return float(json.loads((fh.metadata() or {})["pipeline"])["seconds"]) or None
+        except (OSError, SafetensorError, ValueError, KeyError, TypeError):
+            return None
+
     def stop(self) -> None:
         """End this process's background fit, if one runs (the server at shutdown: a fit is not
         left running once the editor has closed; the next start fits again)."""
