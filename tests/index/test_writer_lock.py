@@ -83,8 +83,11 @@ def test_two_crawls_at_once_take_turns(git_repo: GitRepo, tmp_path: Path) -> Non
         assert f"Another test (process {os.getpid()}" in errs[0].text
     reports = []
     for proc, err in zip(procs, errs):
-        out, _ = proc.communicate(timeout=300)
+        assert proc.stdout is not None
+        out = proc.stdout.read()  # not communicate(): it would close stderr under the reading thread
+        proc.wait(timeout=300)
         assert proc.returncode == 0, err.join()
+        err.join()
         reports.append(json.loads(out))
     # One did the work; the other waited for it and found nothing left to do.
     done = sorted((r["new"], r["changed"], r["unchanged"], r["deleted"]) for r in reports)
