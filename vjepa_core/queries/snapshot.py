@@ -64,10 +64,13 @@ def snapshot_key(store: Store) -> str:
     from vjepa_core.index.store import UNIT_VECTORS
     from vjepa_core.index.vectors import has_table
 
-    parts = [f"u{store.table('units').version}", f"f{store.table('files').version}"]
-    if has_table(store, UNIT_VECTORS):
-        parts.append(f"v{store.table(UNIT_VECTORS).version}")
-    return "-".join(parts)
+    vectors = store.table(UNIT_VECTORS).version if has_table(store, UNIT_VECTORS) else None
+    return _key(store.table("units").version, store.table("files").version, vectors)
+
+
+def _key(units: int, files: int, vectors: int | None) -> str:
+    """The snapshot key for these table versions (no vectors table: no `v` part)."""
+    return f"u{units}-f{files}" + (f"-v{vectors}" if vectors is not None else "")
 
 
 def _folder(store: Store) -> Path:
@@ -111,14 +114,10 @@ def on_disk(index_dir: Path) -> Snapshot | None:
     index_dir = Path(index_dir)
     cached = _CACHE.get(str(index_dir))
     pointer = _pointer_in(index_dir / FOLDER)
-    parts = []
-    for prefix, name in (("u", "units"), ("f", "files"), ("v", _UNIT_VECTORS)):
-        version = _manifest_version(index_dir / f"{name}.lance")
-        if version is None and name != _UNIT_VECTORS:
-            return None
-        if version is not None:
-            parts.append(f"{prefix}{version}")
-    key = "-".join(parts)
+    units, files = (_manifest_version(index_dir / f"{name}.lance") for name in ("units", "files"))
+    if units is None or files is None:
+        return None
+    key = _key(units, files, _manifest_version(index_dir / f"{_UNIT_VECTORS}.lance"))
     if not pointer.get("key") or pointer["key"] != key:
         return None
     if cached is not None and cached.key == key:
