@@ -220,10 +220,9 @@ class NextFilePredictor:
         taken = set(ranked) | {query}
         ranked += [g for g in st.rank_recency(query) if g in alive and g not in taken]
         out = []
-        for i, g in enumerate(ranked[:k]):
-            pattern, words = reason(["cochange" if together[g] else "recency"], np.ones(len(FEATURES)),
-                                    commits.get(g, 0), sessions.get(g, 0))
-            out.append((g, float(k - i), pattern, words))
+        for i, g in enumerate(ranked[:k]):  # the co-change counts' words, else recency's
+            said = _cochange_phrases(commits.get(g, 0), sessions.get(g, 0)) or [("temporal", "changed recently")]
+            out.append((g, float(k - i), said[0][0], "; ".join(w for _, w in said)))
         return out
 
 
@@ -247,12 +246,16 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
 
 
+def _cochange_phrases(commits: int, sessions: int) -> list[tuple[str, str]]:
+    out = [("temporal", f"changed together in {_plural(commits, 'commit')}")] if commits else []
+    if sessions:
+        out.append(("temporal", f"worked on together in {_plural(sessions, 'editor session')}"))
+    return out
+
+
 def _phrases(group: str, row: np.ndarray, commits: int, sessions: int) -> list[tuple[str, str]]:
     if group == "cochange":
-        out = [("temporal", f"changed together in {_plural(commits, 'commit')}")] if commits else []
-        if sessions:
-            out.append(("temporal", f"worked on together in {_plural(sessions, 'editor session')}"))
-        return out
+        return _cochange_phrases(commits, sessions)
     if group == "content":
         out = [("spatial", "imports or is imported by it")] if row[_IDX["imports"]] else []
         if row[_IDX["similar"]]:
