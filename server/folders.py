@@ -68,9 +68,14 @@ class Folder:
         self.model = self.workspace.model_status()._asdict()
         self.secret_skips = [skip._asdict() for skip in self.workspace.secret_skips()]
 
-    def refresh_related(self, paths: set[str]) -> None:
-        """Runs in the engine thread: the related lenses of `paths` only (after a fast update)."""
-        self.related.update(self.workspace.related_many(sorted(paths), LENS_FILES))
+    def refresh_related(self, paths: set[str]) -> bool:
+        """Runs in the engine thread: the related lenses of `paths` only (after a save). Returns
+        whether any lens now reads otherwise (its files, reasons or words)."""
+        fresh = self.workspace.related_many(sorted(paths), LENS_FILES)
+        shown = lambda hits: [(h.path, h.reason, h.detail) for h in hits]
+        changed = any(shown(hits) != shown(self.related.get(p, [])) for p, hits in fresh.items())
+        self.related.update(fresh)
+        return changed
 
 
 def idle_state(folders: list[Folder]) -> str:

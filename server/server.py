@@ -97,6 +97,8 @@ class VjepaServer(LanguageServer):
         self.index_lock = asyncio.Lock()  # one crawl at a time
         # Folders with a re-index queued: the saved files to update, or None for a full re-crawl.
         self.pending: dict[Path, set[str] | None] = {}
+        # Saved files whose lenses were answered from memory and whose index write is still to come.
+        self.unwritten: dict[Path, set[str]] = {}
         self.client_name = "lsp"  # clientInfo.name from initialize: the events' source
         self.active: str | None = None  # the file last opened, changed or saved (a URI): the "current" one
         self.training = False  # a vjepa.trainNow is running
@@ -150,7 +152,7 @@ class VjepaServer(LanguageServer):
     def state(self) -> str:
         if self.training:
             return "training"
-        if self.index_lock.locked() or self.pending:
+        if self.index_lock.locked() or self.pending or self.unwritten:
             return "indexing"
         idle_training = (f.idle_training.get("state") for f in self.folders)
         return "training" if any(s in ("training", "stopping") for s in idle_training) else "idle"

@@ -9,19 +9,20 @@ import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from vjepa_core.harvest.safety import IgnoreRules, check_root, denied_location, denied_name
 from vjepa_core.index.locations import default_index_dir
 from vjepa_core.index.lock import holds_writer_lock, writer_lock
 from vjepa_core.index.memory import release_memory
+from vjepa_core.index.reports import EditorEvent, IndexedFiles, IndexReport, ModelStatus, SecretSkip
 from vjepa_core.messages import VjepaError
 from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR, FINE_TUNE_RECORD, LOCAL_MODEL
 
 if TYPE_CHECKING:
     from vjepa_core.harvest.history import Commit
     from vjepa_core.harvest.units import CodeUnit
-    from vjepa_core.index.crawl import CrawlReport, ProgressFn
+    from vjepa_core.index.crawl import ProgressFn
     from vjepa_core.index.store import Store
     from vjepa_core.index.vectors import EmbedReport
     from vjepa_core.messages import Voice
@@ -34,46 +35,6 @@ if TYPE_CHECKING:
     from vjepa_core.queries.hits import Hit
     from vjepa_core.queries.lens import Fit, LensRanker
     from vjepa_core.swarm.scheduler import IdleScheduler
-
-
-class IndexReport(NamedTuple):
-    """What `Workspace.index` did: the crawl's report, and the embedding's (None: not embedded)."""
-
-    crawl: CrawlReport
-    embedded: EmbedReport | None
-
-
-class EditorEvent(NamedTuple):
-    """One editor event for the temporal predictor; never content."""
-
-    time_ms: int
-    path: str  # workspace-relative
-    kind: str  # "open", "change" or "save"
-    source: str  # the editor (LSP clientInfo.name)
-
-
-class IndexedFiles(NamedTuple):
-    """The files indexed whole (status ok) and their code units."""
-
-    paths: list[str]
-    units: int
-
-
-class SecretSkip(NamedTuple):
-    """A file the last crawl skipped because its content looked like it holds a secret: its path
-    and the rule family that matched ("AWS access key", ...), never the value. `.vjepaallow`
-    lets a false alarm in."""
-
-    path: str  # workspace-relative
-    family: str
-
-
-class ModelStatus(NamedTuple):
-    """Which model serves a workspace: "workspace" (trained here), "default" (shipped) or "none",
-    and its weights' digest ("" without a model)."""
-
-    name: str
-    version: str
 
 
 COMPACT_EVERY = 20  # update_files calls between compactions
@@ -324,6 +285,18 @@ class Workspace:
             return touched
         partners = relink(predictor.links, self.store, saved)
         return set(saved) | (partners & touched)
+
+    def preview_save(self, paths: list[str]) -> set[str] | None:
+        """A save's lens before the index is written (`update_files` follows): the ranker's links
+        learn the saved files' imports now (index/quick.py); returns the files whose Related lens
+        to rank again, or None without a fitted ranker in memory or for more than a plain edit."""
+        from vjepa_core.index.quick import relink_imports, saved_imports
+
+        predictor = self.lens.predictor
+        if predictor is None or predictor.fitted is None or self._store is None:
+            return None
+        imports = saved_imports(self.root, self.store, paths, self.excludes)
+        return None if imports is None else set(imports) | relink_imports(predictor.links, imports)
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
         """Code search. Before the index is opened here, the snapshot on disk answers when it is

@@ -26,6 +26,9 @@ from ..folders import Folder
 from ..server import VjepaServer, WorkProgress
 
 HISTORY_MOVED = ".git/logs/HEAD"
+# A save's index write waits this long after its lenses were answered from memory: saves meanwhile
+# share one write (LanceDB writes a version per write), and the editor's next requests go first.
+WRITE_DELAY_S = 0.5
 RULE_FILES = (".gitignore", ".vjepaignore", ".vjepaallow")
 
 
@@ -42,13 +45,22 @@ def _refresh(folder: Folder, progress: Callable[[int, int, str], None]) -> Index
     return report
 
 
-def _update(folder: Folder, paths: list[str]) -> set[str] | None:
+def _update(folder: Folder, paths: list[str]) -> tuple[bool, bool] | None:
     """Runs in the engine thread: the saved files only (Workspace.update_files), then the related
-    lenses of every file whose relations changed. None: the change needs the full re-index."""
+    lenses of every file whose relations changed. Returns (whether any relation changed, whether a
+    lens now reads otherwise); None: the change needs the full re-index."""
     touched = folder.workspace.update_files(paths, purge=False)  # purged right after: update_folder
-    if touched:
-        folder.refresh_related(folder.workspace.lens_touched(paths, touched))
-    return touched
+    if touched is None:
+        return None
+    return bool(touched), bool(touched) and folder.refresh_related(folder.workspace.lens_touched(paths, touched))
+
+
+def _answer_first(folder: Folder, paths: list[str]) -> bool | None:
+    """Runs in the engine thread: a save's lenses from memory, before the index is written
+    (Workspace.preview_save: the saved files' imports, re-read). Returns whether a lens now reads
+    otherwise; None: no such answer (no fitted ranker yet, or more than a plain edit)."""
+    files = folder.workspace.preview_save(paths)
+    return None if files is None else folder.refresh_related(files)
 
 
 def _log_failure(ls: VjepaServer, done: asyncio.Future[object], what: str) -> None:
@@ -56,10 +68,10 @@ def _log_failure(ls: VjepaServer, done: asyncio.Future[object], what: str) -> No
         ls.log(f"{what} failed: {done.exception()}", types.MessageType.Warning)
 
 
-async def update_folder(ls: VjepaServer, folder: Folder, paths: list[str]) -> bool:
+async def update_folder(ls: VjepaServer, folder: Folder, paths: list[str], *, shown: bool = False) -> bool:
     """A save's re-index: the fast path when it applies (the same files, the same history: Next
     lenses and counts stay as they are), else the full `index_folder`. Returns whether anything
-    the lenses show may have changed."""
+    the lenses show may have changed (`shown`: whether a lens now reads otherwise)."""
     loop = asyncio.get_running_loop()
     if folder.indexed:
         try:
@@ -72,9 +84,39 @@ async def update_folder(ls: VjepaServer, folder: Folder, paths: list[str]) -> bo
             # are answered from the refreshed caches: the purge is 0.2 s of table rewrites on 5,000 files.
             purge = loop.run_in_executor(ls.engine, folder.workspace.purge)
             purge.add_done_callback(lambda done: _log_failure(ls, done, "purging the saved files' old text"))
-            return bool(touched)
+            return touched[shown]
     await index_folder(ls, folder, announce=False)
     return True
+
+
+async def _answer_then_write(ls: VjepaServer, folder: Folder, paths: set[str]) -> bool | None:
+    """A save of files already indexed: their lenses from memory first (`_answer_first`), and
+    the index write WRITE_DELAY_S later, one for every save meanwhile (`_write_later`). None: no
+    answer from memory; the caller writes now."""
+    try:
+        changed = await asyncio.get_running_loop().run_in_executor(ls.engine, _answer_first, folder, sorted(paths))
+    except Exception as exc:  # noqa: BLE001 -- said in the log; the write decides
+        ls.log(f"answering the save of {', '.join(sorted(paths))} from memory failed: {exc}", types.MessageType.Warning)
+        changed = None
+    if changed is None:
+        return None
+    if folder.root not in ls.unwritten:
+        ls.background(_write_later(ls, folder))
+    ls.unwritten.setdefault(folder.root, set()).update(paths)
+    return True  # the lenses are asked for again after every save (as after its write before)
+
+
+async def _write_later(ls: VjepaServer, folder: Folder) -> None:
+    """The index write of the saves answered from memory: units, vectors, relations, then the
+    exact relinking of the saved files (similarity included) and the purge; the lenses are
+    refreshed again only if one now reads otherwise."""
+    await asyncio.sleep(WRITE_DELAY_S)
+    async with ls.index_lock:
+        paths = ls.unwritten.pop(folder.root, None)
+        changed = bool(paths) and await update_folder(ls, folder, sorted(paths or ()), shown=True)
+    ls.publish_status()
+    if changed:
+        await ls.refresh_lenses()
 
 
 def _progress_reporter(ls: VjepaServer, bar: WorkProgress) -> Callable[[int, int, str], None]:
@@ -134,10 +176,13 @@ async def _reindex(ls: VjepaServer, folder: Folder) -> None:
     async with ls.index_lock:
         paths = ls.pending.pop(folder.root, None)  # changes from here on queue one more re-index
         ls.publish_status()
-        changed = True
-        if paths:
-            changed = await update_folder(ls, folder, sorted(paths))
-        else:
+        changed: bool | None = True
+        if paths and folder.indexed:
+            changed = await _answer_then_write(ls, folder, paths)
+        if paths and changed is None:
+            changed = await update_folder(ls, folder, sorted(paths | ls.unwritten.pop(folder.root, set())))
+        elif not paths:
+            ls.unwritten.pop(folder.root, None)  # the full re-crawl reads every changed file
             await index_folder(ls, folder, announce=False)
     ls.publish_status()
     if changed:

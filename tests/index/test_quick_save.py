@@ -1,0 +1,88 @@
+"""A save's first answer from memory (`index/quick.py`, `Workspace.preview_save`): the saved files'
+imports, read and parsed as the write will, with nothing written; and the ranker's links after it
+agree with what the write's exact relinking finds. Real git, real tree-sitter, real LanceDB."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures import FAKE_AWS, GitRepo
+from vjepa_core.index.crawl import crawl
+from vjepa_core.index.quick import relink_imports, saved_imports
+from vjepa_core.queries.related import content_links
+from vjepa_core.workspace import Workspace
+
+MODULES = {
+    "app/__init__.py": '"""The app."""\n',
+    "app/http.py": 'import json\n\n\ndef get(url):\n    """Fetch a url."""\n    return json.loads(url)\n',
+    "app/store.py": 'from app import http\n\n\nclass Store:\n    def load(self, url):\n        return http.get(url)\n',
+    "app/render.py": 'def render(rows):\n    """Rows as html."""\n    return "".join(rows)\n',
+    "app/cli.py": 'from app import store\n\n\ndef main():\n    return store.Store().load("x")\n',
+    "tests/test_store.py": 'from app.store import Store\n\n\ndef test_load():\n    assert Store()\n',
+}
+
+
+@pytest.fixture
+def ws(git_repo: GitRepo, tmp_path: Path) -> Workspace:
+    git_repo.commit("start", MODULES)
+    git_repo.commit("store and its test", {"app/store.py": MODULES["app/store.py"] + "\n# v2\n",
+                                            "tests/test_store.py": MODULES["tests/test_store.py"] + "\n# v2\n"})
+    git_repo.commit("cli and store", {"app/cli.py": MODULES["app/cli.py"] + "\n# v2\n",
+                                      "app/store.py": MODULES["app/store.py"] + "\n# v3\n"})
+    crawl(git_repo.path, tmp_path / "idx")
+    workspace = Workspace(git_repo.path, tmp_path / "idx")
+    workspace.embed()
+    return workspace
+
+
+def _versions(ws: Workspace) -> dict[str, int]:
+    return {name: ws.store.table(name).version for name in ("files", "units", "relations")}
+
+
+def test_saved_imports_reads_the_save_and_writes_nothing(ws: Workspace) -> None:
+    before = _versions(ws)
+    (ws.root / "app/cli.py").write_text('from app import render\n\n\ndef main():\n    return render.render([])\n')
+    (ws.root / "app/render.py").write_text(MODULES["app/render.py"] + "\n# edited, same imports\n")
+    got = saved_imports(ws.root, ws.store, ["app/cli.py", "app/render.py"], ws.excludes)
+    init = "app/__init__.py"  # `from app import x` names the package too
+    assert got == {"app/cli.py": ({init, "app/store.py"}, {init, "app/render.py"}), "app/render.py": (set(), set())}
+    assert _versions(ws) == before
+
+
+@pytest.mark.parametrize("case", ["new file", "rule file", "secret", "ignored"])
+def test_anything_but_a_plain_edit_is_left_to_the_write(ws: Workspace, case: str) -> None:
+    path = {"new file": "app/new.py", "rule file": ".gitignore", "secret": "app/render.py",
+            "ignored": "app/render.py"}[case]
+    if case == "secret":
+        (ws.root / path).write_text(f'AWS_ACCESS_KEY_ID = "{FAKE_AWS}"\n')
+    elif case == "ignored":
+        (ws.root / ".gitignore").write_text("app/render.py\n")
+        ws.reread_rules()
+    else:
+        (ws.root / path).write_text("x = 1\n")
+    assert saved_imports(ws.root, ws.store, [path], ws.excludes) is None
+
+
+def test_relink_imports_both_ways_and_keeps_similarity() -> None:
+    links = {"a": {"b": (1.0, 0.0), "c": (1.0, 0.7)}, "b": {"a": (1.0, 0.0)}, "c": {"a": (1.0, 0.7)}}
+    moved = relink_imports(links, {"a": ({"b", "c"}, {"d"})})
+    assert moved == {"b", "c", "d"}
+    assert links == {"a": {"c": (0.0, 0.7), "d": (1.0, 0.0)}, "b": {}, "c": {"a": (0.0, 0.7)},
+                     "d": {"a": (1.0, 0.0)}}
+
+
+def test_preview_then_write_agree_on_the_saved_files_links(ws: Workspace) -> None:
+    predictor, _ = ws.next_predictor(fit="now")
+    assert predictor is not None and predictor.fitted is not None
+    (ws.root / "app/cli.py").write_text('from app import render\n\n\ndef main():\n    return render.render([])\n')
+    files = ws.preview_save(["app/cli.py"])
+    assert files == {"app/cli.py", "app/render.py", "app/store.py"}
+    quick = {g for g, (imp, _) in predictor.links["app/cli.py"].items() if imp}  # similarity: the write's
+    touched = ws.update_files(["app/cli.py"])
+    assert touched is not None
+    ws.lens_touched(["app/cli.py"], touched)  # the write's exact relinking
+    exact = content_links(ws.store, ["app/cli.py"])["app/cli.py"]
+    assert quick == {g for g, (imp, _) in exact.items() if imp} == {"app/__init__.py", "app/render.py"}
+    assert ws.related("app/cli.py")[0].path == "app/render.py"
