@@ -18,6 +18,7 @@ from vjepa_core.model.encoder.encode import embed_queries, embed_units, load_mod
 from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR
 from vjepa_core.model.encoder.monitor import collapse_stats
 from vjepa_core.model.encoder.static_train import StaticTrainConfig, train_static, training_pairs
+from vjepa_core.paths import identifiers
 
 CODE = [
     "def read_config(path):\n    with open(path) as fh:\n        return json.load(fh)\n",
@@ -57,6 +58,38 @@ def test_identifiers_are_split_into_words(shipped: static.StaticEncoder) -> None
     assert rows[0] == rows[1] == rows[2] and rows[0]
 
 
+def test_the_head_line_and_early_identifiers_weigh_more(shipped: static.StaticEncoder) -> None:
+    text = "@cached\ndef read_config(path):\n    data = open(path)\n    return data\n"
+    model = static.StaticEncoder(shipped.tokenizer_json, shipped.embeddings, shipped.mean, head_weight=4.0,
+                                 position_tau=10.0)
+    flat, _, w = model.weighted_ids([text])
+    assert w is not None and len(w) == len(flat)
+    # token i weighs 1 / (1 + i / 10), four times as much in the head (cached def read_config path:
+    # the decorator counts with its definition's line)
+    head = len(model.token_ids(["\n".join(identifiers(text)[:4])])[0])
+    expected = np.array([(4.0 if i < head else 1.0) / (1 + i / 10) for i in range(len(flat))])
+    np.testing.assert_allclose(w, expected, rtol=1e-6)
+    # a body cut below its first line has no head; a model without position weights gives none
+    assert model.weighted_ids([text], heads=False)[2][0] == pytest.approx(1.0)
+    plain = static.StaticEncoder(shipped.tokenizer_json, shipped.embeddings, shipped.mean)
+    assert plain.weighted_ids([text])[2] is None
+    # a unit's vector pools its tokens' rows with those weights
+    expected_pooled = (w[:, None] * model.embeddings[flat]).sum(axis=0) / w.sum()
+    np.testing.assert_allclose(model.pooled([text])[0], expected_pooled, rtol=1e-4, atol=1e-6)
+    with pytest.raises(ValueError, match="head_weight"):
+        static.StaticEncoder(shipped.tokenizer_json, shipped.embeddings, shipped.mean, head_weight=0.0)
+
+
+def test_a_model_saved_before_position_weights_loads_without_them(tmp_path: Path) -> None:
+    d = _copy(tmp_path)
+    config = json.loads((d / "config.json").read_text())
+    config.pop("head_weight", None)
+    config.pop("position_tau", None)
+    (d / "config.json").write_text(json.dumps(config))
+    old = load_model(d)
+    assert isinstance(old, static.StaticEncoder) and old.head_weight == 1.0 and old.position_tau == 0.0
+
+
 def test_round_trip(shipped: static.StaticEncoder, tmp_path: Path) -> None:
     path = static.save(shipped, tmp_path / "m")
     back = load_model(path.parent)
@@ -64,9 +97,27 @@ def test_round_trip(shipped: static.StaticEncoder, tmp_path: Path) -> None:
     # the table is stored as float16: vectors agree to that precision
     np.testing.assert_allclose(embed_units(back, CODE), embed_units(shipped, CODE), atol=2e-3)
     np.testing.assert_allclose(embed_queries(back, CODE), embed_queries(shipped, CODE), atol=2e-3)
+    assert (back.head_weight, back.position_tau) == (shipped.head_weight, shipped.position_tau)
     again = static.save(back, tmp_path / "m")
     assert again.read_bytes() == path.read_bytes()
     assert len(list((tmp_path / "m").glob("static-*.safetensors"))) == 1
+
+
+def test_reweighting_sets_position_weights_a_query_skip_and_a_new_mean(shipped: static.StaticEncoder,
+                                                                     tmp_path: Path) -> None:
+    from vjepa_core.model.encoder.reweight import reweight
+
+    plain = static.StaticEncoder(shipped.tokenizer_json, shipped.embeddings, shipped.mean,
+                                 predictor=shipped.predictor)
+    out = reweight(plain, CODE * 3, head_weight=3.0, position_tau=20.0, query_skip=0.5)
+    assert (out.head_weight, out.position_tau) == (3.0, 20.0)
+    assert out.metadata["reweighted"]["query_skip"] == 0.5 and out.metadata["reweighted"]["mean_sample"] == 12
+    skip = out.predictor - plain.predictor
+    np.testing.assert_allclose(skip, 0.5 * np.linalg.norm(plain.predictor, 2) * np.eye(plain.dim), atol=1e-5)
+    np.testing.assert_allclose(out.mean, out.pooled(CODE * 3).mean(axis=0), rtol=1e-4, atol=1e-6)
+    back = load_model(static.save(out, tmp_path / "rw").parent)
+    np.testing.assert_allclose(embed_units(back, CODE), embed_units(out, CODE), atol=2e-3)
+    np.testing.assert_allclose(embed_queries(back, CODE), embed_queries(out, CODE), atol=2e-3)
 
 
 def _copy(tmp_path: Path) -> Path:

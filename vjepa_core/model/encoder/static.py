@@ -3,7 +3,8 @@
 A unit's text becomes its identifiers, each identifier its words (`paths.identifier_words`:
 `getNetrcAuth` -> get netrc auth) and they WordPiece tokens (an identifier's ids are cached: code
 repeats its names), and the
-unit's vector is the mean of its tokens' rows in the table, minus the corpus mean, normalised.
+unit's vector is the weighted mean of its tokens' rows in the table (below), minus the corpus mean,
+normalised.
 The mean is one sparse (units x vocabulary) product with the table, so thousands of units a second
 go through on one core. Queries go through the same steps into the same space.
 
@@ -12,8 +13,14 @@ the time the shipped model is made; docs/default-model.md) and is then trained J
 (`static_train.py`): a context view of a unit (its docstring, its name) predicts the embedding of
 its body. Centring on a corpus of code units makes random pairs near orthogonal.
 
+Where an identifier stands counts: a unit's head (its first line after decorators: the name and the
+parameters) says most about it, so its tokens weigh `head_weight` times, and token i of a text
+weighs 1 / (1 + i / position_tau) (the signature and docstring come first, the body's detail
+last). A model keeps its own (config.json); `reweight.py` sets them on a trained model.
+
 On disk (format 2), a folder:
-    config.json                        format_version 2, kind "static", dim, max_words, the
+    config.json                        format_version 2, kind "static", dim, max_words, head_weight
+                                       and position_tau (absent: 1 and 0, no position weights), the
                                        tokenizer, metadata, the name + sha256 of the weights file
     static-<sha256[:16]>.safetensors   "embeddings" [vocab, dim], "mean" [dim], the query-side
                                        "predictor" [dim, dim] and "token_weights" [vocab]
@@ -57,7 +64,8 @@ class StaticEncoder:
 
     def __init__(self, tokenizer_json: str, embeddings: np.ndarray, mean: np.ndarray, *,
                  predictor: np.ndarray | None = None, token_weights: np.ndarray | None = None,
-                 max_words: int = MAX_WORDS, metadata: dict[str, Any] | None = None) -> None:
+                 max_words: int = MAX_WORDS, head_weight: float = 1.0, position_tau: float = 0.0,
+                 metadata: dict[str, Any] | None = None) -> None:
         from tokenizers import Tokenizer
 
         self.tokenizer_json = tokenizer_json
@@ -69,6 +77,7 @@ class StaticEncoder:
         # Learned pooling weights, one per token (a unit's vector is the weighted mean of its tokens').
         self.token_weights = None if token_weights is None else np.asarray(token_weights, dtype=np.float32)
         self.max_words = max_words
+        self.head_weight, self.position_tau = float(head_weight), float(position_tau)
         self.metadata = dict(metadata or {})
         self._ids: dict[str, tuple[int, ...]] = {}  # identifier -> its token ids
         self._word_ids: dict[str, tuple[int, ...]] = {}  # word -> its WordPiece ids
@@ -82,6 +91,9 @@ class StaticEncoder:
         if self.token_weights is not None and (self.token_weights.shape != (self.vocab_size,)
                                                or not np.all(self.token_weights > 0)):
             raise ValueError(f"token weights must be {self.vocab_size} positive numbers")
+        if not (self.head_weight > 0 and self.position_tau >= 0):
+            raise ValueError(f"head_weight must be positive and position_tau not negative "
+                             f"(got {self.head_weight}, {self.position_tau})")
 
     @property
     def dim(self) -> int:
@@ -108,11 +120,21 @@ class StaticEncoder:
         for n, ws in zip(new, split):
             self._ids[n] = words[ws[0]] if len(ws) == 1 else tuple(chain.from_iterable(words[w] for w in ws))
 
-    def token_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def token_ids(self, texts: Sequence[str], *, heads: bool | Sequence[bool] = True
+                  ) -> tuple[np.ndarray, np.ndarray]:
         """(flat token ids, row offsets [N + 1]) of `texts`: row i is ids[offsets[i]:offsets[i+1]].
 
         A text's first `max_words` identifiers count; each identifier's ids are its words' WordPiece
         tokens (`getNetrcAuth` -> get, net, ##rc, auth), worked out once and cached."""
+        flat, offsets, _ = self.weighted_ids(texts, heads=heads, weights=False)
+        return flat, offsets
+
+    def weighted_ids(self, texts: Sequence[str], *, heads: bool | Sequence[bool] = True,
+                     weights: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """`token_ids` and each token's position weight: `head_weight` for the head line's tokens, times
+        1 / (1 + i / position_tau) for the text's i-th token; None when not asked for or all would be 1. `heads`
+        (one per text, or for all) says whether a text starts with a head line (a unit does; a body
+        cut from below its first line does not)."""
         names = [identifiers(t)[: self.max_words] for t in texts]
         self._identifier_ids(set(chain.from_iterable(names)))
         ids = self._ids
@@ -121,16 +143,32 @@ class StaticEncoder:
         offsets = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         flat = np.fromiter(chain.from_iterable(rows), dtype=np.int32, count=int(offsets[-1]))
-        return flat, offsets
+        if not weights or (self.head_weight == 1.0 and not self.position_tau):
+            return flat, offsets, None
+        position = np.arange(len(flat), dtype=np.float32) - np.repeat(offsets[:-1], lengths)
+        w = np.ones(len(flat), dtype=np.float32)
+        if self.position_tau:
+            w /= 1.0 + position / self.position_tau
+        if self.head_weight != 1.0:
+            flags = [heads] * len(texts) if isinstance(heads, bool) else list(heads)
+            head = np.fromiter((sum(len(ids[n]) for n in ns[:len(identifiers(_head(t)))]) if f else 0
+                                for t, ns, f in zip(texts, names, flags)), dtype=np.float32, count=len(texts))
+            w[position < np.repeat(head, lengths)] *= self.head_weight
+        return flat, offsets, w
 
-    def padded_ids(self, texts: Sequence[str], max_len: int) -> np.ndarray:
-        """Token ids as a [N, L] int32 array (L <= max_len, 0 = padding), for training."""
-        flat, offsets = self.token_ids(texts)
+    def padded_ids(self, texts: Sequence[str], max_len: int, *, heads: bool | Sequence[bool] = True
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids and their position weights as [N, L] arrays (L <= max_len, id 0 and weight 0 =
+        padding), for training."""
+        flat, offsets, pw = self.weighted_ids(texts, heads=heads)
         lengths = np.minimum(np.diff(offsets), max_len)
-        out = np.zeros((len(texts), max(1, int(lengths.max(initial=0)))), dtype=np.int32)
+        width = max(1, int(lengths.max(initial=0)))
+        out = np.zeros((len(texts), width), dtype=np.int32)
+        wout = np.zeros((len(texts), width), dtype=np.float32)
         for i, (o, n) in enumerate(zip(offsets[:-1], lengths)):
             out[i, :n] = flat[o:o + n]
-        return out
+            wout[i, :n] = 1.0 if pw is None else pw[o:o + n]
+        return out, wout
 
     # ---- vectors -------------------------------------------------------------------------------
     def pooled(self, texts: Sequence[str]) -> np.ndarray:
@@ -140,12 +178,14 @@ class StaticEncoder:
 
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), _SLICE):
-            flat, offsets = self.token_ids(texts[start:start + _SLICE])
+            flat, offsets, pw = self.weighted_ids(texts[start:start + _SLICE])
             lengths = np.diff(offsets)
-            if self.token_weights is None:
+            if self.token_weights is None and pw is None:
                 weights = np.repeat(1.0 / np.maximum(lengths, 1), lengths).astype(np.float32)
             else:
-                weights = self.token_weights[flat]
+                weights = self.token_weights[flat] if self.token_weights is not None else np.ones(len(flat), np.float32)
+                if pw is not None:
+                    weights = weights * pw
                 rows = np.repeat(np.arange(len(lengths)), lengths)
                 totals = np.bincount(rows, weights=weights, minlength=len(lengths))
                 weights = (weights / np.maximum(totals[rows], 1e-12)).astype(np.float32)
@@ -172,6 +212,19 @@ class StaticEncoder:
         return q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
 
 
+def _head(text: str) -> str:
+    """A unit's head: the text up to the end of its first line that is not a decorator or annotation
+    (`@...`), decorators included."""
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            return text
+        if not text[start:end].lstrip().startswith("@"):
+            return text[:end]
+        start = end + 1
+
+
 def save(model: StaticEncoder, directory: str | os.PathLike[str]) -> Path:
     """Write `model` into `directory` atomically; returns the config path."""
     d = Path(directory)
@@ -183,7 +236,8 @@ def save(model: StaticEncoder, directory: str | os.PathLike[str]) -> Path:
     name, digest = write_safetensors_numpy(d, arrays, "static")
     write_json(d / CONFIG_NAME, {
         "format_version": FORMAT_VERSION, "kind": KIND, "dim": model.dim, "vocab_size": model.vocab_size,
-        "max_words": model.max_words, "weights_file": name, "weights_sha256": digest,
+        "max_words": model.max_words, "head_weight": model.head_weight, "position_tau": model.position_tau,
+        "weights_file": name, "weights_sha256": digest,
         "metadata": model.metadata, "tokenizer": json.loads(model.tokenizer_json)})
     fsync_dir(d)
     remove_stale(d, "static", name)
@@ -218,7 +272,9 @@ def load(directory: str | os.PathLike[str], config: dict[str, Any] | None = None
     try:
         return StaticEncoder(json.dumps(config["tokenizer"]), table, mean, predictor=arrays.get("predictor"),
                              token_weights=arrays.get("token_weights"),
-                             max_words=int(config.get("max_words", MAX_WORDS)), metadata=config.get("metadata") or {})
+                             max_words=int(config.get("max_words", MAX_WORDS)),
+                             head_weight=float(config.get("head_weight", 1.0)),
+                             position_tau=float(config.get("position_tau", 0.0)), metadata=config.get("metadata") or {})
     except Exception as exc:  # ValueError from us; tokenizers raises its own Exception type
         raise CheckpointError(f"model at {d}: the tokenizer or table is unusable ({exc}); {_FIX}") from exc
 

@@ -110,9 +110,10 @@ class _Table(nn.Module):
         self.log_weights = mx.array(np.log(w).astype(np.float32))
         self._mean = mx.array(mean.astype(np.float32))  # fixed: the centring the vectors will get
 
-    def __call__(self, ids: mx.array) -> mx.array:
-        """[B, L] ids (0 = padding) -> [B, D] centred, unit-normalised weighted mean rows."""
-        w = (mx.exp(self.log_weights[ids]) * (ids != 0))[..., None]
+    def __call__(self, ids: mx.array, pw: mx.array) -> mx.array:
+        """[B, L] ids and position weights (0 = padding) -> [B, D] centred, unit-normalised weighted
+        mean rows."""
+        w = (mx.exp(self.log_weights[ids]) * pw)[..., None]
         pooled = (self.embeddings[ids] * w).sum(axis=1) / mx.maximum(w.sum(axis=1), 1e-6) - self._mean
         return _unit(pooled)
 
@@ -161,11 +162,11 @@ def train_static(model: StaticEncoder, pairs: Sequence[Pair], units: Sequence[st
     log = log or (lambda _: None)
     rng = np.random.default_rng(cfg.seed)
     mx.random.seed(cfg.seed)
-    ctx_ids = model.padded_ids([p[0] for p in pairs], cfg.context_len)
-    body_ids = model.padded_ids([p[1] for p in pairs], cfg.target_len)
-    ctx_ids = np.pad(ctx_ids, ((0, 0), (0, cfg.context_len - ctx_ids.shape[1])))
-    body_ids = np.pad(body_ids, ((0, 0), (0, cfg.target_len - body_ids.shape[1])))
-    probe = body_ids[rng.choice(len(pairs), size=min(256, len(pairs)), replace=False)]
+    ctx_ids, ctx_w = _padded(model, [p[0] for p in pairs], cfg.context_len, True)
+    # A body cut from below its first line (a name's pair: the name is a bare identifier) has no head.
+    body_ids, body_w = _padded(model, [p[1] for p in pairs], cfg.target_len, [" " in p[0] for p in pairs])
+    chosen = rng.choice(len(pairs), size=min(256, len(pairs)), replace=False)
+    probe, probe_w = mx.array(body_ids[chosen]), mx.array(body_w[chosen])
 
     mean = model.mean if model.mean.any() else corpus_mean(model, _sample(units, cfg.mean_sample, rng))
     predictor = model.predictor if model.predictor is not None else np.eye(model.dim, dtype=np.float32)
@@ -176,24 +177,24 @@ def train_static(model: StaticEncoder, pairs: Sequence[Pair], units: Sequence[st
     optimizer = optim.Adam(learning_rate=_lr(cfg))
     t = cfg.temperature
 
-    def loss_fn(net: _Online, c: mx.array, b: mx.array) -> mx.array:
-        q, k = net.predictor(net.table(c)), net.table(b)
-        tk = mx.stop_gradient(target(b))
+    def loss_fn(net: _Online, c: mx.array, cw: mx.array, b: mx.array, bw: mx.array) -> mx.array:
+        q, k = net.predictor(net.table(c, cw)), net.table(b, bw)
+        tk = mx.stop_gradient(target(b, bw))
         return 0.5 * (_info_nce(q, k, t) + _info_nce(k, q, t)) + cfg.jepa_weight * _info_nce(q, tk, t)
 
     loss_and_grad = nn.value_and_grad(online, loss_fn)
     state = [online.state, optimizer.state, target.state]
 
     @partial(mx.compile, inputs=state, outputs=state)
-    def step(c: mx.array, b: mx.array) -> mx.array:
-        loss, grads = loss_and_grad(online, c, b)
+    def step(c: mx.array, cw: mx.array, b: mx.array, bw: mx.array) -> mx.array:
+        loss, grads = loss_and_grad(online, c, cw, b, bw)
         optimizer.update(online, grads)
         target.embeddings = cfg.ema * target.embeddings + (1.0 - cfg.ema) * online.table.embeddings
         target.log_weights = cfg.ema * target.log_weights + (1.0 - cfg.ema) * online.table.log_weights
         return loss
 
     def monitor(it: int, loss: float, t0: float) -> dict[str, Any]:
-        stats = collapse_stats(np.array(online.table(mx.array(probe))))
+        stats = collapse_stats(np.array(online.table(probe, probe_w)))
         return {"step": it, "loss": loss, "steps_per_s": it / max(time.perf_counter() - t0, 1e-9),
                 **{f"probe_{k}": v for k, v in stats.items()}}
 
@@ -203,7 +204,7 @@ def train_static(model: StaticEncoder, pairs: Sequence[Pair], units: Sequence[st
     t0 = time.perf_counter()
     for it in range(1, cfg.steps + 1):
         idx = sampler.draw()
-        loss = step(mx.array(ctx_ids[idx]), mx.array(body_ids[idx]))
+        loss = step(mx.array(ctx_ids[idx]), mx.array(ctx_w[idx]), mx.array(body_ids[idx]), mx.array(body_w[idx]))
         mx.eval(loss, online.parameters(), target.parameters(), optimizer.state)
         value = float(loss)
         if not math.isfinite(value):
@@ -218,12 +219,21 @@ def train_static(model: StaticEncoder, pairs: Sequence[Pair], units: Sequence[st
     trained = StaticEncoder(model.tokenizer_json, table, np.zeros(table.shape[1], np.float32),
                             predictor=np.array(online.predictor.weight),
                             token_weights=np.exp(np.array(final.log_weights)) if cfg.learn_weights else
-                            model.token_weights, max_words=model.max_words, metadata=dict(model.metadata))
+                            model.token_weights, max_words=model.max_words, head_weight=model.head_weight,
+                            position_tau=model.position_tau, metadata=dict(model.metadata))
     trained.mean = corpus_mean(trained, _sample(units, cfg.mean_sample, rng))
     trained.metadata.update({
         "trained": {"pairs": len(pairs), "steps": cfg.steps, "seconds": round(time.perf_counter() - t0, 1),
                     "first_loss": history[0]["loss"], "final": history[-1], "config": cfg.to_dict()}})
     return trained
+
+
+def _padded(model: StaticEncoder, texts: Sequence[str], length: int,
+            heads: bool | Sequence[bool]) -> tuple[np.ndarray, np.ndarray]:
+    """[N, length] token ids and position weights (static.py), padded with zeros to `length`."""
+    ids, weights = model.padded_ids(texts, length, heads=heads)
+    pad = ((0, 0), (0, length - ids.shape[1]))
+    return np.pad(ids, pad), np.pad(weights, pad)
 
 
 def _sample(texts: Sequence[str], n: int, rng: np.random.Generator) -> list[str]:
