@@ -142,6 +142,9 @@ class Workspace:
                 self.refresh_search()  # embed() refreshed it otherwise
             else:  # the semantic relations replaced at embedding time: the summary counts what status counts
                 report.relations["semantic/similar"] = embedded.semantic_relations
+            from vjepa_core.index.links import save_links
+
+            save_links(self.store)  # the lenses' fit reads them from there, without LanceDB (index/links.py)
         return IndexReport(report, embedded)
 
     @holds_writer_lock("save")

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 # Lance logs warnings such as 'No existing dataset ... it will be created' to stderr: not for users.
 os.environ.setdefault("LANCEDB_LOG", "error")
 
-import lancedb
 import pyarrow as pa
 
 from vjepa_core.index.locations import APP_NAME, default_index_dir  # noqa: F401 (kept importable from here)
@@ -36,6 +35,8 @@ from vjepa_core.index.memory import tune_allocators
 from vjepa_core.messages import VjepaError
 
 if TYPE_CHECKING:
+    import lancedb
+
     from vjepa_core.patterns.relation import Relation
 
 tune_allocators()  # before the first table is read or written
@@ -153,6 +154,8 @@ class Store:
         if not create and not path.exists():
             raise FileNotFoundError(path)
         path.mkdir(parents=True, exist_ok=True)
+        import lancedb  # here, not at the top: what only names the schema (a fit, a CLI search) stays light
+
         try:
             # read_consistency_interval=0: a long-lived handle (the server, a Workspace) always sees
             # what another handle or process wrote last, never a stale version.

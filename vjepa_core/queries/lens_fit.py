@@ -1,6 +1,10 @@
 """`python -m vjepa_core.queries.lens_fit ROOT INDEX_DIR`: the lens ranker's fit, in a child process
 at low priority (`LensRanker` starts it), holding the index's fit lock so only one runs; it saves
-the fit next to the index, where the next lens call finds it."""
+the fit next to the index, where the next lens call finds it.
+
+It stays light beside the server: the index's import and similarity relations come from the Arrow
+file the last full index left (index/links.py) while the relations have not changed since, so
+LanceDB (about 110 MB of memory once imported) is not loaded; otherwise it opens the index."""
 
 from __future__ import annotations
 
@@ -9,6 +13,23 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from vjepa_core.model.nextfile.features import Links
+
+
+def links_from_rows(rows: pa.Table) -> Links:
+    """file -> other file -> (imports it or is imported by it: 1/0, cosine when similar, else 0),
+    both ways, from import and similarity relation rows (as `queries.related.content_links`)."""
+    out: dict[str, dict[str, tuple[float, float]]] = {}
+    for a, b, kind, w in zip(*(rows[c].to_pylist() for c in ("a", "b", "kind", "weight"))):
+        for x, y in ((a, b), (b, a)):
+            imp, sim = out.setdefault(x, {}).get(y, (0.0, 0.0))
+            out[x][y] = (1.0, sim) if kind == "import" else (imp, max(sim, float(w)))
+    return out
 
 
 def main(argv: list[str]) -> int:
@@ -21,7 +42,7 @@ def main(argv: list[str]) -> int:
     except OSError:
         pass
     from vjepa_core.harvest.history import read_commits
-    from vjepa_core.index.store import Store
+    from vjepa_core.index.links import load_links
     from vjepa_core.queries.lens import FIT_LOCK, LensRanker
 
     with open(index_dir / FIT_LOCK, "a+") as lock:
@@ -32,10 +53,16 @@ def main(argv: list[str]) -> int:
             return 0
         t0 = time.perf_counter()
         commits = read_commits(root)
-        store = Store.open(index_dir, root, create=False)
         ranker = LensRanker(root, index_dir)
-        ranker.get(commits, store, fit="now")
-        print(f"lens fit: {len(commits)} commits in {time.perf_counter() - t0:.1f}s, saved", flush=True)
+        rows = load_links(index_dir)
+        if rows is not None:  # the fit reads only the links (the sessions serve at ranking time)
+            ranker._get(commits, links_from_rows(rows), fit="now")
+        else:  # the relations changed since the last full index: from the index itself
+            from vjepa_core.index.store import Store
+
+            ranker.get(commits, Store.open(index_dir, root, create=False), fit="now")
+        print(f"lens fit: {len(commits)} commits in {time.perf_counter() - t0:.1f}s, saved "
+              f"(links from {'the index' if rows is None else 'its Arrow file'})", flush=True)
     return 0
 
 
