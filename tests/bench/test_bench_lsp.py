@@ -52,7 +52,11 @@ def test_bench_drives_the_real_server_and_sees_each_changed_lens() -> None:
     assert report["idle_cpu_percent"] >= 0
     figures = {row["figure"] for row in report["table"]}
     assert figures == {"workspace files", "code lens p50", "code lens p99", "save to refreshed lens p95",
-                       "RSS after indexing", "RSS at the end", "RSS peak (indexing included)", "idle CPU"}
+                       "RSS after indexing", "RSS at the end", "RSS peak (indexing included)", "idle CPU",
+                       "workspace/symbol first query", "workspace/symbol p50"}
+    assert report["symbols"]["queries"] == 50 and 0 < report["symbols"]["first_ms"]
+    assert 0 < report["symbols"]["p50_ms"] <= report["symbols"]["p95_ms"]
+    assert 0 <= save["lens_kept"] <= 3
     assert next(r for r in report["table"] if r["figure"] == "workspace files")["met"] is False  # 60 < 5,000
     json.dumps(report)  # --json prints it as is
 

@@ -27,8 +27,10 @@ from rich.table import Table
 from vjepa_core.bench.lsp_workspace import copy_workspace, generate_workspace, python_files
 from vjepa_core.messages import VjepaError
 
-TARGETS = {"lens_p99_ms": 20.0, "save_to_lens_p95_ms": 500.0, "rss_mb": 400.0, "idle_cpu_percent": 1.0,
-           "workspace_files": 5000}
+# Issue 17's targets (issue 4's were 20 ms, 500 ms and 400 MB).
+TARGETS = {"lens_p99_ms": 5.0, "save_to_lens_p95_ms": 150.0, "rss_mb": 350.0, "idle_cpu_percent": 1.0,
+           "workspace_files": 5000, "symbol_first_ms": 50.0, "symbol_p50_ms": 10.0}
+SYMBOL_QUERIES = 50  # workspace/symbol requests after the first one
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -43,7 +45,9 @@ def print_report(report: dict[str, Any]) -> None:
     out.print(f"first index {report['index_seconds']:.1f} s (lenses from then on), the ranker's background fit "
               f"{report.get('fit_seconds', 0):.1f} s more; {report['lens']['requests']} lens requests on "
               f"{report['lens']['files']} files; saves {s['saves']}, refreshes seen {s['refreshes_observed']}, "
-              f"lens current after the save {s['lens_current']}, new import in the lens's top 3 {s['lens_updated']}",
+              f"lens current after the save {s['lens_current']}, new import in the lens's top 3 {s['lens_updated']}, "
+              f"lens unchanged once the server settled {s['lens_kept']}; workspace/symbol: first "
+              f"{report['symbols']['first_ms']:.1f} ms, then {report['symbols']['queries']} queries",
               highlight=False)
 
 
@@ -234,6 +238,15 @@ async def _measure(work: Path, tmp: Path, *, leaves: list[str], files: int, requ
         await settle(60.0)
         rss_after_index, _ = _tree_rss_cpu(proc)
 
+        # workspace/symbol (search): the first query the server gets, then more, each timed.
+        words = sorted({w for rel in py or all_files for w in Path(rel).stem.split("_") if w.isalpha() and len(w) > 2})
+        symbol_ms: list[float] = []
+        for _ in range(SYMBOL_QUERIES + 1):
+            query = " ".join(rng.sample(words, min(2, len(words)))) or "main"
+            t = time.perf_counter()
+            await client.workspace_symbol_async(types.WorkspaceSymbolParams(query=query))
+            symbol_ms.append((time.perf_counter() - t) * 1000)
+
         # Code lenses: sequential requests over random files (an editor asks one file at a time).
         say("bench_lsp.lenses", requests=requests, files=min(files, len(py) or len(all_files)))
         sample = rng.sample(py or all_files, min(files, len(py) or len(all_files)))
@@ -253,7 +266,7 @@ async def _measure(work: Path, tmp: Path, *, leaves: list[str], files: int, requ
         known = set(py)
         targets = [p for p in leaves if p in known] or py
         targets = rng.sample(targets, min(saves, len(targets)))
-        save_ms, to_refresh_ms, observed, updated, fresh_lens, rounds = [], [], 0, 0, 0, []
+        save_ms, to_refresh_ms, observed, updated, fresh_lens, kept, rounds = [], [], 0, 0, 0, 0, []
         for rel in targets:
             other = await _import_target(rel)
             dotted = other[:-3].replace("/", ".")
@@ -265,6 +278,7 @@ async def _measure(work: Path, tmp: Path, *, leaves: list[str], files: int, requ
             client.text_document_did_save(types.DidSaveTextDocumentParams(
                 text_document=types.TextDocumentIdentifier(uri=uri(rel))))
             seen = shown = current = False
+            related: list[str] = []
             done = t
             first_refresh = None
             deadline = t + 120.0
@@ -306,8 +320,13 @@ async def _measure(work: Path, tmp: Path, *, leaves: list[str], files: int, requ
                 entry["related_now"] = [(field_of(r, "path"), field_of(r, "score"), field_of(r, "reason")) for r in
                                         (await client.workspace_execute_command_async(types.ExecuteCommandParams(
                                             command="vjepa.relatedFiles", arguments=[uri(rel)])) or [])[:5]]
-            rounds.append(entry)
             await settle(30.0)
+            # Honest about answers given before the index write: the lens once everything settled.
+            settled = [lz.command.title.split(" ", 1)[-1] for lz in await lens(rel)
+                       if lz.command and not lz.command.title.startswith("Next: ")]
+            entry["lens_kept"] = settled == related
+            kept += entry["lens_kept"]
+            rounds.append(entry)
 
         # Idle: everything settled, nobody asks anything.
         await settle(60.0)
@@ -333,20 +352,25 @@ async def _measure(work: Path, tmp: Path, *, leaves: list[str], files: int, requ
     rss_peak = max(rss_after_index, rss_end, peak[0])
     lens_p50, lens_p99 = _percentile(latencies, 50), _percentile(latencies, 99)
     save_p95 = _percentile(save_ms, 95)
+    symbol_first, symbol_p50 = symbol_ms[0], _percentile(symbol_ms[1:], 50)
     table = [
         {"figure": "workspace files", "measured": str(len(all_files)), "target": ">= 5,000",
          "met": len(all_files) >= TARGETS["workspace_files"]},
         {"figure": "code lens p50", "measured": f"{lens_p50:.2f} ms", "target": "-", "met": True},
-        {"figure": "code lens p99", "measured": f"{lens_p99:.2f} ms", "target": "<= 20 ms",
+        {"figure": "code lens p99", "measured": f"{lens_p99:.2f} ms", "target": f"<= {TARGETS['lens_p99_ms']:g} ms",
          "met": lens_p99 <= TARGETS["lens_p99_ms"]},
-        {"figure": "save to refreshed lens p95", "measured": f"{save_p95:.0f} ms", "target": "<= 500 ms",
+        {"figure": "save to refreshed lens p95", "measured": f"{save_p95:.0f} ms", "target": f"<= {TARGETS['save_to_lens_p95_ms']:g} ms",
          "met": save_p95 <= TARGETS["save_to_lens_p95_ms"] and fresh_lens == len(targets)},
-        {"figure": "RSS after indexing", "measured": f"{rss_after_index:.0f} MB", "target": "<= 400 MB",
+        {"figure": "RSS after indexing", "measured": f"{rss_after_index:.0f} MB", "target": f"<= {TARGETS['rss_mb']:g} MB",
          "met": rss_after_index <= TARGETS["rss_mb"]},
-        {"figure": "RSS at the end", "measured": f"{rss_end:.0f} MB", "target": "<= 400 MB",
+        {"figure": "RSS at the end", "measured": f"{rss_end:.0f} MB", "target": f"<= {TARGETS['rss_mb']:g} MB",
          "met": rss_end <= TARGETS["rss_mb"]},
-        {"figure": "RSS peak (indexing included)", "measured": f"{rss_peak:.0f} MB", "target": "<= 400 MB",
+        {"figure": "RSS peak (indexing included)", "measured": f"{rss_peak:.0f} MB", "target": f"<= {TARGETS['rss_mb']:g} MB",
          "met": rss_peak <= TARGETS["rss_mb"]},
+        {"figure": "workspace/symbol first query", "measured": f"{symbol_first:.1f} ms", "target": "<= 50 ms",
+         "met": symbol_first <= TARGETS["symbol_first_ms"]},
+        {"figure": "workspace/symbol p50", "measured": f"{symbol_p50:.1f} ms", "target": "<= 10 ms",
+         "met": symbol_p50 <= TARGETS["symbol_p50_ms"]},
         {"figure": "idle CPU", "measured": f"{idle_cpu:.2f} %", "target": "~0 % (<= 1 %)",
          "met": idle_cpu <= TARGETS["idle_cpu_percent"]},
     ]
@@ -359,9 +383,11 @@ async def _measure(work: Path, tmp: Path, *, leaves: list[str], files: int, requ
         "lens": {"requests": len(latencies), "files": len(sample), "answers_with_lenses": with_lenses,
                  "p50_ms": round(lens_p50, 3), "p99_ms": round(lens_p99, 3), "max_ms": round(max(latencies), 3)},
         "save": {"saves": len(targets), "refreshes_observed": observed, "lens_updated": updated,
-                 "lens_current": fresh_lens,
+                 "lens_current": fresh_lens, "lens_kept": kept,
                  "p50_ms": round(_percentile(save_ms, 50), 1), "p95_ms": round(save_p95, 1),
                  "to_refresh_p95_ms": round(_percentile(to_refresh_ms, 95), 1), "rounds": rounds},
+        "symbols": {"queries": len(symbol_ms) - 1, "first_ms": round(symbol_first, 2), "p50_ms": round(symbol_p50, 2),
+                    "p95_ms": round(_percentile(symbol_ms[1:], 95), 2)},
         "rss_mb": {"after_index": round(rss_after_index, 1), "end": round(rss_end, 1), "peak": round(rss_peak, 1)},
         "idle_cpu_percent": round(idle_cpu, 3), "idle_seconds": idle_seconds,
         "targets": TARGETS, "table": table,
