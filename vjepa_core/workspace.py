@@ -109,14 +109,12 @@ class Workspace:
             release_memory()
 
     def prepare_search(self) -> None:
-        """Load what search needs (the snapshot, the model, their libraries) ahead of the first query."""
-        from vjepa_core.model.encoder.encode import embed_queries
+        """Load what search needs (the snapshot, the model, their libraries) ahead of the first query,
+        and run one (each scorer's first call pays for its warm-up)."""
         from vjepa_core.queries import snapshot
+        from vjepa_core.queries.search import search_in
 
-        snapshot.get(self.store)
-        model = self.checkpoint()
-        if model is not None:
-            embed_queries(model, ["warm up"])
+        search_in(snapshot.get(self.store), self.checkpoint(), "warm up", 1)
 
     def refresh_search(self) -> None:
         """Rebuild the search snapshot (BM25, rows, vectors) on disk now, so the next query, in this
@@ -302,14 +300,15 @@ class Workspace:
         return None if imports is None else set(imports) | relink_imports(predictor.links, imports)
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
-        """Code search. Before the index is opened here, the snapshot on disk answers when it is
-        current (no LanceDB import: a CLI search starts in well under a second)."""
+        """Code search. The snapshot on disk answers when it is current (told from the tables'
+        manifest files, no LanceDB call: a CLI search starts in well under a second, a server's
+        query skips three version reads); else the index's, rebuilt if stale."""
         from vjepa_core.queries import snapshot
         from vjepa_core.queries.search import search, search_in
 
         if not isinstance(query, str) or not query.strip():  # said before any model is loaded
             raise VjepaError("search.empty")
-        snap = snapshot.on_disk(self.index_dir) if self._store is None else None
+        snap = snapshot.on_disk(self.index_dir)
         if snap is not None:
             return search_in(snap, self.checkpoint(), query, k)
         return search(self.store, self.checkpoint(), query, k)

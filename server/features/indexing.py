@@ -40,6 +40,7 @@ def _refresh(folder: Folder, progress: Callable[[int, int, str], None]) -> Index
     if not folder.indexed:
         folder.load_recent()
     folder.refresh_caches()
+    folder.workspace.prepare_search()  # the first workspace/symbol is answered as fast as the next ones
     folder.indexed = True
     folder.workspace.release_memory()  # a long-lived process keeps its peak otherwise
     return report

@@ -241,8 +241,9 @@ async def _measure(work: Path, tmp: Path, *, leaves: list[str], files: int, requ
         # workspace/symbol (search): the first query the server gets, then more, each timed.
         words = sorted({w for rel in py or all_files for w in Path(rel).stem.split("_") if w.isalpha() and len(w) > 2})
         symbol_ms: list[float] = []
+        words_rng = random.Random(seed + 2)  # its own: the files and saves below stay as they were chosen before
         for _ in range(SYMBOL_QUERIES + 1):
-            query = " ".join(rng.sample(words, min(2, len(words)))) or "main"
+            query = " ".join(words_rng.sample(words, min(2, len(words)))) or "main"
             t = time.perf_counter()
             await client.workspace_symbol_async(types.WorkspaceSymbolParams(query=query))
             symbol_ms.append((time.perf_counter() - t) * 1000)
