@@ -29,6 +29,7 @@ HISTORY_MOVED = ".git/logs/HEAD"
 # A save's index write waits this long after its lenses were answered from memory: saves meanwhile
 # share one write (LanceDB writes a version per write), and the editor's next requests go first.
 WRITE_DELAY_S = 0.5
+SHUTDOWN_WRITE_S = 10.0  # at most this long at shutdown for the saves not written yet
 RULE_FILES = (".gitignore", ".vjepaignore", ".vjepaallow")
 
 
@@ -118,6 +119,23 @@ async def _write_later(ls: VjepaServer, folder: Folder) -> None:
     ls.publish_status()
     if changed:
         await ls.refresh_lenses()
+
+
+async def write_unwritten(ls: VjepaServer) -> None:
+    """At shutdown: the saves answered from memory are written, and their old text purged, before
+    the engine stops (else the next start's crawl would find them, with the old text on disk till then)."""
+    async def write_all() -> None:
+        for folder in ls.folders:
+            async with ls.index_lock:
+                paths = ls.unwritten.pop(folder.root, None)
+                if paths:
+                    await update_folder(ls, folder, sorted(paths))
+                    await ls.engine_call(folder.workspace.purge)
+
+    try:
+        await asyncio.wait_for(write_all(), SHUTDOWN_WRITE_S)
+    except asyncio.TimeoutError:
+        ls.log("the last saves were not written before shutdown: the next start reads them again")
 
 
 def _progress_reporter(ls: VjepaServer, bar: WorkProgress) -> Callable[[int, int, str], None]:
@@ -252,4 +270,5 @@ async def watch(ls: VjepaServer, folder: Folder) -> None:
 
 def register(server: VjepaServer) -> None:
     server.hooks.folder_approved.append(first_index)
+    server.hooks.shutdown.append(write_unwritten)
     server.hooks.edited.append(saved)
