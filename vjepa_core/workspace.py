@@ -181,8 +181,14 @@ class Workspace:
     @holds_writer_lock("purge")
     def purge(self) -> bool:
         """Rewrite what removed rows left in the index files on disk (once, however many writes
-        removed them); a no-op when nothing was removed. Returns whether it ran."""
-        return self.store.purge()
+        removed them); a no-op when nothing was removed. Returns whether it ran. The lens fit's
+        copy of the links (index/links.py) is brought up to date with the saves it ends."""
+        from vjepa_core.index.links import LINKS_FILE, save_links
+
+        ran = self.store.purge()
+        if ran and (self.index_dir / LINKS_FILE).exists():
+            save_links(self.store)
+        return ran
 
     def train(self, *, steps: int = 300, seed: int = 0, from_scratch: bool = False, out: Path | None = None,
               enc_overrides: dict[str, int] | None = None, log: Callable[[dict[str, Any]], None] | None = None) -> Path:
