@@ -120,6 +120,26 @@ def test_reweighting_sets_position_weights_a_query_skip_and_a_new_mean(shipped: 
     np.testing.assert_allclose(embed_queries(back, CODE), embed_queries(out, CODE), atol=2e-3)
 
 
+def test_the_reweight_command_writes_a_model_that_loads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from vjepa_core.model.encoder.reweight import main
+
+    tree = tmp_path / "tree"
+    (tree / "pkg").mkdir(parents=True)
+    (tree / "pkg" / "a.py").write_text("\n\n".join(c for c in CODE if c.startswith(("def", "class"))))
+    (tree / "skipped").mkdir()
+    (tree / "skipped" / "b.py").write_text("def left_out():\n    return 1\n")
+    out = tmp_path / "out"
+    assert main([str(DEFAULT_MODEL_DIR), str(tree), "--exclude", "skipped/", "--head-weight", "2",
+                 "--position-tau", "30", "--query-skip", "0", "--out", str(out)]) == 0
+    assert str(out) in capsys.readouterr().out
+    model = load_model(out)
+    assert isinstance(model, static.StaticEncoder) and (model.head_weight, model.position_tau) == (2.0, 30.0)
+    assert model.metadata["reweighted"]["mean_sample"] == 4  # pkg/a.py: two functions, a class, its method
+    shipped = load_model(DEFAULT_MODEL_DIR)
+    assert isinstance(shipped, static.StaticEncoder)
+    np.testing.assert_allclose(model.predictor, shipped.predictor, atol=1e-6)  # no skip added
+
+
 def _copy(tmp_path: Path) -> Path:
     d = tmp_path / "copy"
     shutil.copytree(DEFAULT_MODEL_DIR, d)
