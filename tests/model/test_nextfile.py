@@ -13,7 +13,7 @@ from tests.model.nextfile_fixtures import FUTURE, TINY, habit_repo
 from vjepa_core.harvest.history import Commit, read_commits
 from vjepa_core.model.nextfile.fit import fit_pipeline
 from vjepa_core.model.nextfile.frames import path_tokens
-from vjepa_core.model.nextfile.runtime import NextFilePredictor
+from vjepa_core.model.nextfile.runtime import PIPELINE_FORMAT, NextFilePredictor
 from vjepa_core.model.nextfile.training import train_predictor
 from vjepa_core.patterns.cochange import SPLIT
 
@@ -94,7 +94,7 @@ def test_saved_predictor_ranks_as_the_fitted_one(habit: tuple[Path, list[Commit]
     about = NextFilePredictor.describe(path)
     assert about is not None and set(about["dropped"]) <= {"content", "model"}
     assert {k: about[k] for k in ("fitted_commits", "prior", "format_version")} == {
-        "fitted_commits": len(commits) - 5, "prior": False, "format_version": 2}
+        "fitted_commits": len(commits) - 5, "prior": False, "format_version": PIPELINE_FORMAT}
     for c in commits[-5:]:
         pred.state.apply(c)
         pred.aux.apply(c)

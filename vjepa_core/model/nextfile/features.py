@@ -25,7 +25,7 @@ from vjepa_core.patterns.temporal import MAX_FILES
 
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     "cochange": ("co_log", "conf", "conf_rev", "co_rank", "cr_rank", "co_gap", "freq_log", "ctx_conf",
-                 "q_freq_log", "lin_co_log", "lin_conf"),
+                 "q_freq_log", "lin_co_log", "lin_conf", "wco_log", "wconf", "dec3", "dec10", "dec30", "wdec10"),
     "recency": ("rec_rank", "in_recent", "since_log", "in_last_commit"),
     "spatial": ("same_dir", "path_dist", "twin", "same_ext", "test_mix"),
     "content": ("imports", "similar"),
@@ -37,8 +37,13 @@ FEATURES: tuple[str, ...] = tuple(f for g in FEATURE_GROUPS.values() for f in g)
 Links = Mapping[str, Mapping[str, tuple[float, float]]]
 
 
+OWN_COMMITS = 100  # a file's latest commits kept for the decayed co-change
+
+
 class AuxStats:
-    """Statistics HistoryState does not keep: last touch time, last shared commit, last commits."""
+    """Statistics HistoryState does not keep: last touch time, last shared commit, last commits,
+    co-change weighted by commit size, and each file's own latest commits (for co-change that
+    fades with the file's later commits: who it changes with lately)."""
 
     def __init__(self, k: int) -> None:
         self.last: dict[str, int] = {}
@@ -50,6 +55,9 @@ class AuxStats:
         self.lineage: dict[str, str] = {}
         self.lin_co: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self.lin_freq: Counter[str] = Counter()
+        # A commit of n files adds 1/(n-1) to each pair: a sweep across many files says less.
+        self.wco: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.own: defaultdict[str, list[frozenset[str]]] = defaultdict(list)  # oldest first
 
     def key(self, path: str) -> str:
         return self.lineage.get(path, path)
@@ -59,6 +67,7 @@ class AuxStats:
         out = AuxStats(self.ctx.k)
         out.last, out.co_last, out.last_commits = self.last, self.co_last, list(self.last_commits)
         out.lineage, out.lin_co, out.lin_freq = self.lineage, self.lin_co, self.lin_freq
+        out.wco, out.own = self.wco, self.own
         out.ctx = replace(self.ctx, events=list(self.ctx.events))
         return out
 
@@ -80,9 +89,45 @@ class AuxStats:
                 for g in files:
                     if g != f:
                         d[g] = c.time
+            together = frozenset(files)
+            w = 1.0 / max(len(files) - 1, 1)
+            for f in files:
+                self.wco[f].update({g: w for g in files if g != f})
+                own = self.own[f]
+                own.append(together)
+                if len(own) > 2 * OWN_COMMITS:
+                    del own[:-OWN_COMMITS]
         if files:
             self.last_commits = [*self.last_commits[-1:], frozenset(files)]
         self.ctx.apply(c)
+
+
+def decayed_cochange(own: list[frozenset[str]]) -> dict[str, tuple[float, float, float, float]]:
+    """Per partner: co-changes over the file's own latest commits, each worth 2^(-j/h) for the
+    j-th newest (h = 3, 10, 30), and the h = 10 one divided by the commit's other files; log1p."""
+    acc: defaultdict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
+    for j, files in enumerate(reversed(own[-OWN_COMMITS:])):
+        w3, w10, w30 = 0.5 ** (j / 3), 0.5 ** (j / 10), 0.5 ** (j / 30)
+        share = w10 / max(len(files) - 1, 1)
+        for g in files:
+            a = acc[g]
+            a[0] += w3
+            a[1] += w10
+            a[2] += w30
+            a[3] += share
+    return {g: (math.log1p(a[0]), math.log1p(a[1]), math.log1p(a[2]), math.log1p(a[3])) for g, a in acc.items()}
+
+
+def _with_sessions(dec: tuple[float, float, float, float] | None, n: int, shift: int
+                   ) -> tuple[float, float, float, float]:
+    """A partner's decayed co-change once the file's editor sessions (`shift` of them, `n` with
+    this partner) are its newest work: its commits count as `shift` steps older, the sessions
+    with the partner as the newest."""
+    out = []
+    for i, h in enumerate((3, 10, 30, 10)):
+        had = math.expm1(dec[i]) * 0.5 ** (shift / h) if dec else 0.0
+        out.append(math.log1p(had + sum(0.5 ** (j / h) for j in range(min(n, OWN_COMMITS)))))
+    return out[0], out[1], out[2], out[3]
 
 
 def candidate_features(q: Query, st: HistoryState, aux: AuxStats, model: TrainedPredictor | None,
@@ -156,6 +201,14 @@ def candidate_features(q: Query, st: HistoryState, aux: AuxStats, model: Trained
     if session_time:
         co_last = {**co_last, **{g: max(t, co_last.get(g, t)) for g, t in session_time.items()}}
     q_freq = math.log1p(f_freq)  # how much history the query has: when to trust the model
+    wco = aux.wco.get(f, Counter())
+    decayed = decayed_cochange(aux.own.get(f, []))
+    if sessions:  # the editor's sessions are the newest work: each as a two-file commit
+        wco = wco + Counter({g: float(n) for g, n in sessions.items()})
+        shift = max(sessions.values())  # the file's commits are that many sessions older now
+        decayed = {g: _with_sessions(decayed.get(g), sessions.get(g, 0), shift) for g in {*decayed, *sessions}}
+    w_total = sum(wco.values()) or 1.0
+    no_decay = (0.0, 0.0, 0.0, 0.0)
     rows = np.zeros((len(names), len(FEATURES)), np.float32)
     for i, g in enumerate(names):
         c = co.get(g, 0)
@@ -174,6 +227,7 @@ def candidate_features(q: Query, st: HistoryState, aux: AuxStats, model: Trained
             1.0 / (1 + math.log1p(max(hours_co, 0))) if hours_co is not None else 0.0,
             math.log1p(st.freq[g]), ctx_conf.get(g, 0.0), q_freq,
             math.log1p(lin.get(aux.key(g), 0)), min(lin.get(aux.key(g), 0) / lin_freq, 1.0) if lin_freq else 0.0,
+            math.log1p(wco.get(g, 0.0)), wco.get(g, 0.0) / w_total, *decayed.get(g, no_decay),
             1.0 / (1 + rec_pos[g]) if g in rec_pos else 0.0, float(g in rec_pos),
             math.log1p(max(since, 0)) / 10, float(g in last),
             float(posixpath.dirname(g) == fdir), (len(fparts) + len(gparts) - 2 * common) / 4,
