@@ -135,3 +135,27 @@ def test_workspace_keeps_its_fit_across_processes(tmp_path: Path) -> None:
     alive = {p for c in commits for p in c.files}
     q = "src/x/mod_2.py"
     assert again.rank([q], q, alive - {q}, 5) == pred.rank([q], q, alive - {q}, 5)
+
+
+def test_editor_sessions_train_the_temporal_predictor(habit: tuple[Path, list[Commit]]) -> None:
+    # A habit only the editor saw: mod_0 is worked on with docs/mod_3.md in many sessions, never
+    # committed together (but in the first commit, which adds every file). Trained with those sessions as examples, the temporal model (not only
+    # the co-change counts) puts the doc higher after mod_0 than it does without them.
+    from vjepa_core.model.nextfile.fit import with_sessions
+
+    _, commits = habit
+    a, b = "src/x/mod_0.py", "docs/mod_3.md"
+    assert not any({a, b} <= c.files for c in commits[1:])
+    t = commits[-1].time
+    sessions = [Commit(f"editor-session-{i}", t + 3600 * (i + 1), (("M", a), ("M", b)), ()) for i in range(40)]
+    merged = with_sessions(commits, sessions)
+    assert [c.sha for c in merged if not c.sha.startswith("editor")] == [c.sha for c in commits]
+    alive = sorted({p for c in commits for p in c.files} - {a})
+
+    def rank_of_b(history: list[Commit]) -> int:
+        model = train_predictor(history, TINY, seed=0)
+        scores = model.scores(a, [], alive)
+        return int((scores > scores[alive.index(b)]).sum())
+
+    with_them, without = rank_of_b(merged), rank_of_b(commits)
+    assert with_them < without and with_them <= 5, (with_them, without)

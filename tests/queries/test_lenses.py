@@ -12,7 +12,8 @@ import pytest
 
 from tests.fixtures import GitRepo
 from vjepa_core.index.crawl import crawl
-from vjepa_core.queries.lens import fit_running
+from vjepa_core.queries.lens import LensRanker, fit_running
+from vjepa_core.queries.next import session_commits
 from vjepa_core.workspace import EditorEvent, Workspace
 
 HOUR_MS = 3600 * 1000
@@ -109,6 +110,25 @@ def test_the_first_answers_come_while_the_fit_runs(git_repo: GitRepo, tmp_path: 
     predictor, _ = ws.next_predictor()
     assert predictor is not None and predictor.fitted is not None  # the fit landed and is used
     assert ws.predict_next(["pkg/a.py"], k=3)[0].path == "pkg/c.py"
+
+
+def test_the_background_fit_gets_the_editor_sessions(git_repo: GitRepo, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fit's child process does not open the index's tables: the sessions, training examples
+    # for its temporal predictor, are handed to it in a file beside the index.
+    monkeypatch.delenv("VJEPA_LENS_FIT")
+    _history(git_repo, rounds=3)
+    crawl(git_repo.path, tmp_path / "idx", history=True)
+    ws = Workspace(git_repo.path, tmp_path / "idx")
+    _sessions(ws, 3, int(time.time() * 1000))
+    ws.next_predictor()  # no fit yet: the statistics answer and the fit starts in the background
+    handed = LensRanker(git_repo.path, tmp_path / "idx")._handed_sessions()
+    assert [[p for _, p in c.changes] for c in handed] == [["pkg/a.py", "lib/b.py"]] * 3
+    assert handed == session_commits(ws.store)
+    deadline = time.time() + 240
+    while (fit_running(tmp_path / "idx") or ws.lens.fitting()) and time.time() < deadline:
+        time.sleep(0.5)
+    assert (tmp_path / "idx" / "nextfile.safetensors").exists(), (tmp_path / "idx" / "nextfile.fit.log").read_text()
 
 
 def test_a_signal_that_does_not_help_steps_aside() -> None:

@@ -25,16 +25,19 @@ from typing import TYPE_CHECKING, Literal
 
 from vjepa_core.model.encoder.locations import NEXT_PREDICTOR_FILE
 from vjepa_core.model.nextfile.runtime import NextFilePredictor
-from vjepa_core.queries.next import editor_sessions
+from vjepa_core.queries.next import editor_sessions, session_commits
 from vjepa_core.queries.related import content_links
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from vjepa_core.harvest.history import Commit
     from vjepa_core.index.store import Store
     from vjepa_core.model.nextfile.features import Links
 
 FIT_LOCK = "nextfile.fit.lock"  # held by the child process while it fits
 FIT_LOG = "nextfile.fit.log"  # what the child said, for `vjepa status` and bug reports
+FIT_SESSIONS = "nextfile.sessions.json"  # the editor's sessions, handed to the child for its fit
 Fit = Literal["now", "background", "never"]
 ENV_FIT = "VJEPA_LENS_FIT"
 
@@ -86,12 +89,16 @@ class LensRanker:
         """The predictor for `commits` (None without history, or with `fit="never"` and no fit at
         hand), reading the index's imports and similarity and the editor's sessions from `store`
         (None: no index yet)."""
-        predictor = self._get(commits, content_links(store) if store is not None else {}, fit)
+        predictor = self._get(commits, content_links(store) if store is not None else {}, fit,
+                              (lambda: session_commits(store)) if store is not None else None)
         if predictor is not None:
             predictor.sessions, predictor.session_time = editor_sessions(store) if store is not None else ({}, {})
         return predictor
 
-    def _get(self, commits: list[Commit], links: Links, fit: Fit) -> NextFilePredictor | None:
+    def _get(self, commits: list[Commit], links: Links, fit: Fit,
+             sessions: Callable[[], list[Commit]] | None = None) -> NextFilePredictor | None:
+        """As `get`, with the links at hand; `sessions` gives the editor's sessions as commits for a
+        fit (None: those the parent left for a background fit, if any)."""
         self.pending = False
         if fit == "background" and os.environ.get(ENV_FIT) == "now":
             fit = "now"
@@ -108,7 +115,8 @@ class LensRanker:
             all(a.sha == b.sha for a, b in zip(seen[-50:], commits[len(seen) - len(seen[-50:]):len(seen)]))
         refit = not fitted or not same_past or len(commits) - self.fitted_on > max(25, self.fitted_on // 4)
         if refit and fit == "now":
-            self.predictor = NextFilePredictor().fit(commits, links=links)
+            self.predictor = NextFilePredictor().fit(commits, links=links,
+                                                     sessions=sessions() if sessions else self._handed_sessions())
             self.fitted_on, self.seen = len(commits), commits
             try:
                 self.predictor.save(self.saved)
@@ -117,7 +125,7 @@ class LensRanker:
             self.predictor.links = links
             return self.predictor
         if refit and fit == "background" and not self.fitting() and not self.failed:
-            self._start_fit()
+            self._start_fit(sessions() if sessions else [])
         if fit == "never" and not (fitted and same_past):
             return None
         if not same_past:  # nothing for this past yet: the statistics answer meanwhile
@@ -131,6 +139,19 @@ class LensRanker:
         self.pending = refit and fit == "background" and not self.failed
         self.predictor.links = links
         return self.predictor
+
+    def _handed_sessions(self) -> list[Commit]:
+        """The sessions `_start_fit` left for this fit (none when absent or unreadable)."""
+        import json
+
+        from vjepa_core.harvest.history import Commit
+
+        try:
+            rows = json.loads((self.index_dir / FIT_SESSIONS).read_text())
+            return [Commit(f"editor-session-{int(t)}", int(t), tuple(("M", str(p)) for p in files), ())
+                    for t, files in rows]
+        except (OSError, ValueError, TypeError):
+            return []
 
     def last_fit_seconds(self) -> float | None:
         """How long this index's last fit took (from the saved fit's header), to tell the time left."""
@@ -157,9 +178,16 @@ class LensRanker:
                 self.job.kill()
         self.job = None
 
-    def _start_fit(self) -> None:
-        """The fit in a child process at low priority; what it says goes to the fit log."""
+    def _start_fit(self, sessions: list[Commit]) -> None:
+        """The fit in a child process at low priority; what it says goes to the fit log. The
+        editor's sessions go to it in a file (it does not open the index's tables)."""
+        import json
+
         self.index_dir.mkdir(parents=True, exist_ok=True)
+        path = self.index_dir / FIT_SESSIONS
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps([[c.time, [p for _, p in c.changes]] for c in sessions]))
+        os.replace(tmp, path)
         with open(self.index_dir / FIT_LOG, "ab") as log:
             self.job = subprocess.Popen(
                 [sys.executable, "-m", "vjepa_core.queries.lens_fit", str(self.root), str(self.index_dir)],

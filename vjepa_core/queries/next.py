@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from vjepa_core.queries.hits import Hit
 
 if TYPE_CHECKING:
+    from vjepa_core.harvest.history import Commit
     from vjepa_core.index.store import Store
     from vjepa_core.model.nextfile.runtime import NextFilePredictor
 
@@ -37,26 +38,20 @@ SESSION_MAX_FILES = 30  # a bigger session is a sweep (a search and replace), li
 SESSION_KINDS = ("open", "change", "save")
 
 
-def editor_sessions(store: Store) -> tuple[dict[str, Counter[str]], dict[str, dict[str, int]]]:
-    """The editor's own history as co-change: for each file, the other files worked on in the same
-    sessions (runs of events with no pause over half an hour), and in how many sessions; and when
-    (unix seconds) each pair's last shared session ended.
-
-    A session counts only files it edited (changed or saved), plus the files opened just before an
-    edit in it: a file merely glanced at is not work."""
+def editor_work(store: Store) -> list[tuple[int, list[str]]]:
+    """The editor's sessions, oldest first: (when it ended, unix ms; the files worked on in it, in
+    the order first touched). A session is a run of events with no pause over half an hour; it
+    counts only the files it edited (changed or saved): a file merely glanced at is not work."""
     t = store.read("events", ["time_ms", "path", "kind"])
     rows = sorted(zip(t["time_ms"].to_pylist(), t["path"].to_pylist(), t["kind"].to_pylist()))
-    out: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    when: defaultdict[str, dict[str, int]] = defaultdict(dict)
+    out: list[tuple[int, list[str]]] = []
     session: dict[str, bool] = {}  # file -> edited in this session
     last = None
 
     def close() -> None:
         worked = [p for p, edited in session.items() if edited]
         if 2 <= len(worked) <= SESSION_MAX_FILES and last is not None:
-            for a in worked:
-                out[a].update(b for b in worked if b != a)
-                when[a].update((b, last // 1000) for b in worked if b != a)
+            out.append((last, worked))
         session.clear()
 
     for t_ms, path, kind in rows:
@@ -67,4 +62,26 @@ def editor_sessions(store: Store) -> tuple[dict[str, Counter[str]], dict[str, di
         last = t_ms
         session[path] = session.get(path, False) or kind != "open"
     close()
+    return out
+
+
+def editor_sessions(store: Store) -> tuple[dict[str, Counter[str]], dict[str, dict[str, int]]]:
+    """The editor's own history as co-change (`editor_work`): for each file, the other files worked
+    on in the same sessions, and in how many sessions; and when (unix seconds) each pair's last
+    shared session ended."""
+    out: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    when: defaultdict[str, dict[str, int]] = defaultdict(dict)
+    for end, worked in editor_work(store):
+        for a in worked:
+            out[a].update(b for b in worked if b != a)
+            when[a].update((b, end // 1000) for b in worked if b != a)
     return dict(out), dict(when)
+
+
+def session_commits(store: Store) -> list[Commit]:
+    """The editor's sessions as commits (each worked-on file modified), oldest first: training
+    examples for the temporal predictor beside the history's commits."""
+    from vjepa_core.harvest.history import Commit
+
+    return [Commit(f"editor-session-{end // 1000}", end // 1000, tuple(("M", p) for p in worked), ())
+            for end, worked in editor_work(store)]

@@ -50,14 +50,16 @@ def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
                  prior: dict[str, mx.array] | None = None,
                  variants: Iterable[str] | None = None,
                  log: Callable[[str], None] = print, links: Links | None = None,
-                 select: bool = False) -> FittedPipeline:
+                 select: bool = False, sessions: list[Commit] | None = None) -> FittedPipeline:
     """Everything learned from `history` (and nothing else).
 
     `variants` names the rankers to fit (default: all of `ranker_variants()`, as the benchmark needs;
     the product alone serves the editor). `links`: the index's imports and similarity, read as
     features (the fit's history queries see them as the index has them now). With `select`, the
     product leaves out each optional signal (OPTIONAL) that does not help on the fit queries' own
-    later part (`choose_signals`); `dropped` names them.
+    later part (`choose_signals`); `dropped` names them. `sessions`: the editor's sessions as
+    commits (`queries.next.session_commits`), extra training examples for the predictor, each in
+    its place in time (the rankers' fit queries are the history's commits alone).
 
     The rankers are fit on the queries of history's own last 20%, with a predictor trained on the
     commits before them; the returned predictor is then trained on all of `history`.
@@ -66,7 +68,8 @@ def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
     if prior is None:
         prior = load_prior(cfg, log=log)
     inner = int(len(history) * SPLIT)
-    early = train_predictor(history[:inner], cfg, seed=seed, file_vectors=file_vectors, prior=prior,
+    cut = history[inner].time if inner < len(history) else None
+    early = train_predictor(with_sessions(history[:inner], sessions, cut), cfg, seed=seed, file_vectors=file_vectors, prior=prior,
                             log=log)
     data = []
     for q, _, names, rows, _ in query_rows(history, early, cfg, links):
@@ -92,8 +95,22 @@ def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
             rankers[name] = copy.copy(by_cols[base_cols])
             rankers[name].residual = 0.0 if name == "stats" else cfg.model_residual
     log(f"nextfile: fusion fit on {len(data)} queries of the training history")
-    model = train_predictor(history, cfg, seed=seed, file_vectors=file_vectors, prior=prior, log=log)
+    model = train_predictor(with_sessions(history, sessions), cfg, seed=seed, file_vectors=file_vectors, prior=prior, log=log)
     return FittedPipeline(model, rankers, len(data), time.perf_counter() - t0, prior is not None, dropped)
+
+
+def with_sessions(commits: list[Commit], sessions: list[Commit] | None, before: int | None = None) -> list[Commit]:
+    """`commits` with the editor's sessions (those before `before`, unix s) merged in by time."""
+    extra = sorted((c for c in sessions or () if before is None or c.time < before), key=lambda c: c.time)
+    if not extra:
+        return commits
+    out, j = [], 0
+    for c in commits:  # the commits keep their order (their times need not grow)
+        while j < len(extra) and extra[j].time < c.time:
+            out.append(extra[j])
+            j += 1
+        out.append(c)
+    return out + extra[j:]
 
 
 OPTIONAL = ("content", "model")  # the signals a workspace may do without: each must earn its place

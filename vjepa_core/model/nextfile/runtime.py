@@ -56,11 +56,15 @@ class NextFilePredictor:
         out._replay(commits)
         return out
 
-    def fit(self, commits: list[Commit], links: Links | None = None) -> NextFilePredictor:
+    def fit(self, commits: list[Commit], links: Links | None = None,
+            sessions: list[Commit] | None = None) -> NextFilePredictor:
+        """Fit on `commits`, with the index's `links` as features and the editor's `sessions` (as
+        commits) as more examples for the temporal predictor."""
         if links is not None:
             self.links = links
         self.fitted = fit_pipeline(commits, self.cfg, seed=self.seed, file_vectors=self.file_vectors,
-                                   variants=("product",), log=self.log, links=self.links, select=True)
+                                   variants=("product",), log=self.log, links=self.links, select=True,
+                                   sessions=sessions)
         self.fitted_on, self.fitted_count = [c.sha for c in commits[-1:]], len(commits)
         self._replay(commits)
         return self
