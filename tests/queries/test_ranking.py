@@ -14,7 +14,8 @@ import pytest
 from tests.fixtures import GitRepo
 from vjepa_core.messages import VjepaError
 from vjepa_core.queries import snapshot
-from vjepa_core.queries.ranking import Candidates, _best_other, query_kind
+from vjepa_core.queries.ranking import Candidates, _best_other, name_scores, query_kind
+from vjepa_core.queries.search import top
 from vjepa_core.workspace import Workspace
 
 SESSIONS = '''"""Sessions keep settings across requests."""
@@ -155,3 +156,23 @@ def test_best_other_is_the_best_of_the_rest_of_the_file() -> None:
     cands = Candidates(["a", "a", "a", "b", "c", "c"], ["x"] * 6, ["function"] * 6)
     got = _best_other(np.array([3.0, 1.0, 2.0, 5.0, 4.0, 4.0]), cands.file_of, cands.n_files)
     np.testing.assert_array_equal(got, [2.0, 3.0, 3.0, 0.0, 4.0, 4.0])
+
+
+def test_name_scores_grade_each_name_by_how_it_holds_the_query() -> None:
+    # The exact name (its own case first), a member of that name, a name that merely contains
+    # it, in that order; a name that holds it twice counts once, at its best.
+    cands = Candidates(["m.py"] * 6, ["Session", "session", "Client.session", "SessionMixin", "make_session_session",
+                                      "Other"], ["class", "function", "method", "class", "function", "class"])
+    got = name_scores("Session", cands)
+    assert got[0] > got[1] > got[2] > got[3] == got[4] > got[5] == 0
+    assert name_scores("client.session", cands).tolist()[2] == max(name_scores("client.session", cands))
+    spelled = Candidates(["m.py"] * 3, ["read_settings", "read", "write_settings"], ["function"] * 3)
+    assert name_scores("read the settings", spelled).argmax() == 0
+
+
+def test_top_k_is_a_stable_sort_s_first_k() -> None:
+    rng = np.random.default_rng(0)
+    for trial in range(300):
+        scores = rng.integers(0, 4, int(rng.integers(0, 40))).astype(np.float32)
+        k = int(rng.integers(0, 12))
+        assert top(scores, k) == np.argsort(-scores, kind="stable")[:k].tolist(), (scores, k)

@@ -56,6 +56,8 @@ class Candidates:
         self.paths, self.names, self.kinds = list(paths), list(names), list(kinds)
         self.lower_names = [n.lower() for n in self.names]
         self._name_words: list[frozenset[str]] | None = None
+        self._postings: dict[str, list[int]] | None = None  # name word -> the units whose name has it
+        self._joined: tuple[str, np.ndarray, np.ndarray] | None = None
         self.auxiliary = np.array([_auxiliary(p) for p in self.paths], dtype=bool)
         self.block = np.array([k not in _DEFINITION_KINDS for k in self.kinds], dtype=bool)
         files: dict[str, int] = {}
@@ -73,6 +75,35 @@ class Candidates:
             self._name_words = [memo.get(n) or memo.setdefault(n, frozenset(content_words(n.rsplit(".", 1)[-1])))
                                 for n in self.lower_names]
         return self._name_words
+
+    @property
+    def postings(self) -> dict[str, list[int]]:
+        """Name word -> the units whose name has it (for a text query's name feature)."""
+        if self._postings is None:
+            out: dict[str, list[int]] = {}
+            for i, parts in enumerate(self.name_words):
+                for w in parts:
+                    out.setdefault(w, []).append(i)
+            self._postings = out
+        return self._postings
+
+    def containing(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(unit index, offset in its lower-case name) of every place `text` occurs in a name:
+        one search through all the names joined, not a loop over the units."""
+        if self._joined is None:
+            joined = "\n".join(self.lower_names)
+            lengths = np.fromiter((len(n) + 1 for n in self.lower_names), np.int64, len(self.lower_names))
+            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(lengths) else lengths
+            self._joined = (joined, starts, lengths - 1)
+        joined, starts, _ = self._joined
+        found = []
+        at = joined.find(text)
+        while at >= 0:
+            found.append(at)
+            at = joined.find(text, at + 1)
+        pos = np.array(found, np.int64)
+        unit = np.searchsorted(starts, pos, side="right") - 1
+        return unit, pos - starts[unit]
 
 
 def _auxiliary(path: str) -> bool:
@@ -96,23 +127,34 @@ def name_scores(query: str, cands: Candidates) -> np.ndarray:
     if query_kind(query) == "symbol":
         exact = re.sub(r"(::|#)", ".", query.strip().removesuffix("()"))
         q = exact.lower()
-        for i, n in enumerate(lower):
-            if n == q:  # the same letters in the same case first: `Session` before `session`
-                out[i] = EXACT_NAME + (CASE_BONUS if cands.names[i] == exact else 0.0)
-            elif n.endswith("." + q):
-                out[i] = MEMBER_NAME
-            elif q in n:
-                out[i] = PARTIAL_NAME
+        if not q or "\n" in q:
+            return out
+        unit, offset = cands.containing(q)
+        if not len(unit):
+            return out
+        ends = offset + len(q) == cands._joined[2][unit]  # the match ends the name
+        whole = ends & (offset == 0)
+        after_dot = np.zeros(len(unit), dtype=bool)
+        inner = ends & (offset > 0)
+        if inner.any():
+            joined, starts, _ = cands._joined
+            after_dot[inner] = [joined[int(s + o - 1)] == "." for s, o in zip(starts[unit[inner]], offset[inner])]
+        np.maximum.at(out, unit, np.where(whole, EXACT_NAME, np.where(after_dot, MEMBER_NAME, PARTIAL_NAME)))
+        for i in np.unique(unit[whole]):  # the same letters in the same case first: `Session` before `session`
+            if cands.names[i] == exact:
+                out[i] += CASE_BONUS
         return out
     words = frozenset(content_words(query))
     if not words:
         return out
-    for i, parts in enumerate(cands.name_words):
-        if not parts or parts.isdisjoint(words):
-            continue
+    postings = cands.postings
+    hit = {i for w in words for i in postings.get(w, ())}
+    name_words = cands.name_words
+    for i in hit:
+        parts = name_words[i]
         if parts == words:  # the name spelled out in words: "read the settings" for read_settings
             out[i] = SPELLED_NAME
-        elif parts and parts <= words:
+        elif parts <= words:
             out[i] = SENTENCE_NAME
     return out
 

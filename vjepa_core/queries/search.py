@@ -47,11 +47,23 @@ def search_in(snap: Snapshot, ckpt: UnitModel | None, query: str, k: int = 10) -
     rows = snap.rows
     paths, unit_names, lines = (rows[c] for c in ("path", "name", "start_line"))
     hits = []
-    for i in np.argsort(-total, kind="stable")[:k]:
-        i = int(i)
+    for i in top(total, k):
         reason, detail = _why(i, lex, sem, names)
         hits.append(Hit(paths[i].as_py(), float(total[i]), reason, detail, unit_names[i].as_py(), lines[i].as_py()))
     return hits
+
+
+def top(scores: np.ndarray, k: int) -> list[int]:
+    """The indices of the `k` highest scores, best first, ties in index order (as a stable sort of
+    every score would give them), without sorting every score."""
+    if k <= 0 or not len(scores):
+        return []
+    if k < len(scores):
+        cut = np.partition(scores, len(scores) - k)[len(scores) - k]  # the k-th highest score
+        idx = np.flatnonzero(scores >= cut)
+    else:
+        idx = np.arange(len(scores))
+    return [int(i) for i in idx[np.argsort(-scores[idx], kind="stable")][:k]]
 
 
 def _why(i: int, lex: np.ndarray, sem: np.ndarray | None, names: np.ndarray) -> tuple[str, str]:
