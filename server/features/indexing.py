@@ -1,6 +1,7 @@
 """Indexing and keeping the index fresh: the first index of each approved folder (initialized),
-a re-index after each textDocument/didSave, and `watchfiles.awatch` on each folder for changes made
-outside the editor. All engine work runs off the event loop, with work-done progress ($/progress)
+a re-index after each textDocument/didSave (its lenses answered from memory first, the index
+written half a second later: `_answer_then_write`), and `watchfiles.awatch` on each folder for
+changes made outside the editor. All engine work runs off the event loop, with work-done progress ($/progress)
 and kind messages; then the caches the code lenses and the status answer from are refilled.
 
 The watcher is debounced and filtered by the crawl's own rules (deny catalogue, .gitignore at every
@@ -195,14 +196,13 @@ async def _reindex(ls: VjepaServer, folder: Folder) -> None:
     async with ls.index_lock:
         paths = ls.pending.pop(folder.root, None)  # changes from here on queue one more re-index
         ls.publish_status()
-        changed: bool | None = True
-        if paths and folder.indexed:
-            changed = await _answer_then_write(ls, folder, paths)
+        changed = await _answer_then_write(ls, folder, paths) if paths and folder.indexed else None
         if paths and changed is None:
             changed = await update_folder(ls, folder, sorted(paths | ls.unwritten.pop(folder.root, set())))
         elif not paths:
             ls.unwritten.pop(folder.root, None)  # the full re-crawl reads every changed file
             await index_folder(ls, folder, announce=False)
+            changed = True
     ls.publish_status()
     if changed:
         await ls.refresh_lenses()
