@@ -104,6 +104,15 @@ def test_a_class_ranks_above_its_methods_for_its_name(ws: Workspace) -> None:
     assert names.index("Session") < min(names.index(n) for n in names if n.startswith("Session."))
 
 
+def test_the_query_s_own_letter_case_picks_the_name(ws: Workspace) -> None:
+    # `session()` and `Session` are two names: each query finds its own first, whatever the words say.
+    assert ws.search("Session", k=2)[0].name == "Session"
+    assert ws.search("session", k=2)[0].name == "session"
+    cands = Candidates(["m.py"] * 2, ["session", "Session"], ["function", "class"])
+    scores = name_scores("Session", cands)
+    assert scores[1] - scores[0] >= 10.0  # more than the words and the cosine can move (z-scores)
+
+
 def test_a_method_name_finds_the_method(ws: Workspace) -> None:
     assert ws.search("send", k=3)[0].name == "Session.send"
     assert ws.search("Session.close", k=3)[0].name == "Session.close"
