@@ -13,8 +13,7 @@ import pytest
 
 from tests.fixtures import GitRepo
 from vjepa_core.index.links import LINKS_FILE, load_links
-from vjepa_core.queries.lens_fit import links_from_rows
-from vjepa_core.queries.related import content_links
+from vjepa_core.queries.related import content_links, links_from_rows
 from vjepa_core.workspace import Workspace
 
 MODULES = {

@@ -95,6 +95,11 @@ class LensRanker:
             predictor.sessions, predictor.session_time = editor_sessions(store) if store is not None else ({}, {})
         return predictor
 
+    def fit_now(self, commits: list[Commit], links: Links) -> NextFilePredictor | None:
+        """Fit here on `commits` with these `links` (the background fit's child, which reads them
+        from the links file), with the sessions its parent handed over, and save the fit."""
+        return self._get(commits, links, "now")
+
     def _get(self, commits: list[Commit], links: Links, fit: Fit,
              sessions: Callable[[], list[Commit]] | None = None) -> NextFilePredictor | None:
         """As `get`, with the links at hand; `sessions` gives the editor's sessions as commits for a

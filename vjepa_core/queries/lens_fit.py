@@ -13,23 +13,6 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import pyarrow as pa
-
-    from vjepa_core.model.nextfile.features import Links
-
-
-def links_from_rows(rows: pa.Table) -> Links:
-    """file -> other file -> (imports it or is imported by it: 1/0, cosine when similar, else 0),
-    both ways, from import and similarity relation rows (as `queries.related.content_links`)."""
-    out: dict[str, dict[str, tuple[float, float]]] = {}
-    for a, b, kind, w in zip(*(rows[c].to_pylist() for c in ("a", "b", "kind", "weight"))):
-        for x, y in ((a, b), (b, a)):
-            imp, sim = out.setdefault(x, {}).get(y, (0.0, 0.0))
-            out[x][y] = (1.0, sim) if kind == "import" else (imp, max(sim, float(w)))
-    return out
 
 
 def main(argv: list[str]) -> int:
@@ -44,6 +27,7 @@ def main(argv: list[str]) -> int:
     from vjepa_core.harvest.history import read_commits
     from vjepa_core.index.links import load_links
     from vjepa_core.queries.lens import FIT_LOCK, LensRanker
+    from vjepa_core.queries.related import links_from_rows
 
     with open(index_dir / FIT_LOCK, "a+") as lock:
         try:
@@ -56,7 +40,7 @@ def main(argv: list[str]) -> int:
         ranker = LensRanker(root, index_dir)
         rows = load_links(index_dir)
         if rows is not None:  # the fit reads only the links (the sessions serve at ranking time)
-            ranker._get(commits, links_from_rows(rows), fit="now")
+            ranker.fit_now(commits, links_from_rows(rows))
         else:  # the relations changed since the last full index: from the index itself
             from vjepa_core.index.store import Store
 

@@ -16,6 +16,8 @@ from vjepa_core.patterns.relation import describe
 from vjepa_core.queries.hits import Hit
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from vjepa_core.model.nextfile.features import Links
     from vjepa_core.model.nextfile.runtime import NextFilePredictor
 
@@ -87,7 +89,12 @@ def content_links(store: Store, paths: list[str] | None = None) -> Links:
     if paths is not None:
         listed = ", ".join(sql_quote(p) for p in sorted(paths))
         where += f" AND (a IN ({listed}) OR b IN ({listed}))" if paths else " AND false"
-    rows = store.read("relations", ["a", "b", "kind", "weight"], where=where)
+    return links_from_rows(store.read("relations", ["a", "b", "kind", "weight"], where=where))
+
+
+def links_from_rows(rows: pa.Table) -> Links:
+    """`content_links` from import and similarity relation rows (columns a, b, kind, weight), both
+    ways: also what the lens fit reads from the links file (index/links.py)."""
     out: defaultdict[str, dict[str, tuple[float, float]]] = defaultdict(dict)
     for a, b, kind, w in zip(*(rows[c].to_pylist() for c in ("a", "b", "kind", "weight"))):
         for x, y in ((a, b), (b, a)):
