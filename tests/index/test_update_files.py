@@ -140,3 +140,26 @@ def test_without_vectors_yet_the_full_embed_takes_over(repo: GitRepo, tmp_path: 
     repo.write("app/render.py", MODULES["app/render.py"] + "\n\ndef empty():\n    return ''\n")
     assert ws.update_files(["app/render.py"]) is None  # it embedded everything instead
     assert set(file_vectors(ws.store)) == set(MODULES)
+
+
+def test_vectors_are_keyed_by_weights_and_pooling(tmp_path: Path) -> None:
+    # Vectors of one table pooled otherwise are another model's: a config-only change re-embeds.
+    import json
+    import shutil
+
+    from vjepa_core.index.vectors import model_key
+    from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR
+
+    def copy(name: str, **settings: float) -> Path:
+        out = tmp_path / name
+        shutil.copytree(DEFAULT_MODEL_DIR, out)
+        config = json.loads((out / "config.json").read_text())
+        config.update(settings)
+        (out / "config.json").write_text(json.dumps(config))
+        return out
+
+    shipped = model_key(DEFAULT_MODEL_DIR)
+    assert model_key(copy("same")) == shipped
+    assert model_key(copy("heavier", head_weight=2.0)) != shipped
+    plain = model_key(copy("plain", head_weight=1.0, position_tau=0.0))
+    assert plain == json.loads((DEFAULT_MODEL_DIR / "config.json").read_text())["weights_sha256"][:16]

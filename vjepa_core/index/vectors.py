@@ -39,8 +39,14 @@ EMBED_SLICE = 2048  # texts tokenised and encoded at a time (bounds the peak mem
 PATH_WEIGHT = 0.5  # how much a file's path counts in its frame vector, beside its units
 
 
+# config.json settings that change a unit's vector without changing the weights file, at their
+# "no effect" values (a config without them, or with these, keys by its weights alone, as before)
+POOLING = {"head_weight": 1.0, "position_tau": 0.0}
+
+
 def model_key(checkpoint_dir: Path) -> str:
-    """Identifies a model by its weights' digest, so vectors of another model are never mixed in."""
+    """Identifies a model by its weights' digest and the settings that shape a unit's vector, so
+    vectors of another model (or of the same weights pooled otherwise) are never mixed in."""
     path = Path(checkpoint_dir) / CONFIG_NAME
     st = path.stat()
     return _model_key(str(path), st.st_mtime_ns, st.st_size)
@@ -49,7 +55,13 @@ def model_key(checkpoint_dir: Path) -> str:
 @lru_cache(maxsize=8)
 def _model_key(path: str, mtime_ns: int, size: int) -> str:  # the config holds the tokenizer: slow to parse
     config = json.loads(Path(path).read_text(encoding="utf-8"))
-    return str(config["weights_sha256"])[:16]
+    pooling = {k: float(config.get(k, v)) for k, v in POOLING.items()}
+    if pooling == POOLING:
+        return str(config["weights_sha256"])[:16]
+    import hashlib
+
+    text = json.dumps({"weights": config["weights_sha256"], **pooling}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def path_text(path: str) -> str:
