@@ -29,6 +29,7 @@ os.environ.setdefault("LANCEDB_LOG", "error")
 
 import pyarrow as pa
 
+from vjepa_core.index.lancedb_import import load_lancedb
 from vjepa_core.index.locations import APP_NAME, default_index_dir  # noqa: F401 (kept importable from here)
 from vjepa_core.index.lock import LOCK_FILE
 from vjepa_core.index.memory import tune_allocators
@@ -154,7 +155,8 @@ class Store:
         if not create and not path.exists():
             raise FileNotFoundError(path)
         path.mkdir(parents=True, exist_ok=True)
-        import lancedb  # here, not at the top: what only names the schema (a fit, a CLI search) stays light
+        # here, not at the top: what only names the schema (a fit, a CLI search) stays light
+        lancedb = load_lancedb()
 
         try:
             # read_consistency_interval=0: a long-lived handle (the server, a Workspace) always sees
