@@ -12,7 +12,7 @@ class Options:
     trust_workspace: bool = False
     index_dir: Path | None = None  # one sub-folder per workspace folder goes under it
     kind_messages: bool = True
-    train_steps: int = 300  # vjepa.trainNow's fine-tuning steps
+    train_steps: int = 240  # vjepa.trainNow's fine-tuning steps (about 2 minutes on 2 cores)
     watch: bool = True  # watch the folders for changes made outside the editor
     watch_debounce_ms: int = 400
     idle_training: bool = True  # retrain in the background when the user is idle (IdleScheduler)
@@ -65,7 +65,7 @@ class Options:
         return cls(trust_workspace=flag("trustWorkspace", False),
                    index_dir=Path(index_dir).expanduser() if index_dir else None,
                    kind_messages=flag("kindMessages", True),
-                   train_steps=count("trainSteps", 300, 1, 100_000),
+                   train_steps=count("trainSteps", 240, 1, 100_000),
                    watch=flag("watch", True),
                    watch_debounce_ms=count("watchDebounceMs", 400, 10, 60_000),
                    idle_training=flag("idleTraining", True), idle_seconds=idle_seconds,

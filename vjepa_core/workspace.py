@@ -190,7 +190,7 @@ class Workspace:
             save_links(self.store)
         return ran
 
-    def train(self, *, steps: int = 300, seed: int = 0, from_scratch: bool = False, out: Path | None = None,
+    def train(self, *, steps: int = 240, seed: int = 0, from_scratch: bool = False, out: Path | None = None,
               enc_overrides: dict[str, int] | None = None, log: Callable[[dict[str, Any]], None] | None = None) -> Path:
         """Train the unit encoder on this workspace's units (fine-tuning the current model unless
         `from_scratch`) and save it atomically; returns the checkpoint folder."""
