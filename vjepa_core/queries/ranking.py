@@ -87,15 +87,16 @@ class Candidates:
             self._postings = out
         return self._postings
 
-    def containing(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """(unit index, offset in its lower-case name) of every place `text` occurs in a name:
-        one search through all the names joined, not a loop over the units."""
+    def containing(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every place `text` occurs in a lower-case name, from one search through all the names
+        joined (not a loop over the units): (unit index, the name is `text` itself, the name ends
+        in "." + `text`), one entry per place."""
         if self._joined is None:
             joined = "\n".join(self.lower_names)
             lengths = np.fromiter((len(n) + 1 for n in self.lower_names), np.int64, len(self.lower_names))
             starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(lengths) else lengths
             self._joined = (joined, starts, lengths - 1)
-        joined, starts, _ = self._joined
+        joined, starts, name_len = self._joined
         found = []
         at = joined.find(text)
         while at >= 0:
@@ -103,7 +104,12 @@ class Candidates:
             at = joined.find(text, at + 1)
         pos = np.array(found, np.int64)
         unit = np.searchsorted(starts, pos, side="right") - 1
-        return unit, pos - starts[unit]
+        offset = pos - starts[unit]
+        ends = offset + len(text) == name_len[unit]
+        member = ends & (offset > 0)
+        if member.any():
+            member[member] = [joined[int(p) - 1] == "." for p in pos[member]]
+        return unit, ends & (offset == 0), member
 
 
 def _auxiliary(path: str) -> bool:
@@ -129,17 +135,8 @@ def name_scores(query: str, cands: Candidates) -> np.ndarray:
         q = exact.lower()
         if not q or "\n" in q:
             return out
-        unit, offset = cands.containing(q)
-        if not len(unit):
-            return out
-        ends = offset + len(q) == cands._joined[2][unit]  # the match ends the name
-        whole = ends & (offset == 0)
-        after_dot = np.zeros(len(unit), dtype=bool)
-        inner = ends & (offset > 0)
-        if inner.any():
-            joined, starts, _ = cands._joined
-            after_dot[inner] = [joined[int(s + o - 1)] == "." for s, o in zip(starts[unit[inner]], offset[inner])]
-        np.maximum.at(out, unit, np.where(whole, EXACT_NAME, np.where(after_dot, MEMBER_NAME, PARTIAL_NAME)))
+        unit, whole, member = cands.containing(q)
+        np.maximum.at(out, unit, np.where(whole, EXACT_NAME, np.where(member, MEMBER_NAME, PARTIAL_NAME)))
         for i in np.unique(unit[whole]):  # the same letters in the same case first: `Session` before `session`
             if cands.names[i] == exact:
                 out[i] += CASE_BONUS
