@@ -295,15 +295,29 @@ class Workspace:
 
     def preview_save(self, paths: list[str]) -> set[str] | None:
         """A save's lens before the index is written (`update_files` follows): the ranker's links
-        learn the saved files' imports now (index/quick.py); returns the files whose Related lens
-        to rank again, or None without a fitted ranker in memory or for more than a plain edit."""
-        from vjepa_core.index.quick import relink_imports, saved_imports
+        learn the saved files' imports and their new content's nearest files now (index/quick.py);
+        returns the files whose Related lens to rank again, or None without a fitted ranker in
+        memory or for more than a plain edit."""
+        from vjepa_core.index.quick import read_saved, relink_imports, relink_similarity, saved_similarity
+        from vjepa_core.index.vectors import model_key
 
         predictor = self.lens.predictor
         if predictor is None or predictor.fitted is None or self._store is None:
             return None
-        imports = saved_imports(self.root, self.store, paths, self.excludes)
-        return None if imports is None else set(imports) | relink_imports(predictor.links, imports)
+        saved = read_saved(self.root, self.store, paths, self.excludes)
+        if saved is None:
+            return None
+        ckpt = self.checkpoint()
+        similar = None
+        if ckpt is not None and saved.texts:
+            assert self.model_dir is not None
+            similar = saved_similarity(self.store, ckpt, model_key(self.model_dir), saved.texts)
+            if similar is None:
+                return None  # the write embeds more than these files: its own answer
+        moved = relink_imports(predictor.links, saved.imports)
+        if similar is not None:
+            moved |= relink_similarity(predictor.links, *similar)
+        return set(saved.imports) | moved
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
         """Code search. The snapshot on disk answers when it is current (told from the tables'

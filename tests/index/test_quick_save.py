@@ -10,7 +10,7 @@ import pytest
 
 from tests.fixtures import FAKE_AWS, GitRepo
 from vjepa_core.index.crawl import crawl
-from vjepa_core.index.quick import relink_imports, saved_imports
+from vjepa_core.index.quick import relink_imports, relink_similarity, saved_imports
 from vjepa_core.queries.related import content_links
 from vjepa_core.workspace import Workspace
 
@@ -74,15 +74,30 @@ def test_relink_imports_both_ways_and_keeps_similarity() -> None:
 
 
 def test_preview_then_write_agree_on_the_saved_files_links(ws: Workspace) -> None:
+    """Imports and similarity both: the links the preview leaves are the ones the write's exact
+    relinking reads back from the index, for the saved file and every file it is linked to."""
     predictor, _ = ws.next_predictor(fit="now")
     assert predictor is not None and predictor.fitted is not None
-    (ws.root / "app/cli.py").write_text('from app import render\n\n\ndef main():\n    return render.render([])\n')
+    (ws.root / "app/cli.py").write_text('from app import render\n\n\ndef main():\n    """Rows as html, for the cli."""\n'
+                                       '    return render.render([])\n')
     files = ws.preview_save(["app/cli.py"])
-    assert files == {"app/cli.py", "app/render.py", "app/store.py"}
-    quick = {g for g, (imp, _) in predictor.links["app/cli.py"].items() if imp}  # similarity: the write's
+    assert files is not None and {"app/cli.py", "app/render.py", "app/store.py"} <= files
+    quick = {x: dict(predictor.links.get(x, {})) for x in files}
+    assert any(sim for _, sim in quick["app/cli.py"].values())  # its content is like some file's
     touched = ws.update_files(["app/cli.py"])
     assert touched is not None
-    ws.lens_touched(["app/cli.py"], touched)  # the write's exact relinking
-    exact = content_links(ws.store, ["app/cli.py"])["app/cli.py"]
-    assert quick == {g for g, (imp, _) in exact.items() if imp} == {"app/__init__.py", "app/render.py"}
+    exact = content_links(ws.store, sorted(files))
+    for x in files:
+        assert {g: link for g, link in quick[x].items() if g in files or x == "app/cli.py"} == \
+            {g: link for g, link in exact.get(x, {}).items() if g in files or x == "app/cli.py"}, x
     assert ws.related("app/cli.py")[0].path == "app/render.py"
+
+
+def test_relink_similarity_takes_the_larger_direction_and_drops_empty_links() -> None:
+    links = {"a": {"b": (0.0, 0.8), "c": (1.0, 0.6)}, "b": {"a": (0.0, 0.8)}, "c": {"a": (1.0, 0.6)}}
+    rows = {"a": {"b": 0.8, "c": 0.6}, "c": {"a": 0.6}}
+    moved = relink_similarity(links, rows, {"a": {"d": 0.9}, "c": {}})
+    assert moved == {"a", "b", "c", "d"}
+    assert links == {"a": {"c": (1.0, 0.0), "d": (0.0, 0.9)}, "b": {}, "c": {"a": (1.0, 0.0)},
+                     "d": {"a": (0.0, 0.9)}}
+    assert rows == {"a": {"d": 0.9}, "c": {}}
