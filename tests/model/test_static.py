@@ -80,6 +80,22 @@ def test_the_head_line_and_early_identifiers_weigh_more(shipped: static.StaticEn
         static.StaticEncoder(shipped.tokenizer_json, shipped.embeddings, shipped.mean, head_weight=0.0)
 
 
+def test_a_loaded_table_stays_float16_and_gives_the_float32_tables_vectors(shipped: static.StaticEncoder) -> None:
+    # Half the memory; the index's batches go through the same float32 values (identical vectors),
+    # a query or a save sums only the rows it uses (the same sums, up to float rounding).
+    assert shipped.embeddings.dtype == np.float16
+    wide = static.StaticEncoder(shipped.tokenizer_json, shipped.embeddings.astype(np.float32), shipped.mean,
+                                predictor=shipped.predictor, token_weights=shipped.token_weights,
+                                max_words=shipped.max_words, head_weight=shipped.head_weight,
+                                position_tau=shipped.position_tau)
+    bulk = CODE * 800  # over the gathered slices' size: the sparse product
+    assert np.array_equal(embed_units(shipped, bulk), embed_units(wide, bulk))
+    few = [*CODE, "", "read config"]
+    assert np.allclose(embed_units(shipped, few), embed_units(wide, few), atol=1e-6)
+    assert not embed_units(shipped, [""]).any()
+    assert np.allclose(embed_queries(shipped, ["http client"]), embed_queries(wide, ["http client"]), atol=1e-6)
+
+
 def test_a_model_saved_before_position_weights_loads_without_them(tmp_path: Path) -> None:
     d = _copy(tmp_path)
     config = json.loads((d / "config.json").read_text())
