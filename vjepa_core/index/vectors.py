@@ -82,10 +82,12 @@ def _vector_schema(dim: int, key_fields: list[tuple[str, pa.DataType]]) -> pa.Sc
 
 
 def vector_matrix(column: pa.ChunkedArray) -> np.ndarray:
-    """A fixed-size-list column as a float32 [N, D] matrix."""
-    arr = column.combine_chunks()
-    dim = arr.type.list_size
-    return arr.flatten().to_numpy(zero_copy_only=False).reshape(-1, dim).astype(np.float32)
+    """A fixed-size-list column as a float32 [N, D] matrix of its own (one copy of the values,
+    not the two that combining the chunks and then converting took)."""
+    dim = column.type.list_size
+    parts = [chunk.flatten().to_numpy(zero_copy_only=False) for chunk in column.chunks]
+    flat = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+    return flat.astype(np.float32, copy=False).reshape(-1, dim)
 
 
 def has_table(store: Store, name: str) -> bool:
@@ -154,6 +156,7 @@ def embed_index(store: Store, ckpt: UnitModel, key: str, *, batch_size: int | No
             unit_mean = np.mean(by_file[p], axis=0) if by_file.get(p) else np.zeros(dim, np.float32)
             v = unit_mean + PATH_WEIGHT * have[f"p:{p}"]
             frames[i] = v / max(float(np.linalg.norm(v)), 1e-12)
+        del have, by_file  # written: from here the frames are all it needs (5,000 files: ~40 MB less at its peak)
         store.db.create_table(FILE_VECTORS, data=pa.table({
             "path": [p for p, _ in ok], "file_hash": [h for _, h in ok], "model": [key] * len(ok),
             "vector": pa.FixedSizeListArray.from_arrays(pa.array(frames.reshape(-1)), dim)},

@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 from pyarrow import ipc
 
+from vjepa_core.index.memory import release_freed_memory
 from vjepa_core.model.encoder.atomic import write_json
 from vjepa_core.queries.lexical import LexicalIndex, terms
 from vjepa_core.queries.ranking import Candidates
@@ -149,8 +150,11 @@ def refresh(store: Store, *, key: str | None = None) -> Snapshot:
     texts = _texts(store, missing)
     names = units["name"].to_pylist()
     doc_terms = [old_terms[h] if h in old_terms else terms(texts.get(h, ""), n) for h, n in zip(hashes, names)]
+    del texts, old_terms, names
     rows = units.select(_COLUMNS).append_column("terms", pa.array(doc_terms, pa.list_(pa.string())))
     lexical = LexicalIndex(doc_terms=doc_terms)
+    del doc_terms, units  # the rows and BM25 hold them now: the vectors are read without them
+    release_freed_memory()
     vectors = _aligned_vectors(store, hashes, old_vectors) if model else None
     snap = Snapshot(key, rows, lexical, vectors, _candidates(rows), model)
     _save(store, snap)
@@ -174,12 +178,12 @@ def _texts(store: Store, hashes: list[str]) -> dict[str, str]:
 
 def _aligned_vectors(store: Store, hashes: list[str], known: dict[str, np.ndarray]) -> np.ndarray | None:
     from vjepa_core.index.store import UNIT_VECTORS, in_predicates
-    from vjepa_core.index.vectors import has_table, vector_matrix
+    from vjepa_core.index.vectors import has_table
 
     if not has_table(store, UNIT_VECTORS):
         return None
     need = sorted({h for h in hashes if h not in known})
-    found = dict(known)
+    vt: pa.Table | None = None
     if need:
         if len(need) > len(hashes) // 2:  # most are new: one read of the whole table
             vt = store.read(UNIT_VECTORS, ["hash", "vector"])
@@ -187,16 +191,25 @@ def _aligned_vectors(store: Store, hashes: list[str], known: dict[str, np.ndarra
             vt = pa.concat_tables([store.read(UNIT_VECTORS, ["hash", "vector"],
                                               where=" OR ".join(in_predicates("hash", need[i:i + 400])))
                                    for i in range(0, len(need), 400)])
-        if vt.num_rows:
-            found.update(zip(vt["hash"].to_pylist(), vector_matrix(vt["vector"])))
-    if not found:
+    if vt is not None and vt.num_rows:
+        dim = vt.schema.field("vector").type.list_size
+    elif known:
+        dim = len(next(iter(known.values())))
+    else:
         return None
-    dim = len(next(iter(found.values())))
-    out = np.zeros((len(hashes), dim), dtype=np.float32)  # a unit without a vector: cosine 0
+    rows_of: dict[str, list[int]] = {}  # a text repeated in many units has one vector
     for i, h in enumerate(hashes):
-        v = found.get(h)
-        if v is not None and len(v) == dim:
-            out[i] = v
+        rows_of.setdefault(h, []).append(i)
+    out = np.zeros((len(hashes), dim), dtype=np.float32)  # a unit without a vector: cosine 0
+    for h, v in known.items():
+        if len(v) == dim:
+            out[rows_of.get(h, [])] = v
+    for batch in vt.to_batches() if vt is not None else ():
+        # each batch's vectors as a view of the table's own buffer: the table and `out`, no third copy
+        values = batch.column("vector").flatten().to_numpy(zero_copy_only=False).reshape(-1, dim)
+        for h, v in zip(batch.column("hash").to_pylist(), values):
+            if h in rows_of:
+                out[rows_of[h]] = v
     return out
 
 
