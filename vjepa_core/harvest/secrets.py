@@ -108,6 +108,14 @@ def _engine() -> Any:
     return _scanner
 
 
+def release_rules() -> None:
+    """Let the compiled rules go (about 55 MB of memory, half of it handed back at once): for a
+    process that has screened its last file. The next screen compiles them again (0.5 s)."""
+    global _scanner
+    with _lock:
+        _scanner = None
+
+
 def _plausible(rule_id: str, value: str) -> bool:
     """The catalogue's format rules trust the format; these cheap checks drop what no issuer makes:
     `sk_live_000...` (a run of one character at the end) and a private-key header with no key."""
