@@ -305,7 +305,7 @@ class Workspace:
         learn the saved files' imports and their new content's nearest files now (index/quick.py);
         returns the files whose Related lens to rank again, or None without a fitted ranker in
         memory or for more than a plain edit."""
-        from vjepa_core.index.quick import read_saved, relink_imports, relink_similarity, saved_similarity
+        from vjepa_core.index.quick import neighbours, read_saved, relink_imports, relink_similarity
         from vjepa_core.index.vectors import model_key
 
         predictor = self.lens.predictor
@@ -315,16 +315,31 @@ class Workspace:
         if saved is None:
             return None
         ckpt = self.checkpoint()
-        similar = None
+        before = None
         if ckpt is not None and saved.texts:
             assert self.model_dir is not None
-            similar = saved_similarity(self.store, ckpt, model_key(self.model_dir), saved.texts)
-            if similar is None:
+            rows = neighbours(self.store, model_key(self.model_dir))
+            before = None if rows is None else rows.preview(ckpt, saved.texts)
+            if before is None:
                 return None  # the write embeds more than these files: its own answer
         moved = relink_imports(predictor.links, saved.imports)
-        if similar is not None:
-            moved |= relink_similarity(predictor.links, *similar)
+        if before is not None and rows is not None:
+            moved |= relink_similarity(predictor.links, rows.rows, before)
         return set(saved.imports) | moved
+
+    def preview_writing(self, paths: list[str]) -> bool:
+        """Before the index write of saves answered from memory: whether it writes exactly those
+        (then `preview_written` keeps what the answers work on, else it is read again)."""
+        from vjepa_core.index.quick import writing
+
+        return self._store is not None and writing(self.store, paths)
+
+    def preview_written(self, keep: bool) -> None:
+        """After that write and its purge (`keep`: what `preview_writing` said)."""
+        from vjepa_core.index.quick import written
+
+        if self._store is not None:
+            written(self.store, keep)
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
         """Code search. The snapshot on disk answers when it is current (told from the tables'

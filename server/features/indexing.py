@@ -48,22 +48,45 @@ def _refresh(folder: Folder, progress: Callable[[int, int, str], None]) -> Index
     return report
 
 
-def _update(folder: Folder, paths: list[str]) -> tuple[bool, bool] | None:
+def _update(folder: Folder, paths: list[str]) -> tuple[bool, bool, bool] | None:
     """Runs in the engine thread: the saved files only (Workspace.update_files), then the related
     lenses of every file whose relations changed. Returns (whether any relation changed, whether a
-    lens now reads otherwise); None: the change needs the full re-index."""
+    lens now reads otherwise, whether this is the write of saves answered from memory); None: the
+    change needs the full re-index."""
+    previewed = folder.workspace.preview_writing(paths)
     touched = folder.workspace.update_files(paths, purge=False)  # purged right after: update_folder
     if touched is None:
         return None
-    return bool(touched), bool(touched) and folder.refresh_related(folder.workspace.lens_touched(paths, touched))
+    return (bool(touched), bool(touched) and folder.refresh_related(folder.workspace.lens_touched(paths, touched)),
+            previewed)
 
 
-def _answer_first(folder: Folder, paths: list[str]) -> bool | None:
+def _purge(folder: Folder, previewed: bool) -> None:
+    """Runs in the engine thread: the saved files' old text off the disk; what the answers from
+    memory work on is kept when this was their write (Workspace.preview_written)."""
+    try:
+        folder.workspace.purge()
+    finally:
+        folder.workspace.preview_written(previewed)
+
+
+def _answer_first(folder: Folder, paths: list[str]) -> set[str] | None:
     """Runs in the engine thread: a save's lenses from memory, before the index is written
-    (Workspace.preview_save: the saved files' imports, re-read). Returns whether a lens now reads
-    otherwise; None: no such answer (no fitted ranker yet, or more than a plain edit)."""
+    (Workspace.preview_save: the saved files' imports and nearest files, re-read). The saved files'
+    own lenses are ranked now; returns the other files whose lens may have moved, ranked next
+    (`_rank_rest`); None: no such answer (no fitted ranker yet, or more than a plain edit)."""
     files = folder.workspace.preview_save(paths)
-    return None if files is None else folder.refresh_related(files)
+    if files is None:
+        return None
+    folder.refresh_related(set(paths))
+    return files - set(paths)
+
+
+async def _rank_rest(ls: VjepaServer, folder: Folder, files: set[str]) -> None:
+    """The lenses a save moved in files other than the saved ones, after the saved file's lens
+    was answered (the editor shows the saved file first); refreshed if one now reads otherwise."""
+    if await asyncio.get_running_loop().run_in_executor(ls.engine, folder.refresh_related, files):
+        await ls.refresh_lenses()
 
 
 def _log_failure(ls: VjepaServer, done: asyncio.Future[object], what: str) -> None:
@@ -85,9 +108,9 @@ async def update_folder(ls: VjepaServer, folder: Folder, paths: list[str], *, sh
         if touched is not None:
             # The saved files' old text leaves the disk next in the engine thread, after the lenses
             # are answered from the refreshed caches: the purge is 0.2 s of table rewrites on 5,000 files.
-            purge = loop.run_in_executor(ls.engine, folder.workspace.purge)
+            purge = loop.run_in_executor(ls.engine, _purge, folder, touched[2])
             purge.add_done_callback(lambda done: _log_failure(ls, done, "purging the saved files' old text"))
-            return touched[shown]
+            return touched[1] if shown else touched[0]
     await index_folder(ls, folder, announce=False)
     return True
 
@@ -97,12 +120,14 @@ async def _answer_then_write(ls: VjepaServer, folder: Folder, paths: set[str]) -
     the index write WRITE_DELAY_S later, one for every save meanwhile (`_write_later`). None: no
     answer from memory; the caller writes now."""
     try:
-        changed = await asyncio.get_running_loop().run_in_executor(ls.engine, _answer_first, folder, sorted(paths))
+        rest = await asyncio.get_running_loop().run_in_executor(ls.engine, _answer_first, folder, sorted(paths))
     except Exception as exc:  # noqa: BLE001 -- said in the log; the write decides
         ls.log(f"answering the save of {', '.join(sorted(paths))} from memory failed: {exc}", types.MessageType.Warning)
-        changed = None
-    if changed is None:
+        rest = None
+    if rest is None:
         return None
+    if rest:
+        ls.background(_rank_rest(ls, folder, rest))
     if folder.root not in ls.unwritten:
         ls.background(_write_later(ls, folder))
     ls.unwritten.setdefault(folder.root, set()).update(paths)

@@ -10,7 +10,8 @@ import pytest
 
 from tests.fixtures import FAKE_AWS, GitRepo
 from vjepa_core.index.crawl import crawl
-from vjepa_core.index.quick import relink_imports, relink_similarity, saved_imports
+from vjepa_core.index.quick import Neighbours, neighbours, relink_imports, relink_similarity, saved_imports
+from vjepa_core.index.vectors import model_key
 from vjepa_core.queries.related import content_links
 from vjepa_core.workspace import Workspace
 
@@ -95,9 +96,51 @@ def test_preview_then_write_agree_on_the_saved_files_links(ws: Workspace) -> Non
 
 def test_relink_similarity_takes_the_larger_direction_and_drops_empty_links() -> None:
     links = {"a": {"b": (0.0, 0.8), "c": (1.0, 0.6)}, "b": {"a": (0.0, 0.8)}, "c": {"a": (1.0, 0.6)}}
-    rows = {"a": {"b": 0.8, "c": 0.6}, "c": {"a": 0.6}}
-    moved = relink_similarity(links, rows, {"a": {"d": 0.9}, "c": {}})
+    rows = {"a": {"d": 0.9}, "c": {}}  # as they are now; before: a -> b 0.8, a -> c 0.6, c -> a 0.6
+    moved = relink_similarity(links, rows, {"a": {"b": 0.8, "c": 0.6}, "c": {"a": 0.6}})
     assert moved == {"a", "b", "c", "d"}
     assert links == {"a": {"c": (1.0, 0.0), "d": (0.0, 0.9)}, "b": {}, "c": {"a": (1.0, 0.0)},
                      "d": {"a": (0.0, 0.9)}}
-    assert rows == {"a": {"d": 0.9}, "c": {}}
+
+
+def _same(kept: Neighbours, fresh: Neighbours) -> None:
+    assert sorted(kept.paths) == sorted(fresh.paths)  # the write appends a saved file's row last
+    # the same neighbours, the same cosines to float32's last bits (the write multiplies the frames
+    # in its own row order)
+    assert {a: sorted(r) for a, r in kept.rows.items() if r} == {a: sorted(r) for a, r in fresh.rows.items() if r}
+    assert all(abs(w - fresh.rows[a][b]) < 1e-6 for a, r in kept.rows.items() for b, w in r.items())
+    assert {b: s for b, s in kept.pointing.items() if s} == {b: s for b, s in fresh.pointing.items() if s}
+    for p in fresh.paths:
+        i, j = kept.index[p], fresh.index[p]
+        assert abs(kept.weakest[i] - fresh.weakest[j]) < 1e-6, p
+        assert abs(kept.frames[i] - fresh.frames[j]).max() < 1e-6, p
+
+
+def test_the_kept_rows_follow_each_save_and_its_write_exactly(ws: Workspace) -> None:
+    """Saves answered from memory, each written after: the rows kept between saves are what the
+    index holds (never loaded again meanwhile); any other write makes them load again."""
+    ckpt = ws.checkpoint()
+    assert ckpt is not None and ws.model_dir is not None
+    key = model_key(ws.model_dir)
+    kept = neighbours(ws.store, key)
+    assert kept is not None
+    for i, (rel, body) in enumerate([("app/cli.py", 'def main():\n    """Rows as html."""\n    return "".join([])\n'),
+                                     ("app/render.py", 'import json\n\n\ndef get(url):\n    return json.loads(url)\n'),
+                                     ("app/cli.py", 'def main():\n    return 1\n')]):
+        (ws.root / rel).write_text(body)
+        assert ws.lens.predictor is not None or ws.next_predictor(fit="now")[0] is not None
+        assert ws.preview_save([rel]) is not None
+        assert neighbours(ws.store, key) is kept
+        keep = ws.preview_writing([rel])
+        assert keep
+        ws.update_files([rel], purge=False)
+        ws.purge()
+        ws.preview_written(keep)
+        assert neighbours(ws.store, key) is kept, i
+        _same(kept, Neighbours.load(ws.store, key))
+    (ws.root / "app/store.py").write_text("x = 1\n")  # a write no preview answered
+    keep = ws.preview_writing(["app/store.py"])
+    assert not keep
+    ws.update_files(["app/store.py"])
+    ws.preview_written(keep)
+    assert neighbours(ws.store, key) is not kept
