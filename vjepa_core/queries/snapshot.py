@@ -163,7 +163,9 @@ def refresh(store: Store, *, key: str | None = None) -> Snapshot:
 
 
 def _candidates(rows: pa.Table) -> Candidates:
-    return Candidates(rows["path"].to_pylist(), rows["name"].to_pylist(), rows["kind"].to_pylist())
+    one: dict[str, str] = {}  # a file's units share one string for its path (29,000 units, 5,000 paths)
+    paths = [one.setdefault(p, p) for p in rows["path"].to_pylist()]
+    return Candidates(paths, rows["name"].to_pylist(), rows["kind"].to_pylist())
 
 
 def _texts(store: Store, hashes: list[str]) -> dict[str, str]:
@@ -254,8 +256,10 @@ def _load(store: Store, key: str, *, cache: bool = True) -> Snapshot | None:
 def _load_from(base: Path, key: str, model: str, cache_as: str | None) -> Snapshot | None:
     folder = base / key
     try:
-        with ipc.open_file(folder / _ROWS) as f:
-            rows = f.read_all()
+        # Mapped, not read: a query touches a few rows' path, name and line, and only a refresh reads
+        # the terms (about 10 of 14 MB on 5,000 files never become resident). POSIX keeps a mapped
+        # file readable after the refresh that replaces it removes it.
+        rows = ipc.open_file(pa.memory_map(str(folder / _ROWS))).read_all()
         vectors = np.load(folder / _VECTORS) if (folder / _VECTORS).exists() else None
         lexical = LexicalIndex.load(str(folder / _BM25), rows.num_rows)
     except (OSError, ValueError, pa.ArrowInvalid):
