@@ -168,10 +168,8 @@ def bench_nl_search(root: Path, query_file: Path, model_dir: Path | None = None,
     rows = {c: snap.rows[c].to_pylist() for c in ("path", "name", "start_line", "end_line", "hash")}
     texts = [text_of.get(h, "") for h in rows["hash"]]
     missing = sorted({t.path for q in queries for t in q.targets} - set(rows["path"]))
-    vectors = snap.vectors if snap.vectors is not None else np.zeros((snap.size, 1), np.float32)
-
-    def encoder(q: str) -> np.ndarray:
-        return vectors @ embed_queries(model, [q])[0]
+    def encoder(q: str) -> np.ndarray:  # as search does it (queries/search.py)
+        return snap.cosines(embed_queries(model, [q])[0]) if snap.vectors is not None else np.zeros(snap.size)
 
     def product(q: str) -> np.ndarray:
         return rank(q, snap.candidates, snap.lexical.scores(q), encoder(q))

@@ -39,7 +39,7 @@ def search_in(snap: Snapshot, ckpt: UnitModel | None, query: str, k: int = 10) -
     lex = snap.lexical.scores(query)
     sem = None
     if ckpt is not None and snap.vectors is not None:
-        sem = snap.vectors @ embed_queries(ckpt, [query])[0]
+        sem = snap.cosines(embed_queries(ckpt, [query])[0])
     names = name_scores(query, snap.candidates)
     if not lex.any() and not names.any() and sem is None:
         return []  # nothing matched the words and there is no model: no evidence

@@ -35,6 +35,7 @@ from vjepa_core.queries.ranking import Candidates
 FOLDER = "search"
 _ROWS = "rows.arrow"
 _VECTORS = "vectors.npy"
+_SCALES = "scales.npy"
 _BM25 = "bm25"
 _COLUMNS = ["path", "name", "kind", "start_line", "end_line", "hash"]
 _UNIT_VECTORS = "unit_vectors"  # index.store.UNIT_VECTORS, named here so `on_disk` needs no LanceDB
@@ -48,13 +49,36 @@ class Snapshot:
     key: str
     rows: pa.Table  # _COLUMNS + "terms"
     lexical: LexicalIndex
-    vectors: np.ndarray | None  # [N, D] aligned to rows; None without a model
+    vectors: np.ndarray | None  # [N, D] int8, aligned to rows (`quantize`); None without a model
     candidates: Candidates
     model: str = ""  # the model the vectors are of
+    scales: np.ndarray | None = None  # [N] float32: row i is about vectors[i] * scales[i]
 
     @property
     def size(self) -> int:
         return self.rows.num_rows
+
+    def cosines(self, query: np.ndarray) -> np.ndarray:
+        """[N] each unit's cosine with the unit-normalised `query` vector (to within about 1%):
+        int8 rows times the query in int8, a quarter of float32's bytes to read per query."""
+        assert self.vectors is not None and self.scales is not None
+        q = np.asarray(query, dtype=np.float32)
+        qs = float(np.abs(q).max()) / 127.0 or 1.0
+        dots = np.einsum("ij,j->i", self.vectors, np.rint(q / qs).astype(np.int8), dtype=np.int32)
+        return dots.astype(np.float32) * (self.scales * np.float32(qs))
+
+    def vector_rows(self) -> np.ndarray:
+        """[N, D] float32: the rows as the int8 vectors hold them."""
+        assert self.vectors is not None and self.scales is not None
+        return self.vectors.astype(np.float32) * self.scales[:, None]
+
+
+def quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(int8 rows, each row's scale): row i is about int8[i] * scale[i], its largest entry exact.
+    Quantizing rows made this way again gives them back unchanged."""
+    peak = np.abs(vectors).max(axis=1) if vectors.size else np.zeros(len(vectors), np.float32)
+    scale = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+    return np.rint(vectors / scale[:, None]).astype(np.int8), scale
 
 
 _CACHE: dict[str, Snapshot] = {}  # per index folder, the snapshot this process loaded
@@ -156,7 +180,11 @@ def refresh(store: Store, *, key: str | None = None) -> Snapshot:
     del doc_terms, units  # the rows and BM25 hold them now: the vectors are read without them
     release_freed_memory()
     vectors = _aligned_vectors(store, hashes, old_vectors) if model else None
-    snap = Snapshot(key, rows, lexical, vectors, _candidates(rows), model)
+    del old_vectors
+    scales = None
+    if vectors is not None:
+        vectors, scales = quantize(vectors)
+    snap = Snapshot(key, rows, lexical, vectors, _candidates(rows), model, scales)
     _save(store, snap)
     _CACHE[str(store.path)] = snap
     return snap
@@ -226,7 +254,7 @@ def _previous(store: Store, model: str) -> tuple[dict[str, list[str]], dict[str,
         return {}, {}
     hashes = snap.rows["hash"].to_pylist()
     old_terms = dict(zip(hashes, snap.rows["terms"].to_pylist()))
-    vectors = dict(zip(hashes, snap.vectors)) if snap.vectors is not None and snap.model == model else {}
+    vectors = dict(zip(hashes, snap.vector_rows())) if snap.vectors is not None and snap.model == model else {}
     return old_terms, vectors
 
 
@@ -238,8 +266,9 @@ def _save(store: Store, snap: Snapshot) -> None:
     tmp.mkdir(parents=True)
     with ipc.new_file(tmp / _ROWS, snap.rows.schema) as w:
         w.write_table(snap.rows)
-    if snap.vectors is not None:
+    if snap.vectors is not None and snap.scales is not None:
         np.save(tmp / _VECTORS, snap.vectors)
+        np.save(tmp / _SCALES, snap.scales)
     snap.lexical.save(str(tmp / _BM25))
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
@@ -261,10 +290,17 @@ def _load_from(base: Path, key: str, model: str, cache_as: str | None) -> Snapsh
         # file readable after the refresh that replaces it removes it.
         rows = ipc.open_file(pa.memory_map(str(folder / _ROWS))).read_all()
         vectors = np.load(folder / _VECTORS) if (folder / _VECTORS).exists() else None
+        scales = None
+        if vectors is not None and vectors.dtype == np.int8:
+            scales = np.load(folder / _SCALES)
+            if scales.shape != (len(vectors),):
+                return None
+        elif vectors is not None:  # a snapshot written before the vectors were int8
+            vectors, scales = quantize(vectors.astype(np.float32))
         lexical = LexicalIndex.load(str(folder / _BM25), rows.num_rows)
     except (OSError, ValueError, pa.ArrowInvalid):
         return None  # damaged or half-removed: the caller rebuilds it
-    snap = Snapshot(key, rows, lexical, vectors, _candidates(rows), model)
+    snap = Snapshot(key, rows, lexical, vectors, _candidates(rows), model, scales)
     if cache_as is not None:
         _CACHE[cache_as] = snap
     return snap
