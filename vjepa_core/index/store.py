@@ -42,8 +42,10 @@ if TYPE_CHECKING:
 
 tune_allocators()  # before the first table is read or written
 
-# LanceDB's default caches are sized for servers; an editor's index needs little.
-CACHE_BYTES = 32 * 1024 * 1024
+# LanceDB's default caches are sized for servers; an editor's index needs little. Each save writes
+# new table versions, and their metadata filled the cache: at 32 MB the server grew by ~1 MB a save
+# (+19 MB over 20 saves on 5,000 files), at 8 MB it stays flat, the saves as fast.
+CACHE_BYTES = 8 * 1024 * 1024
 
 SCHEMA_VERSION = 1
 _BATCH_PREDICATE = 400  # paths per delete predicate
