@@ -144,3 +144,25 @@ def test_the_kept_rows_follow_each_save_and_its_write_exactly(ws: Workspace) -> 
     ws.update_files(["app/store.py"])
     ws.preview_written(keep)
     assert neighbours(ws.store, key) is not kept
+
+
+def test_without_the_rules_in_memory_the_write_screens_and_drops_the_kept_rows(ws: Workspace) -> None:
+    """A server that let the secret rules go answers a save from memory without compiling them; the
+    write screens it, and a secret takes the file out and makes the kept rows load again."""
+    from vjepa_core.harvest.secrets import release_rules, rules_ready
+
+    ckpt = ws.checkpoint()
+    assert ckpt is not None and ws.model_dir is not None
+    key = model_key(ws.model_dir)
+    ws.next_predictor(fit="now")
+    kept = neighbours(ws.store, key)
+    release_rules()
+    (ws.root / "app/render.py").write_text(f'AWS_ACCESS_KEY_ID = "{FAKE_AWS}"\n\n\ndef render(rows):\n    return rows\n')
+    assert ws.preview_save(["app/render.py"]) is not None
+    assert not rules_ready()  # nothing compiled for the answer from memory
+    keep = ws.preview_writing(["app/render.py"])
+    if ws.update_files(["app/render.py"]) is None:  # a file turned secret: the full re-crawl, as the server does
+        ws.index()
+    ws.preview_written(keep)
+    assert "app/render.py" not in ws.indexed_files().paths
+    assert neighbours(ws.store, key) is not kept

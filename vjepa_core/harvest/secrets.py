@@ -108,6 +108,11 @@ def _engine() -> Any:
     return _scanner
 
 
+def rules_ready() -> bool:
+    """Whether the engine's compiled rules are in memory (a screen now compiles nothing)."""
+    return _scanner is not None
+
+
 def release_rules() -> None:
     """Let the compiled rules go (about 55 MB of memory, half of it handed back at once): for a
     process that has screened its last file. The next screen compiles them again (0.5 s)."""

@@ -6,7 +6,9 @@ purge: a few hundred milliseconds of LanceDB work on 5,000 files) can follow a m
 reads, screens and parses the saved files exactly as `crawl.update_files` will, embeds their units
 as `vectors.embed_files` will, and writes nothing. It answers None whenever that write would not be
 a plain save (a file not indexed whole, now skipped or unparsable, an ignore-rule file): the caller
-then takes the usual path.
+then takes the usual path. The secret screen runs here only while the process holds the compiled
+rules (a server lets them go after its full index): else the write screens, and a secret found
+there takes the file out of the index and its lenses, and the kept rows are read again.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vjepa_core.harvest.allow import ALLOW_FILE, AllowRules
+from vjepa_core.harvest.secrets import rules_ready
 from vjepa_core.index.crawl import _entry_for, process_file
 from vjepa_core.index.store import FILE_VECTORS, in_predicates
 from vjepa_core.index.vectors import PATH_WEIGHT, path_text, vector_matrix
@@ -77,7 +80,9 @@ def read_saved(root: Path, store: Store, paths: list[str], excluded: Callable[[s
         entry = _entry_for(root, rules, path)  # type: ignore[arg-type]
         if k is None or k["status"] != "ok" or entry is None:
             return None
-        o = process_file(entry, k["hash"], screen=not allow.allowed(path))
+        # Screened here only when the rules are compiled already: else the write screens it (half
+        # a second later), and a secret found then takes the file out of the index and its lenses.
+        o = process_file(entry, k["hash"], screen=not allow.allowed(path) and rules_ready())
         if o.status not in ("ok", "unchanged") or o.parse_error:
             return None
         now = (o.language, list(o.imports)) if o.status == "ok" else (k["language"], list(k["imports"] or []))
@@ -236,7 +241,7 @@ def written(store: Store, keep: bool) -> None:
     kept = _KEPT.get(str(store.path))
     if kept is None:
         return
-    if keep:
+    if keep and store.count(FILE_VECTORS) == len(kept.paths):  # else a saved file left the index (a secret)
         kept.versions, kept.pending = _versions(store), set()
     else:
         _KEPT.pop(str(store.path), None)
