@@ -63,7 +63,7 @@ def run_in_child(module: str, job: dict[str, Any], progress: Progress | None = N
         raise VjepaError(answer[1], **answer[2])
     if answer[0] == "failed":
         raise ChildFailed(answer[1])
-    return answer[1]
+    return pickle.loads(answer[1])  # only now: its classes' modules load once the child has ended
 
 
 def serve(work: Callable[[dict[str, Any], Progress], Any]) -> int:
@@ -78,7 +78,9 @@ def serve(work: Callable[[dict[str, Any], Progress], Any]) -> int:
         channel.flush()
 
     try:
-        send("done", work(job, lambda *args: send("progress", *args)))
+        # The answer goes as bytes in the message: the parent reads it without importing what its
+        # classes need (the crawl's and the embedding's modules, ~50 MB) while this process still holds its own.
+        send("done", pickle.dumps(work(job, lambda *args: send("progress", *args))))
     except VjepaError as exc:
         try:
             send("error", exc.key, exc.fields)
