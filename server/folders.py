@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 LENS_FILES = 3  # related files shown above each file
 RECENT = 16  # edited files remembered per folder, for vjepa.predictNext without a file
+# Files whose first lenses come from one read of their relations: the rows of every file at once,
+# as Python objects, left ~7 MB more in the server's heap on 5,000 files, as fast.
+FIRST_LENS_CHUNK = 500
 NO_MODEL = {"name": "none", "version": ""}
 ACTIVITY = ("training", "stopping", "waiting", "closed", "off")  # idle-training states, most active first
 
@@ -61,9 +64,12 @@ class Folder:
         """Runs in the engine thread: what lenses and status answer from (related files, counts, the
         model in use), recomputed in full and then swapped in. (Next files: features/next.py.)"""
         indexed = self.workspace.indexed_files()
-        # One read of the relations for every file, not one query per file: what the lenses show
-        # first; the learned ranker's answers replace them chunk by chunk (features/next.py).
-        related = self.workspace.related_many(indexed.paths, LENS_FILES, learned=False)
+        # A read of the relations per FIRST_LENS_CHUNK files, not one query per file: what the lenses
+        # show first; the learned ranker's answers replace them chunk by chunk (features/next.py).
+        related: dict[str, list[Hit]] = {}
+        for start in range(0, len(indexed.paths), FIRST_LENS_CHUNK):
+            chunk = indexed.paths[start:start + FIRST_LENS_CHUNK]
+            related.update(self.workspace.related_many(chunk, LENS_FILES, learned=False))
         self.related, self.files, self.units = related, len(indexed.paths), indexed.units
         self.model = self.workspace.model_status()._asdict()
         self.secret_skips = [skip._asdict() for skip in self.workspace.secret_skips()]
