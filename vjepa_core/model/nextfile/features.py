@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import posixpath
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
@@ -26,7 +26,7 @@ from vjepa_core.patterns.temporal import MAX_FILES
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     "cochange": ("co_log", "conf", "conf_rev", "co_rank", "cr_rank", "co_gap", "freq_log", "ctx_conf",
                  "q_freq_log", "lin_co_log", "lin_conf", "wco_log", "wconf", "dec3", "dec10", "dec30", "wdec10"),
-    "recency": ("rec_rank", "in_recent", "since_log", "in_last_commit"),
+    "recency": ("rec_rank", "in_recent", "since_log", "in_last_commit", "share100", "share300", "drift"),
     "spatial": ("same_dir", "path_dist", "twin", "same_ext", "test_mix"),
     "content": ("imports", "similar"),
     "model": ("model_cos", "model_rank"),
@@ -38,6 +38,7 @@ Links = Mapping[str, Mapping[str, tuple[float, float]]]
 
 
 OWN_COMMITS = 100  # a file's latest commits kept for the decayed co-change
+SHARE_WINDOWS = (100, 300)  # the history's latest commits over which a file's share of the work is counted
 
 
 class AuxStats:
@@ -58,6 +59,11 @@ class AuxStats:
         # A commit of n files adds 1/(n-1) to each pair: a sweep across many files says less.
         self.wco: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self.own: defaultdict[str, list[frozenset[str]]] = defaultdict(list)  # oldest first
+        # Each file's share of the latest commits beside its share of all of them: which files the
+        # work has moved to or away from (drift between the fit's period and now).
+        self.window: deque[frozenset[str]] = deque(maxlen=SHARE_WINDOWS[-1])
+        self.in_window: tuple[Counter[str], ...] = tuple(Counter() for _ in SHARE_WINDOWS)
+        self.commits = 0  # commits of 1..MAX_FILES files seen
 
     def key(self, path: str) -> str:
         return self.lineage.get(path, path)
@@ -68,6 +74,7 @@ class AuxStats:
         out.last, out.co_last, out.last_commits = self.last, self.co_last, list(self.last_commits)
         out.lineage, out.lin_co, out.lin_freq = self.lineage, self.lin_co, self.lin_freq
         out.wco, out.own = self.wco, self.own
+        out.window, out.in_window, out.commits = self.window, self.in_window, self.commits
         out.ctx = replace(self.ctx, events=list(self.ctx.events))
         return out
 
@@ -90,6 +97,8 @@ class AuxStats:
                     if g != f:
                         d[g] = c.time
             together = frozenset(files)
+            if files:
+                self._slide(together)
             w = 1.0 / max(len(files) - 1, 1)
             for f in files:
                 self.wco[f].update({g: w for g in files if g != f})
@@ -100,6 +109,22 @@ class AuxStats:
         if files:
             self.last_commits = [*self.last_commits[-1:], frozenset(files)]
         self.ctx.apply(c)
+
+    def _slide(self, files: frozenset[str]) -> None:
+        self.commits += 1
+        for n, counts in zip(SHARE_WINDOWS, self.in_window):
+            if len(self.window) >= n:
+                counts.subtract(self.window[-n])
+        self.window.append(files)
+        for counts in self.in_window:
+            counts.update(files)
+
+    def shares(self, g: str, freq: int) -> tuple[float, float, float]:
+        """g's share of the latest 100 and 300 commits, and log of the first over its all-time share
+        (`freq`: the commits that touched g)."""
+        n = max(self.commits, 1)
+        recent = [c[g] / min(n, w) for w, c in zip(SHARE_WINDOWS, self.in_window)]
+        return recent[0], recent[1], math.log((recent[0] + 0.01) / (freq / n + 0.01))
 
 
 def decayed_cochange(own: list[frozenset[str]]) -> dict[str, tuple[float, float, float, float]]:
@@ -229,7 +254,7 @@ def candidate_features(q: Query, st: HistoryState, aux: AuxStats, model: Trained
             math.log1p(lin.get(aux.key(g), 0)), min(lin.get(aux.key(g), 0) / lin_freq, 1.0) if lin_freq else 0.0,
             math.log1p(wco.get(g, 0.0)), wco.get(g, 0.0) / w_total, *decayed.get(g, no_decay),
             1.0 / (1 + rec_pos[g]) if g in rec_pos else 0.0, float(g in rec_pos),
-            math.log1p(max(since, 0)) / 10, float(g in last),
+            math.log1p(max(since, 0)) / 10, float(g in last), *aux.shares(g, st.freq[g]),
             float(posixpath.dirname(g) == fdir), (len(fparts) + len(gparts) - 2 * common) / 4,
             float(core_stem(g) == stem), float(posixpath.splitext(g)[1] == fext),
             float(is_test_path(g) != ftest),

@@ -20,7 +20,8 @@ from vjepa_core.model.nextfile.prior import prior_id
 from vjepa_core.model.nextfile.ranker import FusionRanker
 from vjepa_core.patterns.cochange import HistoryState, Query
 
-PIPELINE_FORMAT = 3  # 2: the content features (imports, similarity); 3: weighted, decayed co-change
+# 2: the content features (imports, similarity); 3: weighted, decayed co-change; 4: recent shares (drift)
+PIPELINE_FORMAT = 4
 
 
 def _config_json(cfg: NextFileConfig) -> dict:
