@@ -302,40 +302,24 @@ class Workspace:
 
     def preview_save(self, paths: list[str]) -> set[str] | None:
         """A save's lens before the index is written (`update_files` follows): the ranker's links
-        learn the saved files' imports and their new content's nearest files now (index/quick.py);
-        returns the files whose Related lens to rank again, or None without a fitted ranker in
-        memory or for more than a plain edit."""
-        from vjepa_core.index.quick import neighbours, read_saved, relink_imports, relink_similarity
+        learn the saved files' imports and nearest files now (index/quick.py); returns the files
+        whose Related lens to rank again, or None without a fitted ranker in memory or for more
+        than a plain edit. `preview_writing` / `preview_written` go around that write."""
+        from vjepa_core.index.quick import answer_save
         from vjepa_core.index.vectors import model_key
 
-        predictor = self.lens.predictor
+        predictor, ckpt = self.lens.predictor, self.checkpoint()
         if predictor is None or predictor.fitted is None or self._store is None:
             return None
-        saved = read_saved(self.root, self.store, paths, self.excludes)
-        if saved is None:
-            return None
-        ckpt = self.checkpoint()
-        before = None
-        if ckpt is not None and saved.texts:
-            assert self.model_dir is not None
-            rows = neighbours(self.store, model_key(self.model_dir))
-            before = None if rows is None else rows.preview(ckpt, saved.texts)
-            if before is None:
-                return None  # the write embeds more than these files: its own answer
-        moved = relink_imports(predictor.links, saved.imports)
-        if before is not None and rows is not None:
-            moved |= relink_similarity(predictor.links, rows.rows, before)
-        return set(saved.imports) | moved
+        key = model_key(self.model_dir) if ckpt is not None and self.model_dir is not None else None
+        return answer_save(self.root, self.store, paths, self.excludes, predictor.links, ckpt, key)
 
     def preview_writing(self, paths: list[str]) -> bool:
-        """Before the index write of saves answered from memory: whether it writes exactly those
-        (then `preview_written` keeps what the answers work on, else it is read again)."""
         from vjepa_core.index.quick import writing
 
         return self._store is not None and writing(self.store, paths)
 
     def preview_written(self, keep: bool) -> None:
-        """After that write and its purge (`keep`: what `preview_writing` said)."""
         from vjepa_core.index.quick import written
 
         if self._store is not None:

@@ -95,6 +95,27 @@ def read_saved(root: Path, store: Store, paths: list[str], excluded: Callable[[s
     return Saved({p: ({r.b for r in before if r.a == p}, {r.b for r in after if r.a == p}) for p in found}, texts)
 
 
+
+def answer_save(root: Path, store: Store, paths: list[str], excluded: Callable[[str], bool],
+                links: dict[str, dict[str, tuple[float, float]]], ckpt: UnitModel | None, key: str | None
+                ) -> set[str] | None:
+    """A save answered from memory: the ranker's `links` learn the saved files' imports and their
+    new content's nearest files (in place); returns the files whose Related lens to rank again, or
+    None when the save is more than a plain edit (`Workspace.preview_save`)."""
+    saved = read_saved(root, store, paths, excluded)
+    if saved is None:
+        return None
+    rows, before = None, None
+    if ckpt is not None and key is not None and saved.texts:
+        rows = neighbours(store, key)
+        before = None if rows is None else rows.preview(ckpt, saved.texts)
+        if before is None:
+            return None  # the write embeds more than these files: its own answer
+    moved = relink_imports(links, saved.imports)
+    if rows is not None and before is not None:
+        moved |= relink_similarity(links, rows.rows, before)
+    return set(saved.imports) | moved
+
 _OK: dict[str, tuple[int, frozenset[str]]] = {}  # per index folder: (files table version, its indexed files)
 
 
