@@ -32,6 +32,11 @@ class NextFileConfig:
     # Candidates for ranker_l2, chosen on the fit queries' later part. Default: fixed, since that
     # choice (about 240 queries) was noisy: it picked 0.003 on psf/black and overfit.
     ranker_l2_grid: tuple[float, ...] = (0.03,)
+    # The ranker's fit queries: those of the training history from this fraction of it on (the
+    # predictor's own fit reads the last 20%), each weighted by recency with this half-life (a
+    # fraction of their span): more examples, the latest counting most.
+    ranker_fit_start: float = 0.4
+    ranker_half_life: float = 0.25
     candidates: int = 50  # top-N of each signal that enter the fusion
     # The product's fusion. None: one ranker over every feature group, the model's included.
     # A number w: the ranker without the model's features (stats), plus w times the model's cosine

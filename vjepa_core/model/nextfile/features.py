@@ -265,13 +265,31 @@ def candidate_features(q: Query, st: HistoryState, aux: AuxStats, model: Trained
 
 
 def query_rows(commits: list[Commit], model: TrainedPredictor | None, cfg: NextFileConfig,
-               links: Links | None = None) -> Iterator[tuple[Query, HistoryState, list[str], np.ndarray, list[str]]]:
-    """Walk iter_queries on `commits`, yielding (query, state, names, rows, model ranking)."""
+               links: Links | None = None, start: float | None = None, scored_from: int = 0,
+               ) -> Iterator[tuple[Query, HistoryState, list[str], np.ndarray, list[str]]]:
+    """Walk iter_queries on `commits`, yielding (query, state, names, rows, model ranking).
+
+    `start`: the queries of the commits from this fraction of `commits` on instead of the protocol's
+    last 20%; `model` scores only the queries of commits from index `scored_from` on."""
     aux = AuxStats(cfg.context)
     applied = 0
-    for q, st in iter_queries(commits):
+    walk = iter_queries(commits) if start is None else _queries_from(commits, int(len(commits) * start))
+    for q, st in walk:
         while applied < q.commit_index:
             aux.apply(commits[applied])
             applied += 1
-        names, rows, mranking = candidate_features(q, st, aux, model, cfg, links)
+        names, rows, mranking = candidate_features(q, st, aux, model if q.commit_index >= scored_from else None,
+                                                   cfg, links)
         yield q, st, names, rows, mranking
+
+
+def _queries_from(commits: list[Commit], first: int) -> Iterator[tuple[Query, HistoryState]]:
+    """`iter_queries`, with the queries of the commits from index `first` on."""
+    state = HistoryState()
+    for i, c in enumerate(commits):
+        files = sorted(c.files)
+        if i >= first and 2 <= len(files) <= MAX_FILES:
+            for f in files:
+                if f in state.alive:
+                    yield Query(i, c.sha, c.time, f, frozenset(files) - {f}, state.alive_snapshot()), state
+        state.apply(c)

@@ -1,8 +1,9 @@
 """Fitting the whole pipeline on one history: the predictor and the fusion rankers.
 
-The rankers' weights are fit on queries from the last 20% of the training history, scored by a
-predictor trained only on the commits before them (so the model feature is as fresh, and as
-unseen, as it is at test time). `stats` is the same ranker without the model's features.
+The rankers' weights are fit on queries from the later 60% of the training history (the latest
+counting most); the model's share is judged on those of its last 20%, scored by a predictor trained
+only on the commits before them (so the model feature is as fresh, and as unseen, as it is at test
+time). `stats` is the same ranker without the model's features.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from vjepa_core.model.nextfile.config import NextFileConfig
 from vjepa_core.model.nextfile.features import FEATURE_GROUPS, FEATURES, Links, query_rows
 from vjepa_core.model.nextfile.predictor import TrainedPredictor
 from vjepa_core.model.nextfile.prior import load_prior
-from vjepa_core.model.nextfile.ranker import FusionRanker, fit_ranker
+from vjepa_core.model.nextfile.ranker import FusionRanker, fit_ranker, recency_weights
 from vjepa_core.model.nextfile.training import train_predictor
 from vjepa_core.patterns.cochange import SPLIT, Scorer
 
@@ -61,8 +62,10 @@ def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
     commits (`queries.next.session_commits`), extra training examples for the predictor, each in
     its place in time (the rankers' fit queries are the history's commits alone).
 
-    The rankers are fit on the queries of history's own last 20%, with a predictor trained on the
-    commits before them; the returned predictor is then trained on all of `history`.
+    The rankers are fit on the queries of history from `cfg.ranker_fit_start` on, the later counting
+    more; the model's residual and the optional signals are judged on those of its last 20%, scored
+    by a predictor trained on the commits before them. The returned predictor is then trained on
+    all of `history`.
     """
     t0 = time.perf_counter()
     if prior is None:
@@ -71,19 +74,26 @@ def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
     cut = history[inner].time if inner < len(history) else None
     early = train_predictor(with_sessions(history[:inner], sessions, cut), cfg, seed=seed, file_vectors=file_vectors, prior=prior,
                             log=log)
-    data = []
-    for q, _, names, rows, _ in query_rows(history, early, cfg, links):
-        data.append((rows, np.array([g in q.truth for g in names], np.float32)))
+    # Every fit query from ranker_fit_start on (weighted by recency) fits the statistics' ranker;
+    # those of the last 20%, which the early predictor has not seen, also decide on its signals.
+    wide, when, data = [], [], []
+    start = cfg.ranker_fit_start if cfg.model_residual is not None else None
+    for q, _, names, rows, _ in query_rows(history, early, cfg, links, start=start, scored_from=inner):
+        wide.append((rows, np.array([g in q.truth for g in names], np.float32)))
+        when.append(q.commit_index)
+        if q.commit_index >= inner:
+            data.append(wide[-1])
+    weights = recency_weights(when, cfg.ranker_half_life)
     wanted = {k: v for k, v in ranker_variants().items() if variants is None or k in set(variants)}
     dropped: tuple[str, ...] = ()
     if select and cfg.model_residual is not None and "product" in wanted:
         dropped = choose_signals(cfg, data, seed, log)
         cols = tuple(c for c in FEATURES if not any(c in FEATURE_GROUPS[g] for g in (*dropped, "model")))
-        product = fit_ranker(cols, cfg, data, seed, log)
+        product = fit_ranker(cols, cfg, wide, seed, log, weights)
         product.residual = 0.0 if "model" in dropped else cfg.model_residual
         rankers = {"product": product}
     elif cfg.model_residual is None:
-        rankers = {name: fit_ranker(cols, cfg, data, seed, log) for name, cols in wanted.items()}
+        rankers = {name: fit_ranker(cols, cfg, data, seed, log, weights) for name, cols in wanted.items()}
     else:  # one fit per column set: `product` and `stats` share theirs, only the residual differs
         model_cols = set(FEATURE_GROUPS["model"])
         by_cols: dict[tuple[str, ...], FusionRanker] = {}
@@ -91,12 +101,12 @@ def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
         for name, cols in wanted.items():
             base_cols = tuple(c for c in cols if c not in model_cols)
             if base_cols not in by_cols:
-                by_cols[base_cols] = fit_ranker(base_cols, cfg, data, seed, log)
+                by_cols[base_cols] = fit_ranker(base_cols, cfg, wide, seed, log, weights)
             rankers[name] = copy.copy(by_cols[base_cols])
             rankers[name].residual = 0.0 if name == "stats" else cfg.model_residual
-    log(f"nextfile: fusion fit on {len(data)} queries of the training history")
+    log(f"nextfile: fusion fit on {len(wide)} queries of the training history")
     model = train_predictor(with_sessions(history, sessions), cfg, seed=seed, file_vectors=file_vectors, prior=prior, log=log)
-    return FittedPipeline(model, rankers, len(data), time.perf_counter() - t0, prior is not None, dropped)
+    return FittedPipeline(model, rankers, len(wide), time.perf_counter() - t0, prior is not None, dropped)
 
 
 def with_sessions(commits: list[Commit], sessions: list[Commit] | None, before: int | None = None) -> list[Commit]:

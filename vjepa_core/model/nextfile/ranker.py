@@ -54,12 +54,17 @@ class FusionRanker:
         h = np.tanh(x @ p["w1"] + p["b1"]) if "w1" in p else x
         return (h @ p["w2"] + p["b2"])[:, 0], h
 
-    def fit(self, data: list[tuple[np.ndarray, np.ndarray]], seed: int = 0) -> FusionRanker:
-        """data: per query, (feature rows, 0/1 truth per row); queries with no positive are skipped."""
-        kept = [(x, y) for x, y in data if y.any()]
+    def fit(self, data: list[tuple[np.ndarray, np.ndarray]], seed: int = 0,
+            weights: np.ndarray | None = None) -> FusionRanker:
+        """data: per query, (feature rows, 0/1 truth per row); queries with no positive are skipped.
+        `weights`: how much each query counts in the loss (default: all alike)."""
+        keep = [i for i, (_, y) in enumerate(data) if y.any()]
+        kept = [data[i] for i in keep]
         self.params = self._init(np.random.default_rng(seed))
         if not kept:
             return self
+        w = np.ones(len(kept)) if weights is None else np.asarray(weights, np.float64)[keep]
+        w = w / w.sum()
         allx = np.concatenate([x[:, self.cols] for x, _ in kept]).astype(np.float64)
         data = [(None, y) for _, y in kept]  # the truth per query; the rows are in allx
         del kept
@@ -87,7 +92,7 @@ class FusionRanker:
             st = np.where(ys, s, -1e9)
             p_pos = np.exp(st - st.max(1, keepdims=True))
             p_pos /= p_pos.sum(1, keepdims=True)
-            ds = ((p_all - p_pos) / q)[ms][:, None]  # d loss / d score
+            ds = ((p_all - p_pos) * w[:, None])[ms][:, None]  # d loss / d score
             grads = {"w2": h.T @ ds, "b2": ds.sum(0)}
             if "w1" in self.params:
                 dz = (ds @ self.params["w2"].T) * (1 - h ** 2)
@@ -138,18 +143,29 @@ class FusionRanker:
         return ranked + [g for g in fallback if g not in taken]
 
 
+def recency_weights(when: list[int], half_life: float) -> np.ndarray | None:
+    """Each fit query's weight from its commit's place (`when`): the latest counts 1, one `half_life`
+    (a fraction of the span from the first fit query to the last) earlier counts half as much."""
+    if not when or not half_life:
+        return None
+    t = np.asarray(when, np.float64)
+    age = (t.max() - t) / max(t.max() - t.min(), 1.0)
+    return 0.5 ** (age / half_life)
+
+
 def fit_ranker(cols: tuple[str, ...], cfg: NextFileConfig, data: list[tuple[np.ndarray, np.ndarray]],
-                seed: int, log: Callable[[str], None]) -> FusionRanker:
+                seed: int, log: Callable[[str], None], weights: np.ndarray | None = None) -> FusionRanker:
     """Choose the L2 weight on the fit queries' own later part (time order), then refit on all."""
     cut = int(len(data) * 0.7)
     best = (-1.0, cfg.ranker_l2_grid[0] if len(cfg.ranker_l2_grid) == 1 else cfg.ranker_l2)
     if len(cfg.ranker_l2_grid) > 1 and cut and len(data) - cut >= 20:
         for l2 in cfg.ranker_l2_grid:
-            r = FusionRanker(cols, replace(cfg, ranker_l2=l2)).fit(data[:cut], seed)
+            r = FusionRanker(cols, replace(cfg, ranker_l2=l2)).fit(data[:cut], seed,
+                                                                   None if weights is None else weights[:cut])
             s = Scorer()
             for rows, y in data[cut:]:
                 order = np.argsort(-r.score(rows), kind="stable")
                 s.add((int(i) for i in order), frozenset(np.flatnonzero(y).tolist()))
             best = max(best, (s.result()["mrr"], l2))
     log(f"nextfile: ranker without {sorted(set(FEATURES) - set(cols)) or 'nothing'}: l2 {best[1]}")
-    return FusionRanker(cols, replace(cfg, ranker_l2=best[1])).fit(data, seed)
+    return FusionRanker(cols, replace(cfg, ranker_l2=best[1])).fit(data, seed, weights)
