@@ -90,13 +90,19 @@ def idle_state(folders: list[Folder]) -> str:
     return min(states, key=lambda s: ACTIVITY.index(s) if s in ACTIVITY else len(ACTIVITY))
 
 
+# A full index of more files than this runs in a child process; a smaller one in place, where the
+# child's start (1-3 s before the first lenses) costs more than the peak it saves.
+CHILD_MIN_FILES = 1500
+
+
 def make_folder(root: Path, index_base: Path | None) -> Folder:
     """A folder the user approved; its index goes under `index_base` (the `indexDir` option) when
     given. The home folder and system folders are refused with a VjepaError (the crawl refuses them).
-    Its full indexes run in a child process that exits (vjepa_core/index_job.py): the server keeps
-    none of their peak, nor the secret rules until a save needs them (on 5,000 files, ~90 MB less)."""
+    Its full indexes run in a child process that exits (vjepa_core/index_job.py) when it holds more
+    than CHILD_MIN_FILES files: the server keeps none of their peak, nor the secret rules until a
+    save needs them (on 5,000 files, ~90 MB less); a smaller one's first lenses come sooner in place."""
     workspace = Workspace.under(root, index_base, allow_home=False)
-    workspace.index_in_child = True
+    workspace.index_in_child, workspace.child_min_files = True, CHILD_MIN_FILES
     return Folder(root, workspace)
 
 

@@ -52,7 +52,8 @@ class Workspace:
         self._rules: IgnoreRules | None = None  # .gitignore/.vjepaignore, read on first use (`excludes`)
         self._updates = 0  # update_files calls, for compaction
         self.last_training: dict[str, Any] = {}  # the last `train`'s promotion decision (static encoder)
-        self.index_in_child = False  # `index` without a voice runs in a child process (index_job.py): the server
+        # `index` without a voice runs in a child process (index_job.py) for more files than child_min_files
+        self.index_in_child, self.child_min_files = False, 0
 
     @classmethod
     def under(cls, root: str | os.PathLike[str], base: str | os.PathLike[str] | None, *,
@@ -129,8 +130,9 @@ class Workspace:
               exclude: tuple[str, ...] | list[str] = ()) -> IndexReport:
         """Crawl the folder (incremental), then, when `embed` and a model exists, bring the vectors
         up to date: the one way to (re)build an index. One writer per index: a second one waits."""
-        if self.index_in_child and voice is None:
-            from vjepa_core.index.child import run_in_child
+        from vjepa_core.index.child import run_in_child, worth_a_child
+
+        if self.index_in_child and voice is None and worth_a_child(self.root, self._allow_home, self.child_min_files):
 
             options = {"embed": embed, "max_bytes": max_bytes, "rebuild": rebuild, "history": history, "exclude": tuple(exclude)}
             return run_in_child("vjepa_core.index_job", {"root": self.root, "index_dir": self.index_dir,

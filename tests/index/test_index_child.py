@@ -77,3 +77,15 @@ def test_an_error_in_the_child_keeps_its_words(repo: GitRepo, tmp_path: Path) ->
 def test_a_child_that_ends_without_answering_is_said_to(tmp_path: Path) -> None:
     with pytest.raises(ChildFailed, match="ended .exit code 1. before it answered"):
         run_in_child("vjepa_core.no_such_module", {})
+
+
+def test_a_small_workspace_is_indexed_in_place_a_big_one_in_the_child(repo: GitRepo) -> None:
+    """The server's choice (`child_min_files`): the child's start costs more than a small index's
+    peak; counted with the crawl's own walk (5 files here, the secret file among them)."""
+    from vjepa_core.index.child import worth_a_child
+
+    assert worth_a_child(repo.path, True, 0)
+    assert worth_a_child(repo.path, True, 4)
+    assert not worth_a_child(repo.path, True, 5)
+    with pytest.raises(VjepaError):
+        worth_a_child(Path.home(), False, 1500)  # refused before anything is listed, as the crawl refuses it

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from vjepa_core.messages import VjepaError
@@ -107,3 +108,15 @@ def _end_with_parent(parent: int | None) -> None:
         return
     if parent is not None and os.getppid() != parent:
         raise SystemExit(1)
+
+
+def worth_a_child(root: Path, allow_home: bool, min_files: int) -> bool:
+    """Whether a full index of `root` should run in a child process: when it lists more than
+    `min_files` files (the crawl's own walk, which reads no file's content and skips denied
+    folders). A small workspace's index peaks low, and its first lenses come sooner in place."""
+    if min_files <= 0:
+        return True
+    from vjepa_core.harvest.safety import check_root
+    from vjepa_core.harvest.walk import walk
+
+    return len(walk(check_root(root, allow_home=allow_home)).files) > min_files
