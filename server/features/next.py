@@ -70,6 +70,9 @@ async def fill_next(ls: VjepaServer, folder: Folder) -> None:
     folder.related.update(related)
     folder.next_key = key
     await loop.run_in_executor(ls.engine, folder.workspace.release_memory)
+    # With a fitted ranker, what a save's answer from memory needs is loaded now (every file's
+    # frame and neighbour row), not by the first save.
+    await loop.run_in_executor(ls.engine, folder.workspace.preview_save, [])
     if folder.workspace.lens.pending and id(folder) not in _WAITING:
         _WAITING.add(id(folder))
         asyncio.get_running_loop().create_task(_when_fit_lands(ls, folder))

@@ -166,3 +166,15 @@ def test_without_the_rules_in_memory_the_write_screens_and_drops_the_kept_rows(w
     ws.preview_written(keep)
     assert "app/render.py" not in ws.indexed_files().paths
     assert neighbours(ws.store, key) is not kept
+
+
+def test_a_save_of_nothing_loads_the_kept_rows_and_answers_nothing(ws: Workspace) -> None:
+    """What the server runs once the learned lenses are in: the first save then loads nothing."""
+    from vjepa_core.index import quick
+
+    ws.next_predictor(fit="now")
+    quick._KEPT.clear()
+    assert ws.preview_save([]) == set()
+    assert ws.model_dir is not None and str(ws.store.path) in quick._KEPT
+    kept = neighbours(ws.store, model_key(ws.model_dir))
+    assert kept is quick._KEPT[str(ws.store.path)]

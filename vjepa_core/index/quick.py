@@ -101,7 +101,12 @@ def answer_save(root: Path, store: Store, paths: list[str], excluded: Callable[[
                 ) -> set[str] | None:
     """A save answered from memory: the ranker's `links` learn the saved files' imports and their
     new content's nearest files (in place); returns the files whose Related lens to rank again, or
-    None when the save is more than a plain edit (`Workspace.preview_save`)."""
+    None when the save is more than a plain edit (`Workspace.preview_save`). No paths: what an
+    answer needs is loaded (the kept rows), and nothing is answered."""
+    if not paths:
+        if key is not None:
+            neighbours(store, key)
+        return set()
     saved = read_saved(root, store, paths, excluded)
     if saved is None:
         return None
