@@ -90,7 +90,7 @@ def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
         dropped = choose_signals(cfg, data, seed, log)
         if ranker_trails(cfg, wide, weights, seed, log):
             dropped = (*dropped, "ranker")
-        cols = tuple(c for c in FEATURES if not any(c in FEATURE_GROUPS[g] for g in (*dropped, "model")))
+        cols = tuple(c for c in FEATURES if not any(c in FEATURE_GROUPS.get(g, ()) for g in (*dropped, "model")))
         product = fit_ranker(cols, cfg, wide, seed, log, weights)
         product.residual = 0.0 if "model" in dropped else cfg.model_residual
         rankers = {"product": product}
