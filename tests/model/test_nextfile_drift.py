@@ -1,26 +1,14 @@
-"""nextfile: the ranker sees where the work has moved (recent shares), learns most from the latest
-fit queries (recency weights), and steps aside where counting beats it on the fit's own tail."""
+"""nextfile: the ranker sees where the work has moved (recent shares) and learns most from the latest
+fit queries (recency weights)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pytest
 
-from tests.model.nextfile_fixtures import TINY, habit_repo
-from vjepa_core.harvest.history import Commit, read_commits
+from vjepa_core.harvest.history import Commit
 from vjepa_core.model.nextfile.config import NextFileConfig
 from vjepa_core.model.nextfile.features import FEATURES, AuxStats
-from vjepa_core.model.nextfile.fit import ranker_trails
 from vjepa_core.model.nextfile.ranker import FusionRanker, recency_weights
-from vjepa_core.model.nextfile.runtime import NextFilePredictor
-
-
-@pytest.fixture(scope="module")
-def habit_commits(tmp_path_factory: pytest.TempPathFactory) -> list[Commit]:
-    repo = habit_repo(tmp_path_factory.mktemp("drift") / "repo")
-    return read_commits(Path(repo.path))
 
 
 def _commit(i: int, *files: str) -> Commit:
@@ -67,36 +55,3 @@ def test_the_ranker_follows_the_queries_that_count_most() -> None:
     late = FusionRanker(cols, cfg).fit(data, weights=recency_weights(when, 0.1)).score(probe)
     early = FusionRanker(cols, cfg).fit(data, weights=recency_weights([-t for t in when], 0.1)).score(probe)
     assert late[1] > late[0] and early[0] > early[1]
-
-
-def _queries(n: int, truth_by: str, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
-    out = []
-    for _ in range(n):
-        rows = np.zeros((6, len(FEATURES)), np.float32)
-        for name in ("co_log", "cr_rank"):
-            rows[:, FEATURES.index(name)] = rng.permutation(6)
-        truth = np.zeros(6, np.float32)
-        truth[np.argmax(rows[:, FEATURES.index(truth_by)])] = 1.0
-        out.append((rows, truth))
-    return out
-
-
-def test_the_learned_ranking_steps_aside_when_counting_wins_on_the_tail() -> None:
-    cfg = NextFileConfig(ranker_hidden=0)
-    rng = np.random.default_rng(1)
-    quiet = lambda _: None
-    # The fit's earlier queries follow a signal the tail no longer does: co-change+recency wins there.
-    drifted = _queries(70, "co_log", rng) + _queries(30, "cr_rank", rng)
-    assert ranker_trails(cfg, drifted, None, 0, quiet)
-    steady = _queries(100, "cr_rank", rng)
-    assert not ranker_trails(cfg, steady, None, 0, quiet)
-    assert not ranker_trails(cfg, drifted[:20], None, 0, quiet)  # too few queries to judge
-
-
-def test_a_fit_that_stepped_aside_ranks_by_the_statistics(habit_commits: list[Commit]) -> None:
-    pred = NextFilePredictor(TINY).fit(habit_commits)
-    alive = set(pred.state.alive)
-    query = max(alive, key=lambda p: pred.state.freq[p])
-    assert pred.fitted is not None
-    pred.fitted.dropped = (*pred.fitted.dropped, "ranker")
-    assert pred.rank([], query, alive - {query}, 5) == pred._rank_statistics(query, alive - {query}, 5)

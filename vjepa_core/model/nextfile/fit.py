@@ -88,9 +88,7 @@ def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
     dropped: tuple[str, ...] = ()
     if select and cfg.model_residual is not None and "product" in wanted:
         dropped = choose_signals(cfg, data, seed, log)
-        if ranker_trails(cfg, wide, weights, seed, log):
-            dropped = (*dropped, "ranker")
-        cols = tuple(c for c in FEATURES if not any(c in FEATURE_GROUPS.get(g, ()) for g in (*dropped, "model")))
+        cols = tuple(c for c in FEATURES if not any(c in FEATURE_GROUPS[g] for g in (*dropped, "model")))
         product = fit_ranker(cols, cfg, wide, seed, log, weights)
         product.residual = 0.0 if "model" in dropped else cfg.model_residual
         rankers = {"product": product}
@@ -153,27 +151,3 @@ def choose_signals(cfg: NextFileConfig, data: list[tuple[np.ndarray, np.ndarray]
     best = max(results, key=lambda k: (results[k], len(k)))
     log(f"nextfile: signals left out on this history's tail: {', '.join(best) or 'none'}")
     return best
-
-
-STEP_ASIDE_MARGIN = 0.02  # MRR@10 the learned ranking may trail co-change+recency by on the tail
-
-
-def ranker_trails(cfg: NextFileConfig, data: list[tuple[np.ndarray, np.ndarray]], weights: np.ndarray | None,
-                  seed: int, log: Callable[[str], None]) -> bool:
-    """Whether the learned ranking trails co-change+recency (the `cr_rank` feature's order) by more
-    than STEP_ASIDE_MARGIN on the fit queries' own later 30%, fit on the rest: then the lenses rank
-    by the statistics (a short history gives the ranker too few examples to learn from)."""
-    cut = int(len(data) * 0.7)
-    if not cut or len(data) - cut < 20:
-        return False
-    cols = tuple(c for c in FEATURES if c not in FEATURE_GROUPS["model"])
-    ranker = FusionRanker(cols, cfg).fit(data[:cut], seed, None if weights is None else weights[:cut])
-    cr = FEATURES.index("cr_rank")
-    learned, counted = Scorer(), Scorer()
-    for rows, y in data[cut:]:
-        truth = frozenset(np.flatnonzero(y).tolist())
-        learned.add((int(i) for i in np.argsort(-ranker.score(rows), kind="stable")[:10]), truth)
-        counted.add((int(i) for i in np.argsort(-rows[:, cr], kind="stable")[:10]), truth)
-    a, b = learned.result()["mrr"], counted.result()["mrr"]
-    log(f"nextfile: on this history's tail the learned ranking {a:.3f}, co-change+recency {b:.3f} (MRR@10)")
-    return a < b - STEP_ASIDE_MARGIN

@@ -183,7 +183,7 @@ class NextFilePredictor:
         query = query_file or (recent_files[-1] if recent_files else None)
         if query is None:
             return []
-        if self.fitted is None or "ranker" in self.fitted.dropped:  # no fit, or it did not beat counting
+        if self.fitted is None:
             return self._rank_statistics(query, alive, k)
         aux = self.aux
         if recent_files:  # the editor's recent files are the newest activity: one pseudo-commit
