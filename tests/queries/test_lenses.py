@@ -125,9 +125,8 @@ def test_the_background_fit_gets_the_editor_sessions(git_repo: GitRepo, tmp_path
     handed = LensRanker(git_repo.path, tmp_path / "idx")._handed_sessions()
     assert [[p for _, p in c.changes] for c in handed] == [["pkg/a.py", "lib/b.py"]] * 3
     assert handed == session_commits(ws.store)
-    deadline = time.time() + 240
-    while (fit_running(tmp_path / "idx") or ws.lens.fitting()) and time.time() < deadline:
-        time.sleep(0.5)
+    assert ws.lens.job is not None  # this process started the fit's child: wait for it to end
+    ws.lens.job.wait(timeout=240)
     assert (tmp_path / "idx" / "nextfile.safetensors").exists(), (tmp_path / "idx" / "nextfile.fit.log").read_text()
 
 
