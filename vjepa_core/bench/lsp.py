@@ -278,9 +278,9 @@ async def _measure(work: Path, tmp: Path, *, leaves: list[str], files: int, requ
             return [lz.command.title.split(" ", 1)[-1] for lz in got
                     if lz.command and not lz.command.title.startswith("Next: ")]
 
-        async def ranked_now(rel: str) -> list[str]:
-            return [str(field_of(r, "path")) for r in await client.workspace_execute_command_async(
-                types.ExecuteCommandParams(command="vjepa.relatedFiles", arguments=[uri(rel)])) or []]
+        async def ranked_now(rel: str) -> list[Any]:
+            return await client.workspace_execute_command_async(
+                types.ExecuteCommandParams(command="vjepa.relatedFiles", arguments=[uri(rel)])) or []
 
         for rel in targets:
             other = await _import_target(rel)
@@ -309,7 +309,7 @@ async def _measure(work: Path, tmp: Path, *, leaves: list[str], files: int, requ
                     deadline = min(deadline, time.perf_counter() + 10.0)  # a later refresh may still bring it
                 related = titles(await lens(rel))
                 shown_at.append((time.perf_counter(), related))
-                now_paths = await ranked_now(rel)
+                now_paths = [str(field_of(r, "path")) for r in await ranked_now(rel)]
                 if related and related == now_paths[:len(related)] and len(related) == min(3, len(now_paths)):
                     current = True
                     break
@@ -330,7 +330,8 @@ async def _measure(work: Path, tmp: Path, *, leaves: list[str], files: int, requ
                 final_at = (final_at or when) if shown == settled else None
             final_at = final_at or time.perf_counter()
             shows_import = other in related
-            is_listed = other in await ranked_now(rel)
+            now = await ranked_now(rel)  # once settled
+            is_listed = other in [str(field_of(r, "path")) for r in now]
             observed += seen
             updated += shows_import
             listed += is_listed
@@ -343,9 +344,7 @@ async def _measure(work: Path, tmp: Path, *, leaves: list[str], files: int, requ
                 save_ms.append((final_at - t) * 1000)
                 to_refresh_ms.append(((first_refresh or final_at) - t) * 1000)
             if not shows_import:  # what the server ranks now, to see why
-                entry["related_now"] = [(field_of(r, "path"), field_of(r, "score"), field_of(r, "reason")) for r in
-                                        (await client.workspace_execute_command_async(types.ExecuteCommandParams(
-                                            command="vjepa.relatedFiles", arguments=[uri(rel)])) or [])[:5]]
+                entry["related_now"] = [(field_of(r, "path"), field_of(r, "score"), field_of(r, "reason")) for r in now[:5]]
             rounds.append(entry)
 
         # Idle: everything settled, nobody asks anything.
