@@ -7,17 +7,18 @@ Each hit says its strongest reason."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vjepa_core.index.store import Store, sql_quote
 from vjepa_core.patterns.relation import describe
 from vjepa_core.queries.hits import Hit
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from vjepa_core.index.store import Store
     from vjepa_core.model.nextfile.features import Links
     from vjepa_core.model.nextfile.runtime import NextFilePredictor
 
@@ -36,6 +37,8 @@ def related(store: Store, path: str, k: int = 10, predictor: NextFilePredictor |
     `predictor` when given (over `alive`, the indexed files), else from the relations."""
     if predictor is not None and predictor.fitted is not None and alive is not None and path in alive:
         return [Hit(p, s, pattern, words) for p, s, pattern, words in predictor.rank([], path, alive - {path}, k)]
+    from vjepa_core.index.store import sql_quote  # pyarrow: not for the lens fit's process
+
     q = sql_quote(path)
     rows = store.read("relations", where=f"a = {q} OR b = {q}").to_pylist()
     return _rank_related(path, rows, k)
@@ -51,6 +54,8 @@ def related_many(store: Store, paths: list[str] | None = None, k: int = 10,
     rows_of: dict[str, list[dict]] = defaultdict(list)
     where = None
     if wanted is not None and len(wanted) <= 2000:  # a few files: read only their relations
+        from vjepa_core.index.store import sql_quote
+
         listed = ", ".join(sql_quote(p) for p in sorted(wanted))
         where = f"a IN ({listed}) OR b IN ({listed})" if wanted else "false"
     for r in store.read("relations", where=where).to_pylist():
@@ -87,16 +92,19 @@ def content_links(store: Store, paths: list[str] | None = None) -> Links:
     With `paths`, only the links that touch them (a save's)."""
     where = "kind IN ('import', 'similar')"
     if paths is not None:
+        from vjepa_core.index.store import sql_quote
+
         listed = ", ".join(sql_quote(p) for p in sorted(paths))
         where += f" AND (a IN ({listed}) OR b IN ({listed}))" if paths else " AND false"
     return links_from_rows(store.read("relations", ["a", "b", "kind", "weight"], where=where))
 
 
-def links_from_rows(rows: pa.Table) -> Links:
-    """`content_links` from import and similarity relation rows (columns a, b, kind, weight), both
-    ways: also what the lens fit reads from the links file (index/links.py)."""
+def links_from_rows(rows: pa.Table | Mapping[str, list]) -> Links:
+    """`content_links` from import and similarity relation rows (columns a, b, kind, weight; an
+    Arrow table, or lists as the links file gives them to the lens fit: index/links.py), both ways."""
     out: defaultdict[str, dict[str, tuple[float, float]]] = defaultdict(dict)
-    for a, b, kind, w in zip(*(rows[c].to_pylist() for c in ("a", "b", "kind", "weight"))):
+    columns = (rows[c] for c in ("a", "b", "kind", "weight"))
+    for a, b, kind, w in zip(*(c if isinstance(c, list) else c.to_pylist() for c in columns)):
         for x, y in ((a, b), (b, a)):
             imp, sim = out[x].get(y, (0.0, 0.0))
             out[x][y] = (1.0, sim) if kind == "import" else (imp, max(sim, float(w)))
