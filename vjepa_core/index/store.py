@@ -32,7 +32,7 @@ import pyarrow as pa
 from vjepa_core.index.lancedb_import import load_lancedb
 from vjepa_core.index.locations import APP_NAME, default_index_dir  # noqa: F401 (kept importable from here)
 from vjepa_core.index.lock import LOCK_FILE
-from vjepa_core.index.memory import tune_allocators
+from vjepa_core.index.memory import release_freed_memory, tune_allocators
 from vjepa_core.messages import VjepaError
 
 if TYPE_CHECKING:
@@ -370,6 +370,7 @@ class Store:
         self._marked = self._removed = False
         self._deleted.clear()
         self._stale.clear()
+        release_freed_memory()  # the rewrite streamed every row: ~20 MB a long-lived process kept till its next job
         return True
 
     def add_events(self, rows: pa.Table) -> None:
