@@ -286,7 +286,7 @@ def load(directory: str | os.PathLike[str], config: dict[str, Any] | None = None
     if sha256_file(path) != config["weights_sha256"]:
         raise CheckpointError(f"model at {d}: {name} is corrupt (its checksum does not match {CONFIG_NAME}); {_FIX}")
     try:
-        arrays = load_file(str(path))
+        arrays = _mapped(path) or load_file(str(path))
     except (SafetensorError, OSError, ValueError) as exc:
         raise CheckpointError(f"model at {d}: cannot read {name} ({exc}); {_FIX}") from exc
     table, mean = arrays.get("embeddings"), arrays.get("mean")
@@ -300,6 +300,35 @@ def load(directory: str | os.PathLike[str], config: dict[str, Any] | None = None
                              position_tau=float(config.get("position_tau", 0.0)), metadata=config.get("metadata") or {})
     except Exception as exc:  # ValueError from us; tokenizers raises its own Exception type
         raise CheckpointError(f"model at {d}: the tokenizer or table is unusable ({exc}); {_FIX}") from exc
+
+
+_DTYPES = {"F16": np.float16, "F32": np.float32}
+
+
+def _mapped(path: Path) -> dict[str, np.ndarray] | None:
+    """The file's tensors mapped from it, not read (copy on write: the file is never changed): a
+    process keeps only the table rows its texts use (a server's queries and saves: a few hundred KB
+    of the shipped model's 15 MB). Laid out as the safetensors format says (an 8-byte little-endian
+    header length, a JSON header of dtype, shape and data_offsets, then the data); None when a
+    tensor is of another dtype (the caller reads the file then)."""
+    with open(path, "rb") as f:
+        size = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(size))
+    start = 8 + size
+    out: dict[str, np.ndarray] = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        dtype = _DTYPES.get(info.get("dtype"))
+        if dtype is None:
+            return None
+        begin, end = info["data_offsets"]
+        shape = tuple(info["shape"])
+        if end - begin != int(np.prod(shape)) * np.dtype(dtype).itemsize:
+            raise ValueError(f"tensor {name}: {end - begin} bytes for shape {shape}")
+        out[name] = np.memmap(path, dtype=dtype, mode="c", offset=start + begin, shape=shape) if end > begin \
+            else np.zeros(shape, dtype)
+    return out
 
 
 def read_config(d: Path) -> dict[str, Any]:
