@@ -91,6 +91,7 @@ def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
         cols = tuple(c for c in FEATURES if not any(c in FEATURE_GROUPS[g] for g in (*dropped, "model")))
         product = fit_ranker(cols, cfg, wide, seed, log, weights)
         product.residual = 0.0 if "model" in dropped else cfg.model_residual
+        product.lean = choose_lean(cfg, cols, wide, when, weights, seed, log)
         rankers = {"product": product}
     elif cfg.model_residual is None:
         rankers = {name: fit_ranker(cols, cfg, data, seed, log, weights) for name, cols in wanted.items()}
@@ -150,4 +151,33 @@ def choose_signals(cfg: NextFileConfig, data: list[tuple[np.ndarray, np.ndarray]
             results[key] = s.result()["mrr"] - KEEP_MARGIN * (len(OPTIONAL) - len(key))
     best = max(results, key=lambda k: (results[k], len(k)))
     log(f"nextfile: signals left out on this history's tail: {', '.join(best) or 'none'}")
+    return best
+
+
+def choose_lean(cfg: NextFileConfig, cols: tuple[str, ...], data: list[tuple[np.ndarray, np.ndarray]],
+                when: list[int], weights: np.ndarray | None, seed: int, log: Callable[[str], None]) -> float:
+    """How far the product leans on co-change+recency's order (`FusionRanker.lean`): the ranker is
+    fit on the fit queries of commits before the latest 30% of them and judged on those (time
+    order: the workspace's own held-out tail, never later history); the share in
+    `cfg.ranker_lean_grid` with the best MRR@10 there wins, the least lean on a tie. The learned
+    ranking earns its place there or steps aside, wholly or in part."""
+    grid = cfg.ranker_lean_grid
+    if len(grid) < 2 or len(data) < 2:
+        return grid[0] if grid else 0.0
+    first_tail = when[int(len(when) * 0.7)]
+    cut = next(i for i, t in enumerate(when) if t >= first_tail)
+    if not cut or len(data) - cut < 20:
+        return grid[0]
+    ranker = FusionRanker(cols, cfg).fit(data[:cut], seed, None if weights is None else weights[:cut])
+    results = {}
+    for lean in grid:
+        ranker.lean = lean
+        s = Scorer()
+        for rows, y in data[cut:]:
+            s.add((int(i) for i in np.argsort(-ranker.score(rows), kind="stable")[:10]),
+                  frozenset(np.flatnonzero(y).tolist()))
+        results[lean] = s.result()["mrr"]
+    best = max(grid, key=lambda a: (results[a], -a))
+    log("nextfile: MRR@10 on this history's latest fit queries by the share of co-change+recency's order: "
+        + ", ".join(f"{a:g} {m:.3f}" for a, m in results.items()) + f"; serving {best:g}")
     return best

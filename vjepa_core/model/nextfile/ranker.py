@@ -13,6 +13,7 @@ from vjepa_core.model.nextfile.features import FEATURES
 from vjepa_core.patterns.cochange import Scorer
 
 _MODEL_COS = FEATURES.index("model_cos")
+_CR_RANK = FEATURES.index("cr_rank")  # 1 / (1 + the candidate's place in co-change+recency's order)
 
 
 def _zscore(v: np.ndarray) -> np.ndarray:
@@ -41,6 +42,10 @@ class FusionRanker:
         # The product's fusion: this times the model's cosine, standardised over the query's
         # candidates, is added to the score (the ranker itself then reads no model feature).
         self.residual = 0.0
+        # How far the ranking leans on co-change+recency's order (chosen per workspace on its fit
+        # queries' own later part, `fit.choose_lean`): 0 the learned score alone, 1 that order alone,
+        # in between a blend of the two, each standardised over the query's candidates.
+        self.lean = 0.0
 
     def _init(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         d, h = len(self.cols), self.cfg.ranker_hidden
@@ -110,8 +115,11 @@ class FusionRanker:
     def score(self, rows: np.ndarray) -> np.ndarray:
         if len(rows) == 0:
             return np.zeros(0)
+        if self.lean >= 1.0:
+            return counted_order(rows)
         s = self._forward((rows[:, self.cols] - self.mean) / self.std)[0]
-        return s + self.residual * _zscore(rows[:, _MODEL_COS]) if self.residual else s
+        s = s + self.residual * _zscore(rows[:, _MODEL_COS]) if self.residual else s
+        return (1 - self.lean) * _standard(s) + self.lean * _standard(counted_order(rows)) if self.lean else s
 
     def contributions(self, rows: np.ndarray, groups: dict[str, tuple[str, ...]]) -> dict[str, np.ndarray]:
         """Per group, how much its features add to each row's score: the score minus the score with
@@ -131,6 +139,11 @@ class FusionRanker:
             out[g] = full - self._forward(xg)[0]
         if self.residual:
             out["model"] = out.get("model", 0) + self.residual * _zscore(rows[:, _MODEL_COS])
+        if self.lean:  # the counted order's share speaks for co-change (its own scale: the rows' spread)
+            counted = counted_order(rows)
+            scale = 1 - self.lean
+            out = {g: scale * v / (full.std() + 1e-6) for g, v in out.items()}
+            out["cochange"] = out.get("cochange", 0) + self.lean * (counted - counted.mean()) / (counted.std() + 1e-6)
         return out
 
     def rank(self, names: list[str], rows: np.ndarray, fallback: list[str]) -> list[str]:
@@ -141,6 +154,15 @@ class FusionRanker:
         ranked = [names[i] for i in order]
         taken = set(ranked)
         return ranked + [g for g in fallback if g not in taken]
+
+
+def counted_order(rows: np.ndarray) -> np.ndarray:
+    """Co-change+recency's order as a score (higher first): minus the log of its place."""
+    return np.log(np.maximum(rows[:, _CR_RANK].astype(np.float64), 1e-9))
+
+
+def _standard(v: np.ndarray) -> np.ndarray:
+    return (v - v.mean()) / (v.std() + 1e-6) if len(v) > 1 else np.zeros(len(v))
 
 
 def recency_weights(when: list[int], half_life: float) -> np.ndarray | None:

@@ -20,8 +20,9 @@ from vjepa_core.model.nextfile.prior import prior_id
 from vjepa_core.model.nextfile.ranker import FusionRanker
 from vjepa_core.patterns.cochange import HistoryState, Query
 
-# 2: the content features (imports, similarity); 3: weighted, decayed co-change; 4: recent shares (drift)
-PIPELINE_FORMAT = 4
+# 2: the content features (imports, similarity); 3: weighted, decayed co-change; 4: recent shares (drift);
+# 5: the product's lean on co-change+recency's order
+PIPELINE_FORMAT = 5
 
 
 def _config_json(cfg: NextFileConfig) -> dict:
@@ -98,7 +99,7 @@ class NextFilePredictor:
             rankers[name] = {"features": list(r.features), "mean": np.asarray(r.mean).tolist(),
                              "std": np.asarray(r.std).tolist(),
                              "params": {k: np.asarray(v).tolist() for k, v in r.params.items()},
-                             "residual": r.residual}
+                             "residual": r.residual, "lean": r.lean}
         meta = {"format_version": PIPELINE_FORMAT, "config": _config_json(self.cfg), "seed": self.seed,
                 "fitted_commits": self.fitted_count, "last_sha": self.fitted_on[0] if self.fitted_on else "",
                 "seen_paths": list(f.model.feat.seen_paths), "examples": f.model.examples,
@@ -123,8 +124,10 @@ class NextFilePredictor:
         try:
             with safe_open(str(path), framework="numpy") as fh:
                 meta = json.loads((fh.metadata() or {})["pipeline"])
+            product = meta.get("rankers", {}).get("product", {})
             return {"fitted_commits": int(meta["fitted_commits"]), "prior": bool(meta["prior"]),
-                    "format_version": meta["format_version"], "dropped": list(meta.get("dropped", []))}
+                    "format_version": meta["format_version"], "dropped": list(meta.get("dropped", [])),
+                    "lean": float(product.get("lean") or 0.0), "ranking": lean_words(float(product.get("lean") or 0.0))}
         except (OSError, SafetensorError, ValueError, KeyError, TypeError):
             return None
 
@@ -165,6 +168,7 @@ class NextFilePredictor:
                 base.mean, base.std = np.array(r["mean"]), np.array(r["std"])
                 base.params = {k: np.array(v) for k, v in r["params"].items()}
                 base.residual = float(r["residual"] or 0.0)
+                base.lean = float(r.get("lean") or 0.0)
                 rankers[name] = base
         except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:
             log(f"nextfile: the saved predictor at {path} is unusable ({exc}); fitting again")
@@ -232,6 +236,19 @@ class NextFilePredictor:
 
 
 _IDX = {f: i for i, f in enumerate(FEATURES)}
+
+
+def lean_words(lean: float) -> str:
+    """How the lenses rank under a fit that leans `lean` on co-change+recency's order, in words
+    (for `vjepa status`)."""
+    if lean >= 1.0:
+        return "the learned ranking steps aside here (co-change and recency ranked this history's latest commits better)"
+    if lean > NextFileConfig().ranker_lean_grid[0]:
+        return (f"the learned ranking leans {lean:.0%} on co-change and recency here (they ranked this history's latest "
+                "commits better than the learned ranking alone)")
+    if lean > 0:
+        return f"the learned ranking, blended {lean:.0%} with co-change and recency"
+    return "the learned ranking"
 
 
 def reason(groups: list[str], row: np.ndarray, commits: int, sessions: int) -> tuple[str, str]:

@@ -1,0 +1,92 @@
+"""nextfile: the learned ranking earns its place on the workspace's own latest fit queries, or leans
+on co-change+recency's order (wholly or in part), and the fit keeps that choice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.model.nextfile_fixtures import TINY, habit_repo
+from vjepa_core.harvest.history import Commit, read_commits
+from vjepa_core.model.nextfile.config import NextFileConfig
+from vjepa_core.model.nextfile.features import FEATURES
+from vjepa_core.model.nextfile.fit import choose_lean
+from vjepa_core.model.nextfile.ranker import FusionRanker, counted_order
+from vjepa_core.model.nextfile.runtime import NextFilePredictor
+
+COLS = ("co_log", "cr_rank")
+
+
+def _queries(n: int, truth_by: str, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Six candidates a query; the truth is the favourite of `truth_by` (co-change+recency's first
+    place for "cr_rank"); the other signal is shuffled independently."""
+    out = []
+    for _ in range(n):
+        rows = np.zeros((6, len(FEATURES)), np.float32)
+        rows[:, FEATURES.index("co_log")] = rng.permutation(6)
+        rows[:, FEATURES.index("cr_rank")] = 1.0 / (1 + rng.permutation(6))
+        truth = np.zeros(6, np.float32)
+        truth[np.argmax(rows[:, FEATURES.index(truth_by)])] = 1.0
+        out.append((rows, truth))
+    return out
+
+
+def test_the_ranking_leans_on_counting_only_where_counting_wins_the_latest_queries() -> None:
+    cfg = NextFileConfig(ranker_hidden=0, ranker_lean_grid=(0.0, 0.25, 0.5, 0.75, 1.0))
+    rng = np.random.default_rng(1)
+    quiet = lambda _: None
+    when = list(range(100))
+    # The earlier fit queries follow the co-change count, the latest co-change+recency's order: the
+    # ranker fit on the earlier ones trails that order on the latest, and steps (mostly) aside: the
+    # least lean that ranks the latest queries as well as that order does.
+    drifted = _queries(70, "co_log", rng) + _queries(30, "cr_rank", rng)
+    assert choose_lean(cfg, COLS, drifted, when, None, 0, quiet) >= 0.75
+    steady = _queries(100, "co_log", rng)
+    assert choose_lean(cfg, COLS, steady, when, None, 0, quiet) == 0.0
+    # Too few latest queries to judge by: the learned ranking stays.
+    assert choose_lean(cfg, COLS, drifted[:40], when[:40], None, 0, quiet) == 0.0
+    # By default the product always leans a quarter on that order, more where counting wins.
+    default = NextFileConfig(ranker_hidden=0)
+    assert choose_lean(default, COLS, steady, when, None, 0, quiet) == default.ranker_lean_grid[0] == 0.25
+    assert choose_lean(default, COLS, drifted, when, None, 0, quiet) >= 0.75
+
+
+def test_a_leaning_ranker_blends_its_score_with_the_counted_order() -> None:
+    rng = np.random.default_rng(2)
+    data = _queries(200, "co_log", rng)
+    ranker = FusionRanker(COLS, NextFileConfig(ranker_hidden=0)).fit(data)
+    # a query where the two orders disagree on the first place
+    rows = next(x for x, _ in data if np.argmax(ranker.score(x)) != np.argmax(counted_order(x)))
+    counted = np.argsort(-counted_order(rows), kind="stable")
+    ranker.lean = 1.0
+    assert list(np.argsort(-ranker.score(rows), kind="stable")) == list(counted)
+    ranker.lean = 0.5
+    blended = ranker.score(rows)
+    assert np.isfinite(blended).all() and len(set(blended.tolist())) == len(rows)
+    parts = ranker.contributions(rows, {"cochange": ("co_log", "cr_rank")})
+    assert np.isfinite(parts["cochange"]).all()
+
+
+@pytest.fixture(scope="module")
+def habit_commits(tmp_path_factory: pytest.TempPathFactory) -> list[Commit]:
+    repo = habit_repo(tmp_path_factory.mktemp("lean") / "repo")
+    return read_commits(Path(repo.path))
+
+
+def test_the_lean_is_kept_with_the_fit_and_told(habit_commits: list[Commit], tmp_path: Path) -> None:
+    pred = NextFilePredictor(TINY).fit(habit_commits)
+    assert pred.fitted is not None
+    product = pred.fitted.rankers["product"]
+    assert product.lean in TINY.ranker_lean_grid
+    product.lean = 0.75  # as a fit that leaned would have kept it
+    path = pred.save(tmp_path / "nextfile.safetensors")
+    about = NextFilePredictor.describe(path)
+    assert about is not None and about["lean"] == 0.75 and "leans 75% on co-change and recency" in about["ranking"]
+    loaded = NextFilePredictor.load(path, habit_commits, TINY)
+    assert loaded is not None and loaded.fitted is not None
+    assert loaded.fitted.rankers["product"].lean == 0.75
+    alive = {p for c in habit_commits for p in c.files}
+    q = "src/x/mod_1.py"
+    assert loaded.rank([q], q, alive - {q}, 8) == pred.rank([q], q, alive - {q}, 8)
