@@ -310,9 +310,9 @@ class Workspace:
         from vjepa_core.index.quick import answer_save
         from vjepa_core.index.vectors import model_key
 
-        predictor, ckpt = self.lens.predictor, self.checkpoint()
-        if predictor is None or predictor.fitted is None or self._store is None:
+        if (predictor := self.lens.predictor) is None or predictor.fitted is None or self._store is None:
             return None
+        ckpt = self.checkpoint()  # not loaded before a fit is (search loads it then: server/features/next.py)
         key = model_key(self.model_dir) if ckpt is not None and self.model_dir is not None else None
         return answer_save(self.root, self.store, paths, self.excludes, predictor.links, ckpt, key)
 

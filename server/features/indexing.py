@@ -42,7 +42,8 @@ def _refresh(folder: Folder, progress: Callable[[int, int, str], None]) -> Index
     if not folder.indexed:
         folder.load_recent()
     folder.refresh_caches()
-    folder.workspace.prepare_search()  # the first workspace/symbol is answered as fast as the next ones
+    # Search (its snapshot, the encoder) is loaded once the lenses' fit is done (features/next.py
+    # `_prepare_search`): not beside the fit's process, or by the first workspace/symbol before that.
     folder.indexed = True
     folder.workspace.release_memory()  # a long-lived process keeps its peak otherwise
     return report
