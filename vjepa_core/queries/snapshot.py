@@ -189,7 +189,7 @@ def refresh(store: Store, *, key: str | None = None) -> Snapshot:
     # What was built here holds every unit's terms in memory (~45 MB on 5,000 files); the copy
     # just written is mapped instead, as at a process's start: a long-lived process keeps that.
     del rows, lexical, vectors, scales
-    loaded = _load(store, key)
+    loaded = _load(store, key, candidates=snap.candidates)
     if loaded is None:
         _CACHE[str(store.path)] = snap
         return snap
@@ -286,11 +286,13 @@ def _save(store: Store, snap: Snapshot) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _load(store: Store, key: str, *, cache: bool = True) -> Snapshot | None:
-    return _load_from(_folder(store), key, str(_pointer(store).get("model") or ""), str(store.path) if cache else None)
+def _load(store: Store, key: str, *, cache: bool = True, candidates: Candidates | None = None) -> Snapshot | None:
+    return _load_from(_folder(store), key, str(_pointer(store).get("model") or ""), str(store.path) if cache else None,
+                      candidates)
 
 
-def _load_from(base: Path, key: str, model: str, cache_as: str | None) -> Snapshot | None:
+def _load_from(base: Path, key: str, model: str, cache_as: str | None,
+               candidates: Candidates | None = None) -> Snapshot | None:
     folder = base / key
     try:
         # Mapped, not read: a query touches a few rows' path, name and line, and only a refresh reads
@@ -308,7 +310,7 @@ def _load_from(base: Path, key: str, model: str, cache_as: str | None) -> Snapsh
         lexical = LexicalIndex.load(str(folder / _BM25), rows.num_rows)
     except (OSError, ValueError, pa.ArrowInvalid):
         return None  # damaged or half-removed: the caller rebuilds it
-    snap = Snapshot(key, rows, lexical, vectors, _candidates(rows), model, scales)
+    snap = Snapshot(key, rows, lexical, vectors, candidates or _candidates(rows), model, scales)
     if cache_as is not None:
         _CACHE[cache_as] = snap
     return snap
