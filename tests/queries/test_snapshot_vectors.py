@@ -58,3 +58,40 @@ def test_a_float32_snapshot_on_disk_still_loads(git_repo: GitRepo, tmp_path: Pat
     assert old is not None and old.vectors is not None and old.vectors.dtype == np.int8
     assert [h.path for h in Workspace(git_repo.path, tmp_path / "idx").search("parse the settings", 2)] == want
     assert want[0] == "app/settings.py"
+
+
+def test_quantizing_in_row_blocks_is_quantizing_at_once() -> None:
+    rows = _unit_rows(9000, 32)  # over two of quantize's blocks of rows
+    vectors, scales = quantize(rows)
+    want = np.abs(rows).max(axis=1) / 127.0
+    assert np.array_equal(scales, want.astype(np.float32))
+    assert np.array_equal(vectors, np.rint(rows / scales[:, None]).astype(np.int8))
+
+
+CLASSES = "class Alpha:\n    def run(self):\n        return 1\n\n\nclass Beta:\n    def run(self):\n        return 1\n"
+
+
+def test_a_rebuild_after_a_save_equals_a_build_from_nothing(git_repo: GitRepo, tmp_path: Path) -> None:
+    """The rebuild after a save reuses the last snapshot's terms and int8 vectors; what it writes is
+    what a build from nothing writes, units of one text under two names included (their terms hold
+    their own names' words)."""
+    git_repo.commit("start", {"app/jobs.py": CLASSES, "app/render.py": "def render(page):\n    return page.upper()\n"})
+    ws = Workspace(git_repo.path, tmp_path / "idx")
+    ws.index()
+    (git_repo.path / "app/render.py").write_text("def render(page):\n    return page.lower()\n")
+    assert ws.update_files(["app/render.py"]) is not None
+    rebuilt = snapshot.get(ws.store)  # stale after the save: rebuilt from the last one
+    names = rebuilt.rows["name"].to_pylist()
+    terms = dict(zip(names, rebuilt.rows["terms"].to_pylist()))
+    assert "beta" in terms["Beta.run"] and "alpha" not in terms["Beta.run"]
+    assert "alpha" in terms["Alpha.run"] and "beta" not in terms["Alpha.run"]
+    snapshot._CACHE.clear()
+    original = snapshot._previous
+    try:
+        snapshot._previous = lambda store, model: ({}, {})  # as a first index builds it
+        fresh = snapshot.refresh(ws.store)
+    finally:
+        snapshot._previous = original
+    assert fresh.rows.equals(rebuilt.rows)
+    assert rebuilt.vectors is not None and fresh.vectors is not None
+    assert np.array_equal(fresh.vectors, rebuilt.vectors) and np.array_equal(fresh.scales, rebuilt.scales)

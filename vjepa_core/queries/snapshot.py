@@ -73,12 +73,23 @@ class Snapshot:
         return self.vectors.astype(np.float32) * self.scales[:, None]
 
 
+_QUANTIZE_ROWS = 4096  # rows at a time: the float temporaries stay a few MB, whatever the count
+
+
 def quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(int8 rows, each row's scale): row i is about int8[i] * scale[i], its largest entry exact.
     Quantizing rows made this way again gives them back unchanged."""
-    peak = np.abs(vectors).max(axis=1) if vectors.size else np.zeros(len(vectors), np.float32)
-    scale = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
-    return np.rint(vectors / scale[:, None]).astype(np.int8), scale
+    out = np.empty(vectors.shape, np.int8)
+    scale = np.ones(len(vectors), np.float32)
+    if not vectors.size:
+        return out, scale
+    for start in range(0, len(vectors), _QUANTIZE_ROWS):
+        part = vectors[start:start + _QUANTIZE_ROWS]
+        peak = np.abs(part).max(axis=1)
+        s = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+        out[start:start + len(part)] = np.rint(part / s[:, None])
+        scale[start:start + len(part)] = s
+    return out, scale
 
 
 _CACHE: dict[str, Snapshot] = {}  # per index folder, the snapshot this process loaded
@@ -170,20 +181,20 @@ def refresh(store: Store, *, key: str | None = None) -> Snapshot:
     hashes = units["hash"].to_pylist()
     model = str(store.meta().get("model") or "")
     old_terms, old_vectors = _previous(store, model)
-    missing = sorted({h for h in hashes if h not in old_terms})
-    texts = _texts(store, missing)
     names = units["name"].to_pylist()
-    doc_terms = [old_terms[h] if h in old_terms else terms(texts.get(h, ""), n) for h, n in zip(hashes, names)]
+    # A unit's terms hold its name's words: kept per (text, name), as units of one text under two
+    # names (two classes' identical __init__) have different terms.
+    missing = sorted({h for h, n in zip(hashes, names) if (h, n) not in old_terms})
+    texts = _texts(store, missing)
+    doc_terms = [old_terms[(h, n)] if (h, n) in old_terms else terms(texts.get(h, ""), n) for h, n in zip(hashes, names)]
     del texts, old_terms, names
     rows = units.select(_COLUMNS).append_column("terms", pa.array(doc_terms, pa.list_(pa.string())))
     lexical = LexicalIndex(doc_terms=doc_terms)
     del doc_terms, units  # the rows and BM25 hold them now: the vectors are read without them
     release_freed_memory()
-    vectors = _aligned_vectors(store, hashes, old_vectors) if model else None
+    aligned = _aligned_vectors(store, hashes, old_vectors) if model else None
     del old_vectors
-    scales = None
-    if vectors is not None:
-        vectors, scales = quantize(vectors)
+    vectors, scales = aligned if aligned is not None else (None, None)
     snap = Snapshot(key, rows, lexical, vectors, _candidates(rows), model, scales)
     _save(store, snap)
     # What was built here holds every unit's terms in memory (~45 MB on 5,000 files); the copy
@@ -214,46 +225,52 @@ def _texts(store: Store, hashes: list[str]) -> dict[str, str]:
     return out
 
 
-def _aligned_vectors(store: Store, hashes: list[str], known: dict[str, np.ndarray]) -> np.ndarray | None:
+def _aligned_vectors(store: Store, hashes: list[str], known: dict[str, tuple[np.ndarray, np.float32]]
+                     ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The units' vectors aligned to `hashes`, quantized (`quantize`): the previous snapshot's rows
+    as they are (`known`: hash -> its int8 row and scale), the others read from the index and
+    quantized a batch at a time, so no float32 matrix of every unit is ever made (on 5,000 files
+    that and its temporaries were ~110 MB of an index's peak). The same rows as quantizing
+    the float32 vectors all at once. None without unit vectors."""
     from vjepa_core.index.store import UNIT_VECTORS, in_predicates
     from vjepa_core.index.vectors import has_table
 
     if not has_table(store, UNIT_VECTORS):
         return None
     need = sorted({h for h in hashes if h not in known})
-    vt: pa.Table | None = None
+    batches: list[pa.RecordBatch] | pa.RecordBatchReader = []
+    dim = len(next(iter(known.values()))[0]) if known else None
     if need:
-        if len(need) > len(hashes) // 2:  # most are new: one read of the whole table
-            vt = store.read(UNIT_VECTORS, ["hash", "vector"])
+        table = store.table(UNIT_VECTORS)
+        dim = table.schema.field("vector").type.list_size
+        if len(need) > len(hashes) // 2:  # most are new: the whole table, streamed
+            batches = table.search().select(["hash", "vector"]).limit(None).to_batches()
         else:
-            vt = pa.concat_tables([store.read(UNIT_VECTORS, ["hash", "vector"],
-                                              where=" OR ".join(in_predicates("hash", need[i:i + 400])))
-                                   for i in range(0, len(need), 400)])
-    if vt is not None and vt.num_rows:
-        dim = vt.schema.field("vector").type.list_size
-    elif known:
-        dim = len(next(iter(known.values())))
-    else:
+            batches = [b for i in range(0, len(need), 400) for b in store.read(
+                UNIT_VECTORS, ["hash", "vector"], where=" OR ".join(in_predicates("hash", need[i:i + 400]))).to_batches()]
+    if dim is None:
         return None
     rows_of: dict[str, list[int]] = {}  # a text repeated in many units has one vector
     for i, h in enumerate(hashes):
         rows_of.setdefault(h, []).append(i)
-    out = np.zeros((len(hashes), dim), dtype=np.float32)  # a unit without a vector: cosine 0
-    for h, v in known.items():
-        if len(v) == dim:
-            out[rows_of.get(h, [])] = v
-    for batch in vt.to_batches() if vt is not None else ():
-        # each batch's vectors as a view of the table's own buffer: the table and `out`, no third copy
+    out = np.zeros((len(hashes), dim), dtype=np.int8)  # a unit without a vector: cosine 0
+    scales = np.ones(len(hashes), dtype=np.float32)
+    for h, (row, scale) in known.items():
+        if len(row) == dim and h in rows_of:
+            out[rows_of[h]], scales[rows_of[h]] = row, scale
+    for batch in batches:
         values = batch.column("vector").flatten().to_numpy(zero_copy_only=False).reshape(-1, dim)
-        for h, v in zip(batch.column("hash").to_pylist(), values):
+        q, qs = quantize(values)
+        for h, row, scale in zip(batch.column("hash").to_pylist(), q, qs):
             if h in rows_of:
-                out[rows_of[h]] = v
-    return out
+                out[rows_of[h]], scales[rows_of[h]] = row, scale
+    return out, scales
 
 
-def _previous(store: Store, model: str) -> tuple[dict[str, list[str]], dict[str, np.ndarray]]:
-    """(hash -> terms, hash -> vector) of the last snapshot, from this process or from disk; the
-    vectors only when they are of `model`."""
+def _previous(store: Store, model: str) -> tuple[dict[tuple[str, str], list[str]],
+                                                 dict[str, tuple[np.ndarray, np.float32]]]:
+    """((hash, name) -> terms, hash -> (int8 vector, scale)) of the last snapshot, from this process or
+    from disk; the vectors only when they are of `model`."""
     snap = _CACHE.get(str(store.path))
     if snap is None:
         key = _current(store)
@@ -261,8 +278,9 @@ def _previous(store: Store, model: str) -> tuple[dict[str, list[str]], dict[str,
     if snap is None:
         return {}, {}
     hashes = snap.rows["hash"].to_pylist()
-    old_terms = dict(zip(hashes, snap.rows["terms"].to_pylist()))
-    vectors = dict(zip(hashes, snap.vector_rows())) if snap.vectors is not None and snap.model == model else {}
+    old_terms = dict(zip(zip(hashes, snap.rows["name"].to_pylist()), snap.rows["terms"].to_pylist()))
+    vectors = {} if snap.vectors is None or snap.scales is None or snap.model != model else \
+        dict(zip(hashes, zip(snap.vectors, snap.scales)))
     return old_terms, vectors
 
 
