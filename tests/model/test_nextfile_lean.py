@@ -14,7 +14,7 @@ from vjepa_core.model.nextfile.config import NextFileConfig
 from vjepa_core.model.nextfile.features import FEATURES
 from vjepa_core.model.nextfile.fit import choose_lean
 from vjepa_core.model.nextfile.ranker import FusionRanker, counted_order
-from vjepa_core.model.nextfile.runtime import NextFilePredictor
+from vjepa_core.model.nextfile.runtime import NextFilePredictor, lean_words
 
 COLS = ("co_log", "cr_rank")
 
@@ -83,10 +83,17 @@ def test_the_lean_is_kept_with_the_fit_and_told(habit_commits: list[Commit], tmp
     product.lean = 0.75  # as a fit that leaned would have kept it
     path = pred.save(tmp_path / "nextfile.safetensors")
     about = NextFilePredictor.describe(path)
-    assert about is not None and about["lean"] == 0.75 and "leans 75% on co-change and recency" in about["ranking"]
+    assert about is not None and about["lean"] == 0.75 and "lean 75% on co-change and recency" in about["ranking"]
     loaded = NextFilePredictor.load(path, habit_commits, TINY)
     assert loaded is not None and loaded.fitted is not None
     assert loaded.fitted.rankers["product"].lean == 0.75
     alive = {p for c in habit_commits for p in c.files}
     q = "src/x/mod_1.py"
     assert loaded.rank([q], q, alive - {q}, 8) == pred.rank([q], q, alive - {q}, 8)
+
+
+def test_status_words_say_how_far_the_lenses_lean() -> None:
+    assert "steps aside" in lean_words(1.0)
+    assert "lean 50% on co-change and recency" in lean_words(0.5)
+    assert lean_words(0.25) == "the lenses rank by the learned ranking, blended 25% with co-change and recency"
+    assert lean_words(0.0) == "the lenses rank by the learned ranking"

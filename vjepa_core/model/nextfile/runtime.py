@@ -239,16 +239,17 @@ _IDX = {f: i for i, f in enumerate(FEATURES)}
 
 
 def lean_words(lean: float) -> str:
-    """How the lenses rank under a fit that leans `lean` on co-change+recency's order, in words
-    (for `vjepa status`)."""
+    """How the lenses rank under a fit that leans `lean` on co-change+recency's order, as a clause
+    for `vjepa status` ("fit on 278 commits, ...; <this>")."""
     if lean >= 1.0:
-        return "the learned ranking steps aside here (co-change and recency ranked this history's latest commits better)"
+        return ("the lenses rank by co-change and recency here: the learned ranking steps aside, as they ranked "
+                "this history's latest commits better")
     if lean > NextFileConfig().ranker_lean_grid[0]:
-        return (f"the learned ranking leans {lean:.0%} on co-change and recency here (they ranked this history's latest "
-                "commits better than the learned ranking alone)")
+        return (f"the lenses lean {lean:.0%} on co-change and recency here, as they ranked this history's latest "
+                "commits better than the learned ranking alone")
     if lean > 0:
-        return f"the learned ranking, blended {lean:.0%} with co-change and recency"
-    return "the learned ranking"
+        return f"the lenses rank by the learned ranking, blended {lean:.0%} with co-change and recency"
+    return "the lenses rank by the learned ranking"
 
 
 def reason(groups: list[str], row: np.ndarray, commits: int, sessions: int) -> tuple[str, str]:
