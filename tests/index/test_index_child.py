@@ -32,7 +32,7 @@ def repo(git_repo: GitRepo) -> GitRepo:
 def _summary(ws: Workspace) -> tuple[object, ...]:
     files = ws.indexed_files()
     rows = load_links(ws.index_dir)
-    links = sorted(zip(*(rows[c].to_pylist() for c in ("a", "b", "kind")))) if rows is not None else None
+    links = sorted(zip(*(rows[c] for c in ("a", "b", "kind")))) if rows is not None else None
     return sorted(files.paths), files.units, ws.secret_skips(), links, [h.path for h in ws.search("fetch a url", 3)]
 
 
