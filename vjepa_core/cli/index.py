@@ -237,4 +237,5 @@ def _next_file_fit(index_dir: Path) -> str:
     left_out = [words.get(g, g) for g in about.get("dropped", [])]
     steps_aside = f"; left out here, as they did not help on this history's recent commits: {' and '.join(left_out)}" \
         if left_out else "; every signal helps here"
-    return f"fit on {about['fitted_commits']} commits, {prior}{steps_aside}"
+    ranking = f"; {about['ranking']}" if about.get("ranking") else ""
+    return f"fit on {about['fitted_commits']} commits, {prior}{steps_aside}{ranking}"
