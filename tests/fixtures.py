@@ -94,3 +94,15 @@ class GitRepo:
                 self.git("add", "--", rel)
         self._t += 3600
         self.git("commit", "-q", "--allow-empty", *([f"--author={author}"] if author else []), "-m", message)
+
+
+def mapped_ranges(path: Path) -> list[tuple[int, int]]:
+    """The address ranges this process maps from the file `path` (/proc/self/maps): what a test
+    checks a buffer's address against to tell it is the file's pages, not a copy."""
+    ranges = []
+    for line in Path("/proc/self/maps").read_text().splitlines():
+        fields = line.split(maxsplit=5)
+        if len(fields) == 6 and fields[5] == str(path):
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            ranges.append((start, end))
+    return ranges

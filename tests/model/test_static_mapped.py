@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
+from tests.fixtures import mapped_ranges
 from vjepa_core.model.encoder import static
 from vjepa_core.model.encoder.encode import load_model
 from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR
@@ -16,16 +17,6 @@ from vjepa_core.model.encoder.locations import DEFAULT_MODEL_DIR
 
 def _weights(d: Path) -> Path:
     return next(d.glob("static-*.safetensors"))
-
-
-def _mapped_from(path: Path) -> list[tuple[int, int]]:
-    ranges = []
-    for line in Path("/proc/self/maps").read_text().splitlines():
-        fields = line.split(maxsplit=5)
-        if len(fields) == 6 and fields[5] == str(path):
-            start, end = (int(x, 16) for x in fields[0].split("-"))
-            ranges.append((start, end))
-    return ranges
 
 
 def test_the_table_is_the_files_pages_with_the_files_values(tmp_path: Path) -> None:
@@ -36,7 +27,7 @@ def test_the_table_is_the_files_pages_with_the_files_values(tmp_path: Path) -> N
     model = load_model(d)
     assert isinstance(model, static.StaticEncoder) and model.embeddings.dtype == np.float16
     address = model.embeddings.__array_interface__["data"][0]
-    assert any(start <= address < end for start, end in _mapped_from(weights.resolve()))
+    assert any(start <= address < end for start, end in mapped_ranges(weights.resolve()))
     read = load_file(str(weights))
     assert np.array_equal(model.embeddings, read["embeddings"]) and np.array_equal(model.mean, read["mean"])
     model.embeddings[0] = 1.0  # copy on write: this process's page only

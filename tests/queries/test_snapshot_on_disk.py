@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.fixtures import GitRepo
+from tests.fixtures import GitRepo, mapped_ranges
 from vjepa_core.queries import snapshot
 from vjepa_core.workspace import Workspace
 
@@ -55,17 +55,6 @@ def test_a_stale_snapshot_is_not_used(git_repo: GitRepo, tmp_path: Path) -> None
     assert snapshot.on_disk(tmp_path / "idx") is not None
 
 
-def _mapped_from(path: Path) -> list[tuple[int, int]]:
-    """The address ranges this process maps from the file `path` (/proc/self/maps)."""
-    out = []
-    for line in Path("/proc/self/maps").read_text().splitlines():
-        fields = line.split(maxsplit=5)
-        if len(fields) == 6 and fields[5] == str(path):
-            start, end = (int(x, 16) for x in fields[0].split("-"))
-            out.append((start, end))
-    return out
-
-
 def test_a_rebuilt_snapshot_is_kept_as_mapped_from_disk(git_repo: GitRepo, tmp_path: Path) -> None:
     """A long-lived process that rebuilds the snapshot (the first query after a save) keeps the copy
     it wrote, mapped, not the one it built with every unit's terms in memory (~45 MB on 5,000 files)."""
@@ -74,7 +63,7 @@ def test_a_rebuilt_snapshot_is_kept_as_mapped_from_disk(git_repo: GitRepo, tmp_p
     assert ws.update_files(["app/render.py"]) is not None
     snap = snapshot.get(ws.store)  # stale after the save: rebuilt here
     assert snap.key == snapshot.snapshot_key(ws.store)
-    ranges = _mapped_from((tmp_path / "idx" / "search" / snap.key / "rows.arrow").resolve())
+    ranges = mapped_ranges((tmp_path / "idx" / "search" / snap.key / "rows.arrow").resolve())
     terms = snap.rows.column("terms").chunk(0).buffers()[-1]  # the terms' characters
     assert ranges and any(start <= terms.address < end for start, end in ranges)
     assert ws.search("parse the settings", 3)[0].path == "app/settings.py"
