@@ -11,7 +11,7 @@ import pytest
 from tests.fixtures import GitRepo
 from tests.queries.test_lenses import _history
 from vjepa_core.bench.baselines import evaluate_baselines
-from vjepa_core.bench.lenses import bench_lenses
+from vjepa_core.bench.lenses import OWN, bench_lenses
 from vjepa_core.cli.main import main as cli_main
 from vjepa_core.harvest.history import read_commits
 
@@ -32,7 +32,8 @@ def test_shape(result: dict) -> None:
     assert {"repo", "commits", "split_sha", "index_seconds", "fit_seconds", "frozen", "online"} <= set(result)
     for mode in ("frozen", "online"):
         assert result[mode]["queries"] > 0
-        assert set(result[mode]["methods"]) == {"cochange", "cochange+recency", "tarmaq", "related", "next"}
+        own = {OWN} if mode == "frozen" else set()
+        assert set(result[mode]["methods"]) == {"cochange", "cochange+recency", "tarmaq", "related", "next"} | own
         for m in result[mode]["methods"].values():
             assert set(m) == {"hit@1", "hit@5", "hit@10", "mrr"}
 
@@ -57,3 +58,25 @@ def test_cli_and_a_bare_folder(repo: GitRepo, tmp_path: Path, capsys: pytest.Cap
     (tmp_path / "plain").mkdir()
     assert cli_main(["bench", "lenses", "--repo", str(tmp_path / "plain")]) == 2
     assert "too few to split" in capsys.readouterr().err
+
+
+def test_on_a_straight_history_the_own_history_baseline_is_cochange_recency(result: dict) -> None:
+    frozen = result["frozen"]
+    assert frozen["own_history_commits"] == frozen["training_commits"]
+    assert frozen["methods"][OWN] == frozen["methods"]["cochange+recency"]
+
+
+def test_a_side_branch_merged_after_the_split_is_not_in_the_own_history(tmp_path: Path) -> None:
+    """Two commits of a side branch, dated before the split and merged after it: the training
+    history (by date) holds them, the checkout at the split does not, and neither does its index."""
+    repo = GitRepo(tmp_path / "repo")
+    _history(repo, rounds=6)
+    repo.git("checkout", "-q", "-b", "side", "HEAD~3")
+    repo.commit("side one", {"side/x.py": "X = 1\n", "side/y.py": "Y = 1\n"})
+    repo.commit("side two", {"side/x.py": "X = 2\n", "side/y.py": "Y = 2\n"})
+    repo.git("checkout", "-q", "-")
+    _history(repo, rounds=4)
+    repo.git("merge", "-q", "--no-ff", "-m", "merge side", "side")
+    repo.commit("after the merge", {"side/x.py": "X = 3\n", "side/y.py": "Y = 3\n"})
+    frozen = bench_lenses(repo.path, online=False, log=lambda _: None)["frozen"]
+    assert frozen["own_history_commits"] == frozen["training_commits"] - 2

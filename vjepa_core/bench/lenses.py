@@ -5,7 +5,10 @@ queries (section 1's) with the same knowledge.
 
 - frozen: the clone is reset to the split commit (the last training commit) and indexed as a user
   would (crawl, embed, the next-file fit); nothing after the split is known. The queries are those on
-  files that exist at the split; the baselines count over the training history only.
+  files that exist at the split; the baselines count over the training history only. Where a side
+  branch merged after the split has commits dated before it, the training history (the first 80%
+  by date) holds commits the checkout does not: "cochange+recency (own history)" counts over the
+  split commit's own history, what the workspace itself sees (equal to cochange+recency elsewhere).
 - online: then each test commit's queries are asked before the commit is applied; applying it is
   what the product does when a commit lands (check it out, the incremental re-index, the
   predictor's statistics learn it). The baselines count over everything before the commit.
@@ -32,6 +35,7 @@ from vjepa_core.workspace import Workspace
 TOP = 10  # MRR@10: the lenses show ten files
 LENSES = ("related", "next")
 BASELINES = ("cochange", "cochange+recency", "tarmaq")
+OWN = "cochange+recency (own history)"  # frozen only: over the split commit's own ancestors
 
 
 class Transactions:
@@ -87,8 +91,8 @@ def _scores(scorers: dict[str, Scorer]) -> dict[str, dict[str, float]]:
 class _Run:
     """One mode's scorers; `add` takes a query and every method's ranking (cut at TOP)."""
 
-    def __init__(self) -> None:
-        self.scorers = {n: Scorer() for n in (*BASELINES, *LENSES)}
+    def __init__(self, extra: tuple[str, ...] = ()) -> None:
+        self.scorers = {n: Scorer() for n in (*BASELINES, *extra, *LENSES)}
 
     def add(self, q: Query, rankings: dict[str, list[str]]) -> None:
         for name, ranking in rankings.items():
@@ -147,14 +151,17 @@ def _frozen(ws: Workspace, commits: list[Commit], split: int) -> dict:
         state.apply(c)
         tx.apply(c)
     at_split = frozenset(state.alive)
+    own, own_commits = HistoryState(), read_commits(ws.root)  # the checkout's own history: what the index saw
+    for c in own_commits:
+        own.apply(c)
     queries = [q for q, _ in iter_queries(commits) if q.file in at_split]
     related, nxt = _lens_answers(ws, sorted({q.file for q in queries}))
-    run = _Run()
+    run = _Run((OWN,))
     for q in queries:
         run.add(q, {"cochange": state.rank_cochange(q.file), "cochange+recency": state.rank_cochange_recency(q.file),
-                    "tarmaq": tx.tarmaq(q.file, (), state),
+                    "tarmaq": tx.tarmaq(q.file, (), state), OWN: own.rank_cochange_recency(q.file),
                     "related": related.get(q.file, []), "next": nxt.get(q.file, [])})
-    return run.result()
+    return {**run.result(), "training_commits": split, "own_history_commits": len(own_commits)}
 
 
 def _online(ws: Workspace, tree: Path, commits: list[Commit], split: int, limit: int | None,
