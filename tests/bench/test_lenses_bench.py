@@ -32,8 +32,7 @@ def test_shape(result: dict) -> None:
     assert {"repo", "commits", "split_sha", "index_seconds", "fit_seconds", "frozen", "online"} <= set(result)
     for mode in ("frozen", "online"):
         assert result[mode]["queries"] > 0
-        own = {OWN} if mode == "frozen" else set()
-        assert set(result[mode]["methods"]) == {"cochange", "cochange+recency", "tarmaq", "related", "next"} | own
+        assert set(result[mode]["methods"]) == {"cochange", "cochange+recency", "tarmaq", OWN, "related", "next"}
         for m in result[mode]["methods"].values():
             assert set(m) == {"hit@1", "hit@5", "hit@10", "mrr"}
 
@@ -63,7 +62,8 @@ def test_cli_and_a_bare_folder(repo: GitRepo, tmp_path: Path, capsys: pytest.Cap
 def test_on_a_straight_history_the_own_history_baseline_is_cochange_recency(result: dict) -> None:
     frozen = result["frozen"]
     assert frozen["own_history_commits"] == frozen["training_commits"]
-    assert frozen["methods"][OWN] == frozen["methods"]["cochange+recency"]
+    for mode in ("frozen", "online"):
+        assert result[mode]["methods"][OWN] == result[mode]["methods"]["cochange+recency"], mode
 
 
 def test_a_side_branch_merged_after_the_split_is_not_in_the_own_history(tmp_path: Path) -> None:
@@ -78,5 +78,7 @@ def test_a_side_branch_merged_after_the_split_is_not_in_the_own_history(tmp_path
     _history(repo, rounds=4)
     repo.git("merge", "-q", "--no-ff", "-m", "merge side", "side")
     repo.commit("after the merge", {"side/x.py": "X = 3\n", "side/y.py": "Y = 3\n"})
-    frozen = bench_lenses(repo.path, online=False, log=lambda _: None)["frozen"]
+    out = bench_lenses(repo.path, online=True, log=lambda _: None)
+    frozen = out["frozen"]
     assert frozen["own_history_commits"] == frozen["training_commits"] - 2
+    assert out["online"]["queries"] > 0 and OWN in out["online"]["methods"]

@@ -8,7 +8,8 @@ queries (section 1's) with the same knowledge.
   files that exist at the split; the baselines count over the training history only. Where a side
   branch merged after the split has commits dated before it, the training history (the first 80%
   by date) holds commits the checkout does not: "cochange+recency (own history)" counts over the
-  split commit's own history, what the workspace itself sees (equal to cochange+recency elsewhere).
+  split commit's own history, what the workspace itself sees (equal to cochange+recency elsewhere;
+  online, over the history of the commit checked out when the query is asked).
 - online: then each test commit's queries are asked before the commit is applied; applying it is
   what the product does when a commit lands (check it out, the incremental re-index, the
   predictor's statistics learn it). The baselines count over everything before the commit.
@@ -36,6 +37,23 @@ TOP = 10  # MRR@10: the lenses show ten files
 LENSES = ("related", "next")
 BASELINES = ("cochange", "cochange+recency", "tarmaq")
 OWN = "cochange+recency (own history)"  # frozen only: over the split commit's own ancestors
+
+
+class OwnHistory:
+    """Co-change statistics over the history of the commit checked out in `tree` (what the
+    workspace's index sees), brought forward commit by commit while that history only grows."""
+
+    def __init__(self, tree: Path) -> None:
+        self.tree, self.shas, self.state = tree, [], HistoryState()
+
+    def now(self) -> HistoryState:
+        commits = read_commits(self.tree)
+        if [c.sha for c in commits[:len(self.shas)]] != self.shas:  # another branch: count again
+            self.shas, self.state = [], HistoryState()
+        for c in commits[len(self.shas):]:
+            self.state.apply(c)
+            self.shas.append(c.sha)
+        return self.state
 
 
 class Transactions:
@@ -151,9 +169,8 @@ def _frozen(ws: Workspace, commits: list[Commit], split: int) -> dict:
         state.apply(c)
         tx.apply(c)
     at_split = frozenset(state.alive)
-    own, own_commits = HistoryState(), read_commits(ws.root)  # the checkout's own history: what the index saw
-    for c in own_commits:
-        own.apply(c)
+    history = OwnHistory(ws.root)  # the checkout's own history: what the index saw
+    own = history.now()
     queries = [q for q, _ in iter_queries(commits) if q.file in at_split]
     related, nxt = _lens_answers(ws, sorted({q.file for q in queries}))
     run = _Run((OWN,))
@@ -161,21 +178,21 @@ def _frozen(ws: Workspace, commits: list[Commit], split: int) -> dict:
         run.add(q, {"cochange": state.rank_cochange(q.file), "cochange+recency": state.rank_cochange_recency(q.file),
                     "tarmaq": tx.tarmaq(q.file, (), state), OWN: own.rank_cochange_recency(q.file),
                     "related": related.get(q.file, []), "next": nxt.get(q.file, [])})
-    return {**run.result(), "training_commits": split, "own_history_commits": len(own_commits)}
+    return {**run.result(), "training_commits": split, "own_history_commits": len(history.shas)}
 
 
 def _online(ws: Workspace, tree: Path, commits: list[Commit], split: int, limit: int | None,
             log: Callable[[str], None]) -> dict:
-    tx = Transactions()
+    tx, own = Transactions(), OwnHistory(tree)
     end = len(commits) if limit is None else min(len(commits), split + limit)
-    run = _Run()
+    run = _Run((OWN,))
     pending: list[tuple[Query, dict[str, list[str]]]] = []
     applied = split
     for q, st in iter_queries(commits):  # the state moves on with the iteration: rank now
         if q.commit_index >= end:
             break
         if pending and pending[0][0].commit_index != q.commit_index:
-            applied = _ask(ws, tree, commits, pending, tx, run, applied, log)
+            applied = _ask(ws, tree, commits, pending, own, run, applied, log)
             pending = []
         while tx.seen < q.commit_index:  # TARMAQ's transactions: everything before the commit
             tx.apply(commits[tx.seen])
@@ -183,19 +200,22 @@ def _online(ws: Workspace, tree: Path, commits: list[Commit], split: int, limit:
                             "cochange+recency": st.rank_cochange_recency(q.file),
                             "tarmaq": tx.tarmaq(q.file, (), st)}))
     if pending:
-        _ask(ws, tree, commits, pending, tx, run, applied, log)
+        _ask(ws, tree, commits, pending, own, run, applied, log)
     return run.result()
 
 
 def _ask(ws: Workspace, tree: Path, commits: list[Commit], pending: list[tuple[Query, dict[str, list[str]]]],
-         tx: Transactions, run: _Run, applied: int, log: Callable[[str], None]) -> int:
-    """Let the commits before this one land, then ask its queries of the lenses as they stand."""
+         own: OwnHistory, run: _Run, applied: int, log: Callable[[str], None]) -> int:
+    """Let the commits before this one land, then ask its queries of the lenses as they stand (and
+    of co-change+recency over the history checked out then)."""
     index = pending[0][0].commit_index
     while applied < index:
         applied = _land(ws, tree, commits, applied, log)
     related, nxt = _lens_answers(ws, sorted({q.file for q, _ in pending}))
+    state = own.now()
     for q, rankings in pending:
-        run.add(q, {**rankings, "related": related.get(q.file, []), "next": nxt.get(q.file, [])})
+        run.add(q, {**rankings, OWN: state.rank_cochange_recency(q.file),
+                    "related": related.get(q.file, []), "next": nxt.get(q.file, [])})
     return applied
 
 
