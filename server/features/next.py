@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from lsprotocol import types
 from pygls.exceptions import JsonRpcInternalError
 
 from vjepa_core.messages import VjepaError, text
@@ -84,8 +85,12 @@ async def _prepare_search(ls: VjepaServer, folder: Folder) -> None:
     """Search's snapshot and encoder loaded and warmed (Workspace.prepare_search), so the first
     workspace/symbol is as fast as the next ones: once no lens fit is running. The fit's process
     and these (~50 MB on 5,000 files) are not held at once: a query meanwhile loads them itself."""
-    if not folder.workspace.lens.pending:
+    if folder.workspace.lens.pending:
+        return
+    try:
         await asyncio.get_running_loop().run_in_executor(ls.engine, folder.workspace.prepare_search)
+    except Exception as exc:  # noqa: BLE001 -- said in the log; the first query loads search itself
+        ls.log(f"loading search for {folder.root} failed: {exc}", types.MessageType.Warning)
 
 
 _WAITING: set[int] = set()  # the folders (ids) whose background fit is awaited
