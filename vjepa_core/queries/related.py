@@ -7,7 +7,7 @@ Each hit says its strongest reason."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -31,15 +31,21 @@ KIND_WEIGHT = {
 SYMMETRIC = {"same_dir", "sibling", "parent", "import", "similar"}
 
 
+def _quoted(paths: Iterable[str]) -> str:
+    """The paths as SQL string literals, sorted and comma-separated (the store's own quoting,
+    imported here: the lens fit's process uses this module without pyarrow)."""
+    from vjepa_core.index.store import sql_quote
+
+    return ", ".join(sql_quote(p) for p in sorted(paths))
+
+
 def related(store: Store, path: str, k: int = 10, predictor: NextFilePredictor | None = None,
             alive: set[str] | None = None) -> list[Hit]:
     """Files related to `path`, best first, each with its strongest reason: from the fitted
     `predictor` when given (over `alive`, the indexed files), else from the relations."""
     if predictor is not None and predictor.fitted is not None and alive is not None and path in alive:
         return [Hit(p, s, pattern, words) for p, s, pattern, words in predictor.rank([], path, alive - {path}, k)]
-    from vjepa_core.index.store import sql_quote  # pyarrow: not for the lens fit's process
-
-    q = sql_quote(path)
+    q = _quoted([path])
     rows = store.read("relations", where=f"a = {q} OR b = {q}").to_pylist()
     return _rank_related(path, rows, k)
 
@@ -54,9 +60,7 @@ def related_many(store: Store, paths: list[str] | None = None, k: int = 10,
     rows_of: dict[str, list[dict]] = defaultdict(list)
     where = None
     if wanted is not None and len(wanted) <= 2000:  # a few files: read only their relations
-        from vjepa_core.index.store import sql_quote
-
-        listed = ", ".join(sql_quote(p) for p in sorted(wanted))
+        listed = _quoted(wanted)
         where = f"a IN ({listed}) OR b IN ({listed})" if wanted else "false"
     for r in store.read("relations", where=where).to_pylist():
         for end in (r["a"], r["b"]):
@@ -92,9 +96,7 @@ def content_links(store: Store, paths: list[str] | None = None) -> Links:
     With `paths`, only the links that touch them (a save's)."""
     where = "kind IN ('import', 'similar')"
     if paths is not None:
-        from vjepa_core.index.store import sql_quote
-
-        listed = ", ".join(sql_quote(p) for p in sorted(paths))
+        listed = _quoted(paths)
         where += f" AND (a IN ({listed}) OR b IN ({listed}))" if paths else " AND false"
     return links_from_rows(store.read("relations", ["a", "b", "kind", "weight"], where=where))
 
