@@ -51,7 +51,7 @@ def test_a_float32_snapshot_on_disk_still_loads(git_repo: GitRepo, tmp_path: Pat
     assert snap is not None and snap.vectors is not None and snap.vectors.dtype == np.int8
     want = [h.path for h in ws.search("parse the settings", 2)]
     folder = ws.index_dir / snapshot.FOLDER / snap.key
-    np.save(folder / "vectors.npy", snap.vector_rows())  # as an earlier version wrote it
+    np.save(folder / "vectors.npy", snap.vectors.astype(np.float32) * snap.scales[:, None])  # as an earlier version wrote it
     (folder / "scales.npy").unlink()
     snapshot._CACHE.clear()
     old = snapshot.on_disk(ws.index_dir)

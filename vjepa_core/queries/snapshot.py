@@ -67,11 +67,6 @@ class Snapshot:
         dots = np.einsum("ij,j->i", self.vectors, np.rint(q / qs).astype(np.int8), dtype=np.int32)
         return dots.astype(np.float32) * (self.scales * np.float32(qs))
 
-    def vector_rows(self) -> np.ndarray:
-        """[N, D] float32: the rows as the int8 vectors hold them."""
-        assert self.vectors is not None and self.scales is not None
-        return self.vectors.astype(np.float32) * self.scales[:, None]
-
 
 _QUANTIZE_ROWS = 4096  # rows at a time: the float temporaries stay a few MB, whatever the count
 
