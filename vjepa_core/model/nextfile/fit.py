@@ -128,6 +128,15 @@ OPTIONAL = ("content", "model")  # the signals a workspace may do without: each 
 KEEP_MARGIN = 0.001  # MRR a kept signal must add on the tail
 
 
+def _tail_mrr(ranker: FusionRanker, tail: list[tuple[np.ndarray, np.ndarray]], top: int | None = None) -> float:
+    """The ranker's MRR over held-out fit queries (each its candidates' rows and 0/1 truth), the
+    rankings cut at `top` (MRR@top) when given."""
+    s = Scorer()
+    for rows, y in tail:
+        s.add((int(i) for i in np.argsort(-ranker.score(rows), kind="stable")[:top]), frozenset(np.flatnonzero(y).tolist()))
+    return s.result()["mrr"]
+
+
 def choose_signals(cfg: NextFileConfig, data: list[tuple[np.ndarray, np.ndarray]], seed: int,
                    log: Callable[[str], None]) -> tuple[str, ...]:
     """The optional signal groups to leave out: fit on the first 70% of the fit queries (time
@@ -143,12 +152,8 @@ def choose_signals(cfg: NextFileConfig, data: list[tuple[np.ndarray, np.ndarray]
         ranker = FusionRanker(cols, cfg).fit(data[:cut], seed)
         for drop_model in (False, True):
             ranker.residual = 0.0 if drop_model else (cfg.model_residual or 0.0)
-            s = Scorer()
-            for rows, y in data[cut:]:
-                order = np.argsort(-ranker.score(rows), kind="stable")
-                s.add((int(i) for i in order), frozenset(np.flatnonzero(y).tolist()))
             key = tuple(g for g, d in (("content", drop_content), ("model", drop_model)) if d)
-            results[key] = s.result()["mrr"] - KEEP_MARGIN * (len(OPTIONAL) - len(key))
+            results[key] = _tail_mrr(ranker, data[cut:]) - KEEP_MARGIN * (len(OPTIONAL) - len(key))
     best = max(results, key=lambda k: (results[k], len(k)))
     log(f"nextfile: signals left out on this history's tail: {', '.join(best) or 'none'}")
     return best
@@ -172,11 +177,7 @@ def choose_lean(cfg: NextFileConfig, cols: tuple[str, ...], data: list[tuple[np.
     results = {}
     for lean in grid:
         ranker.lean = lean
-        s = Scorer()
-        for rows, y in data[cut:]:
-            s.add((int(i) for i in np.argsort(-ranker.score(rows), kind="stable")[:10]),
-                  frozenset(np.flatnonzero(y).tolist()))
-        results[lean] = s.result()["mrr"]
+        results[lean] = _tail_mrr(ranker, data[cut:], top=10)
     best = max(grid, key=lambda a: (results[a], -a))
     log("nextfile: MRR@10 on this history's latest fit queries by the share of co-change+recency's order: "
         + ", ".join(f"{a:g} {m:.3f}" for a, m in results.items()) + f"; serving {best:g}")
