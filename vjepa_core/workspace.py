@@ -133,7 +133,6 @@ class Workspace:
         from vjepa_core.index.child import run_in_child, worth_a_child
 
         if self.index_in_child and voice is None and worth_a_child(self.root, self._allow_home, self.child_min_files):
-
             options = {"embed": embed, "max_bytes": max_bytes, "rebuild": rebuild, "history": history, "exclude": tuple(exclude)}
             return run_in_child("vjepa_core.index_job", {"root": self.root, "index_dir": self.index_dir,
                                                          "allow_home": self._allow_home, "options": options}, progress)

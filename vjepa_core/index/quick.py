@@ -95,7 +95,6 @@ def read_saved(root: Path, store: Store, paths: list[str], excluded: Callable[[s
     return Saved({p: ({r.b for r in before if r.a == p}, {r.b for r in after if r.a == p}) for p in found}, texts)
 
 
-
 def answer_save(root: Path, store: Store, paths: list[str], excluded: Callable[[str], bool],
                 links: dict[str, dict[str, tuple[float, float]]], ckpt: UnitModel | None, key: str | None
                 ) -> set[str] | None:
@@ -120,6 +119,7 @@ def answer_save(root: Path, store: Store, paths: list[str], excluded: Callable[[
     if rows is not None and before is not None:
         moved |= relink_similarity(links, rows.rows, before)
     return set(saved.imports) | moved
+
 
 _OK: dict[str, tuple[int, frozenset[str]]] = {}  # per index folder: (files table version, its indexed files)
 
