@@ -23,7 +23,7 @@ from vjepa_core.model.nextfile.predictor import TrainedPredictor
 from vjepa_core.model.nextfile.prior import load_prior
 from vjepa_core.model.nextfile.ranker import FusionRanker, fit_ranker, recency_weights
 from vjepa_core.model.nextfile.training import train_predictor
-from vjepa_core.patterns.cochange import SPLIT, Scorer
+from vjepa_core.patterns.cochange import SPLIT
 
 
 def ranker_variants() -> dict[str, tuple[str, ...]]:
@@ -91,7 +91,7 @@ def fit_pipeline(history: list[Commit], cfg: NextFileConfig, *, seed: int = 0,
         cols = tuple(c for c in FEATURES if not any(c in FEATURE_GROUPS[g] for g in (*dropped, "model")))
         product = fit_ranker(cols, cfg, wide, seed, log, weights)
         product.residual = 0.0 if "model" in dropped else cfg.model_residual
-        product.lean = choose_lean(cfg, cols, wide, when, weights, seed, log)
+        product.lean, product.lean_by_tail = choose_lean(cfg, cols, wide, when, weights, seed, log)
         rankers = {"product": product}
     elif cfg.model_residual is None:
         rankers = {name: fit_ranker(cols, cfg, data, seed, log, weights) for name, cols in wanted.items()}
@@ -128,13 +128,19 @@ OPTIONAL = ("content", "model")  # the signals a workspace may do without: each 
 KEEP_MARGIN = 0.001  # MRR a kept signal must add on the tail
 
 
+def _tail_rr(ranker: FusionRanker, tail: list[tuple[np.ndarray, np.ndarray]], top: int | None = None) -> np.ndarray:
+    """The reciprocal rank of each held-out fit query's first truth (each query its candidates'
+    rows and 0/1 truth; 0 without one) under the ranker, the rankings cut at `top` when given."""
+    out = np.zeros(len(tail))
+    for i, (rows, y) in enumerate(tail):
+        hits = np.flatnonzero(y[np.argsort(-ranker.score(rows), kind="stable")[:top]] > 0)
+        out[i] = 1.0 / (hits[0] + 1) if len(hits) else 0.0
+    return out
+
+
 def _tail_mrr(ranker: FusionRanker, tail: list[tuple[np.ndarray, np.ndarray]], top: int | None = None) -> float:
-    """The ranker's MRR over held-out fit queries (each its candidates' rows and 0/1 truth), the
-    rankings cut at `top` (MRR@top) when given."""
-    s = Scorer()
-    for rows, y in tail:
-        s.add((int(i) for i in np.argsort(-ranker.score(rows), kind="stable")[:top]), frozenset(np.flatnonzero(y).tolist()))
-    return s.result()["mrr"]
+    """The ranker's MRR over held-out fit queries (MRR@top when `top` is given)."""
+    return float(_tail_rr(ranker, tail, top).mean()) if tail else 0.0
 
 
 def choose_signals(cfg: NextFileConfig, data: list[tuple[np.ndarray, np.ndarray]], seed: int,
@@ -159,26 +165,46 @@ def choose_signals(cfg: NextFileConfig, data: list[tuple[np.ndarray, np.ndarray]
     return best
 
 
+def prior_lean(cfg: NextFileConfig, queries: int) -> float:
+    """The lean a fit on `queries` fit queries starts from: the grid's least, more the fewer they are
+    (half way to 1 at `cfg.ranker_lean_prior_queries`)."""
+    least = cfg.ranker_lean_grid[0] if cfg.ranker_lean_grid else 0.0
+    n0 = cfg.ranker_lean_prior_queries
+    return least + (1.0 - least) * n0 / (n0 + queries) if n0 > 0 else least
+
+
 def choose_lean(cfg: NextFileConfig, cols: tuple[str, ...], data: list[tuple[np.ndarray, np.ndarray]],
-                when: list[int], weights: np.ndarray | None, seed: int, log: Callable[[str], None]) -> float:
-    """How far the product leans on co-change+recency's order (`FusionRanker.lean`): the ranker is
-    fit on the fit queries of commits before the latest 30% of them and judged on those (time
-    order: the workspace's own held-out tail, never later history); the share in
-    `cfg.ranker_lean_grid` with the best MRR@10 there wins, the least lean on a tie. The learned
-    ranking earns its place there or steps aside, wholly or in part."""
+                when: list[int], weights: np.ndarray | None, seed: int,
+                log: Callable[[str], None]) -> tuple[float, bool]:
+    """How far the product leans on co-change+recency's order (`FusionRanker.lean`), and whether the
+    history's own latest queries chose it (else it is `prior_lean`).
+
+    The ranker is fit on the fit queries of commits before the latest 30% of them and judged
+    (MRR@10) on those (time order: the workspace's own held-out tail, never later history). The
+    lean of `cfg.ranker_lean_grid` that ranks them best (the least on a tie) replaces the prior
+    lean only where its gain over it beats `cfg.ranker_lean_evidence` standard errors of the
+    per-query difference: on a short tail a small win is noise, and refits a few commits apart
+    would flip between leans."""
     grid = cfg.ranker_lean_grid
-    if len(grid) < 2 or len(data) < 2:
-        return grid[0] if grid else 0.0
+    start = prior_lean(cfg, len(data))
+    if not grid or len(data) < 2:
+        return start, False
     first_tail = when[int(len(when) * 0.7)]
     cut = next(i for i, t in enumerate(when) if t >= first_tail)
     if not cut or len(data) - cut < 20:
-        return grid[0]
+        return start, False
     ranker = FusionRanker(cols, cfg).fit(data[:cut], seed, None if weights is None else weights[:cut])
-    results = {}
-    for lean in grid:
+    rr = {}
+    for lean in (start, *grid):
         ranker.lean = lean
-        results[lean] = _tail_mrr(ranker, data[cut:], top=10)
-    best = max(grid, key=lambda a: (results[a], -a))
-    log("nextfile: MRR@10 on this history's latest fit queries by the share of co-change+recency's order: "
-        + ", ".join(f"{a:g} {m:.3f}" for a, m in results.items()) + f"; serving {best:g}")
-    return best
+        rr[lean] = _tail_rr(ranker, data[cut:], top=10)
+    best = max(grid, key=lambda a: (rr[a].mean(), -a))
+    gain = rr[best] - rr[start]
+    error = float(gain.std(ddof=1) / np.sqrt(len(gain)))
+    won = bool(gain.mean() > 0 and gain.mean() > cfg.ranker_lean_evidence * error)
+    lean = best if won else start
+    log(f"nextfile: MRR@10 on this history's latest {len(gain)} fit queries by the share of co-change+recency's "
+        f"order: {start:.2f} (the prior for {len(data)} fit queries) {rr[start].mean():.3f}, "
+        + ", ".join(f"{a:g} {rr[a].mean():.3f}" for a in grid)
+        + f"; the best's gain {gain.mean():+.3f} (standard error {error:.3f}); serving {lean:.2f}")
+    return lean, won

@@ -46,6 +46,7 @@ class FusionRanker:
         # queries' own later part, `fit.choose_lean`): 0 the learned score alone, 1 that order alone,
         # in between a blend of the two, each standardised over the query's candidates.
         self.lean = 0.0
+        self.lean_by_tail = False  # whether the tail chose it (else: the prior for the history's size)
 
     def _init(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         d, h = len(self.cols), self.cfg.ranker_hidden

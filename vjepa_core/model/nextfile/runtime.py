@@ -99,7 +99,8 @@ class NextFilePredictor:
             rankers[name] = {"features": list(r.features), "mean": np.asarray(r.mean).tolist(),
                              "std": np.asarray(r.std).tolist(),
                              "params": {k: np.asarray(v).tolist() for k, v in r.params.items()},
-                             "residual": r.residual, "lean": r.lean}
+                             "residual": r.residual, "lean": r.lean,
+                             "lean_by_tail": r.lean_by_tail}
         meta = {"format_version": PIPELINE_FORMAT, "config": _config_json(self.cfg), "seed": self.seed,
                 "fitted_commits": self.fitted_count, "last_sha": self.fitted_on[0] if self.fitted_on else "",
                 "seen_paths": list(f.model.feat.seen_paths), "examples": f.model.examples,
@@ -127,7 +128,8 @@ class NextFilePredictor:
             product = meta.get("rankers", {}).get("product", {})
             return {"fitted_commits": int(meta["fitted_commits"]), "prior": bool(meta["prior"]),
                     "format_version": meta["format_version"], "dropped": list(meta.get("dropped", [])),
-                    "lean": float(product.get("lean") or 0.0), "ranking": lean_words(float(product.get("lean") or 0.0))}
+                    "lean": float(product.get("lean") or 0.0),
+                    "ranking": lean_words(float(product.get("lean") or 0.0), bool(product.get("lean_by_tail", True)))}
         except (OSError, SafetensorError, ValueError, KeyError, TypeError):
             return None
 
@@ -169,6 +171,7 @@ class NextFilePredictor:
                 base.params = {k: np.array(v) for k, v in r["params"].items()}
                 base.residual = float(r["residual"] or 0.0)
                 base.lean = float(r.get("lean") or 0.0)
+                base.lean_by_tail = bool(r.get("lean_by_tail", True))  # fits before it kept only the tail's choice
                 rankers[name] = base
         except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:
             log(f"nextfile: the saved predictor at {path} is unusable ({exc}); fitting again")
@@ -238,15 +241,20 @@ class NextFilePredictor:
 _IDX = {f: i for i, f in enumerate(FEATURES)}
 
 
-def lean_words(lean: float) -> str:
+def lean_words(lean: float, by_tail: bool = True) -> str:
     """How the lenses rank under a fit that leans `lean` on co-change+recency's order, as a clause
-    for `vjepa status` ("fit on 278 commits, ...; <this>")."""
+    for `vjepa status` ("fit on 278 commits, ...; <this>"). `by_tail`: the history's latest commits
+    chose that lean (else it is the prior for the history's size, `fit.prior_lean`)."""
     if lean >= 1.0:
-        return ("the lenses rank by co-change and recency here: the learned ranking steps aside, as they ranked "
-                "this history's latest commits better")
-    if lean > NextFileConfig().ranker_lean_grid[0]:
+        return "the lenses rank by co-change and recency here: the learned ranking steps aside" + (
+            ", as they ranked this history's latest commits better" if by_tail else "")
+    least = NextFileConfig().ranker_lean_grid[0]
+    if lean > least and by_tail:
         return (f"the lenses lean {lean:.0%} on co-change and recency here, as they ranked this history's latest "
                 "commits better than the learned ranking alone")
+    if lean >= least + 0.01:
+        return (f"the lenses rank by the learned ranking, blended {lean:.0%} with co-change and recency (more while "
+                "the history is short)")
     if lean > 0:
         return f"the lenses rank by the learned ranking, blended {lean:.0%} with co-change and recency"
     return "the lenses rank by the learned ranking"
