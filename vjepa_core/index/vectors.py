@@ -8,9 +8,12 @@ for the active model are encoded, so a re-crawl that changed one function re-emb
 
 from __future__ import annotations
 
+import itertools
 import json
+import queue
+import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -96,78 +99,221 @@ def has_table(store: Store, name: str) -> bool:
 
 
 def embed_index(store: Store, ckpt: UnitModel, key: str, *, batch_size: int | None = None) -> EmbedReport:
-    """Bring unit vectors, file vectors and semantic relations up to date for model `key`."""
+    """Bring unit vectors, file vectors and semantic relations up to date for model `key`.
+
+    Streamed: unit texts are read, encoded and written a slice at a time, and each file's frame
+    is summed as its unit vectors pass, so the peak holds one slice of vectors and the files'
+    sums, never every unit's text and vector (5,000 files: ~40 MB less). Vectors already stored
+    for this model are kept where they are; the table is rewritten only when some must go."""
     report = EmbedReport()
     dim = model_dim(ckpt)
-    units = store.visible_units(["path", "hash", "text"])
-    paths, hashes = (units[c].to_pylist() for c in ("path", "hash"))
-    text_col = units["text"]  # stays Arrow: only the texts to embed become Python strings, a slice at a time
-
+    units = store.visible_units(["path", "hash"])
     files = store.read("files", ["path", "hash", "status"])
     ok = [(p, fh) for p, fh, s in zip(*(files[c].to_pylist() for c in ("path", "hash", "status"))) if s == "ok"]
-    # What needs a vector: every distinct unit text (its row), and every file's path as words (keyed "p:").
-    wanted: dict[str, int | str] = {h: i for i, h in enumerate(hashes)}
-    wanted.update({f"p:{p}": path_text(p) for p, _ in ok})
+    frames = _FrameSums([p for p, _ in ok], dim)
+    for p, h in zip(units["path"].to_pylist(), units["hash"].to_pylist()):
+        frames.member(h, p)
+    valid = {(p, fh) for p, fh in zip(files["path"].to_pylist(), files["hash"].to_pylist())}
+    del units, files
+    # What needs a vector: every distinct unit text, and every file's path as words (keyed "p:").
+    wanted = set(frames.members) | {f"p:{p}" for p, _ in ok}
+    stored, stale = _stored_keys(store, key, dim, wanted)
+    todo_units = frames.members.keys() - stored
+    todo_paths = [p for p, _ in ok if f"p:{p}" not in stored]
+    report.units_reused = len(frames.members) - len(todo_units)
+    report.units_embedded = len(todo_units)
+    schema = _vector_schema(dim, [("hash", pa.string())])
 
-    have: dict[str, np.ndarray] = {}
-    if has_table(store, UNIT_VECTORS):
-        old = store.read(UNIT_VECTORS, where=f"model = {sql_quote(key)}")
-        if old.num_rows and old.schema.field("vector").type.list_size == dim:
-            have = dict(zip(old["hash"].to_pylist(), vector_matrix(old["vector"])))
-    todo = {k: t for k, t in wanted.items() if k not in have}
-    report.units_reused = sum(1 for k in wanted if k in have and not k.startswith("p:"))
-    if todo:
-        keys = list(todo)
-        for start in range(0, len(keys), EMBED_SLICE):
-            chunk = keys[start:start + EMBED_SLICE]
-            rows = [todo[k] for k in chunk]
-            taken = iter(text_col.take(pa.array([r for r in rows if isinstance(r, int)], pa.int64())).to_pylist())
-            texts = [r if isinstance(r, str) else next(taken) for r in rows]
-            have.update(zip(chunk, embed_units(ckpt, texts, batch_size)))
-            del texts
-        report.units_embedded = sum(1 for k in todo if not k.startswith("p:"))
-    del units, text_col, todo
-    release_freed_memory()  # the tokenizer's and MLX's scratch, before the tables are built
-    # Keep only the vectors still wanted (one write, atomic); vectors dropped now leave the disk too.
-    live = sorted(wanted)
-    if any(k not in wanted for k in have):
+    def new_rows() -> Iterator[pa.RecordBatch]:  # encoded here, on this thread (MLX's streams are per thread)
+        for keys, texts in _texts_to_embed(store, todo_units, valid, todo_paths):
+            matrix = embed_units(ckpt, texts, batch_size).astype(np.float32, copy=False)
+            frames.add(keys, matrix)
+            yield _vector_batch(keys, key, matrix, schema)
+
+    def kept_rows() -> Iterator[pa.RecordBatch]:
+        seen: set[str] = set()
+        for batch in store.table(UNIT_VECTORS).search().select(["hash", "model", "vector"]).limit(None).to_batches():
+            hashes, models = batch.column(0).to_pylist(), batch.column(1).to_pylist()
+            take = [i for i, (h, m) in enumerate(zip(hashes, models)) if m == key and h in wanted and h not in seen]
+            if take:
+                keys = [hashes[i] for i in take]
+                seen.update(keys)
+                matrix = vector_matrix(pa.chunked_array([batch.column(2).take(pa.array(take, pa.int64()))]))
+                frames.add(keys, matrix)
+                yield _vector_batch(keys, key, matrix, schema)
+
+    if stale:  # vectors no unit needs (or another model's) go: the table anew, one atomic write
         store.removing(UNIT_VECTORS, FILE_VECTORS)
-    if live:
-        schema = _vector_schema(dim, [("hash", pa.string())])
+        # The old version is read as the new one is written (the new becomes visible at its commit).
+        write_streamed(lambda rows: store.db.create_table(UNIT_VECTORS, data=rows, mode="overwrite"),
+                       schema, itertools.chain(kept_rows(), new_rows()))
+    else:
+        if stored:
+            for _ in kept_rows():  # sums only: those rows stay as they are
+                pass
+        if todo_units or todo_paths:
+            table = store.table(UNIT_VECTORS) if stored else None
+            write_streamed(lambda rows: table.add(rows) if table is not None else
+                           store.db.create_table(UNIT_VECTORS, data=rows, mode="overwrite"), schema, new_rows())
+    release_freed_memory()  # the tokenizer's and MLX's scratch, before the tables are built
 
-        def batches() -> Iterator[pa.RecordBatch]:  # streamed: the whole table never sits in memory
-            for start in range(0, len(live), EMBED_SLICE):
-                keys = live[start:start + EMBED_SLICE]
-                matrix = np.stack([have[k] for k in keys]).astype(np.float32, copy=False)
-                yield pa.RecordBatch.from_arrays(
-                    [pa.array(keys, pa.string()), pa.array([key] * len(keys), pa.string()),
-                     pa.FixedSizeListArray.from_arrays(pa.array(matrix.reshape(-1)), dim)], schema=schema)
-
-        store.db.create_table(UNIT_VECTORS, data=pa.RecordBatchReader.from_batches(schema, batches()),
-                              mode="overwrite")
-
-    # File frames: the mean of a file's unit vectors plus its path, normalised.
-    by_file: dict[str, list[np.ndarray]] = defaultdict(list)
-    for p, h in zip(paths, hashes):
-        by_file[p].append(have[h])
     if ok:
-        frames = np.zeros((len(ok), dim), dtype=np.float32)
-        for i, (p, _) in enumerate(ok):
-            unit_mean = np.mean(by_file[p], axis=0) if by_file.get(p) else np.zeros(dim, np.float32)
-            v = unit_mean + PATH_WEIGHT * have[f"p:{p}"]
-            frames[i] = v / max(float(np.linalg.norm(v)), 1e-12)
-        del have, by_file  # written: from here the frames are all it needs (5,000 files: ~40 MB less at its peak)
+        matrix = frames.frames()
+        del frames  # from here the frames are all it needs
         store.db.create_table(FILE_VECTORS, data=pa.table({
             "path": [p for p, _ in ok], "file_hash": [h for _, h in ok], "model": [key] * len(ok),
-            "vector": pa.FixedSizeListArray.from_arrays(pa.array(frames.reshape(-1)), dim)},
+            "vector": pa.FixedSizeListArray.from_arrays(pa.array(matrix.reshape(-1)), dim)},
             schema=_vector_schema(dim, [("path", pa.string()), ("file_hash", pa.string())])), mode="overwrite")
         report.files = len(ok)
-        report.semantic_relations = _semantic_relations(store, [p for p, _ in ok], frames)
+        report.semantic_relations = _semantic_relations(store, [p for p, _ in ok], matrix)
     # No LanceDB full-text index: search's full-text side is lexical.py (BM25 over stemmed
     # identifier words), which ranked better; building an index nobody read cost time and memory.
     store.set_meta(model=key)
     store.purge()
     return report
+
+
+class _FrameSums:
+    """Each file's frame, summed as unit vectors pass: the mean of its units' vectors (a text the
+    file holds twice counts twice) plus PATH_WEIGHT times its path's vector, normalised."""
+
+    def __init__(self, paths: list[str], dim: int) -> None:
+        self.row = {p: i for i, p in enumerate(paths)}
+        self.members: dict[str, list[int]] = {}  # unit text hash -> the rows of the files holding it
+        self.sums = np.zeros((len(paths), dim), np.float64)
+        self.counts = np.zeros(len(paths), np.int64)
+        self.path_vectors = np.zeros((len(paths), dim), np.float32)
+
+    def member(self, unit_hash: str, path: str) -> None:
+        i = self.row.get(path)
+        rows = self.members.setdefault(unit_hash, [])
+        if i is not None:
+            rows.append(i)
+            self.counts[i] += 1
+
+    def add(self, keys: list[str], matrix: np.ndarray) -> None:
+        for k, v in zip(keys, matrix):
+            if k.startswith("p:"):
+                i = self.row.get(k[2:])
+                if i is not None:
+                    self.path_vectors[i] = v
+            else:
+                for i in self.members.get(k, ()):
+                    self.sums[i] += v
+
+    def frames(self) -> np.ndarray:
+        means = self.sums / np.maximum(self.counts, 1)[:, None]
+        v = (means + PATH_WEIGHT * self.path_vectors).astype(np.float32)
+        return v / np.maximum(np.linalg.norm(v, axis=1), 1e-12)[:, None]
+
+
+def _stored_keys(store: Store, key: str, dim: int, wanted: set[str]) -> tuple[set[str], bool]:
+    """The wanted keys already stored for model `key`, and whether any stored row must go (not
+    wanted any more, another model's, a duplicate). A table of another width goes as a whole."""
+    if not has_table(store, UNIT_VECTORS):
+        return set(), False
+    if store.table(UNIT_VECTORS).schema.field("vector").type.list_size != dim:
+        return set(), True
+    t = store.read(UNIT_VECTORS, ["hash", "model"])
+    stored: set[str] = set()
+    stale = False
+    for h, m in zip(t["hash"].to_pylist(), t["model"].to_pylist()):
+        if m != key or h not in wanted or h in stored:
+            stale = True
+        else:
+            stored.add(h)
+    return stored, stale
+
+
+def _texts_to_embed(store: Store, unit_hashes: Iterable[str], valid: set[tuple[str, str]],
+                    paths: list[str]) -> Iterator[tuple[list[str], list[str]]]:
+    """(keys, texts) in slices of EMBED_SLICE: the units' texts read from the table a batch at a
+    time (a unit of a half-written file is not read), then the paths as words."""
+    need = set(unit_hashes)
+    keys: list[str] = []
+    texts: list[str] = []
+    if need:
+        cols = ["path", "file_hash", "hash", "text"]
+        for batch in store.table("units").search().select(cols).limit(None).to_batches():
+            p, fh, h = (batch.column(c).to_pylist() for c in cols[:3])
+            take = [i for i in range(len(h)) if h[i] in need and (p[i], fh[i]) in valid]
+            if not take:
+                continue
+            chosen = batch.column(3).take(pa.array(take, pa.int64())).to_pylist()
+            for i, text in zip(take, chosen):
+                if h[i] in need:  # two units of one text: the first is read
+                    need.discard(h[i])
+                    keys.append(h[i])
+                    texts.append(text)
+                    if len(keys) >= EMBED_SLICE:
+                        yield keys, texts
+                        keys, texts = [], []
+    for p in paths:
+        keys.append(f"p:{p}")
+        texts.append(path_text(p))
+        if len(keys) >= EMBED_SLICE:
+            yield keys, texts
+            keys, texts = [], []
+    if keys:
+        yield keys, texts
+
+
+def write_streamed(write: Callable[[pa.RecordBatchReader], object], schema: pa.Schema,
+                   batches: Iterator[pa.RecordBatch]) -> None:
+    """One write of `batches`, made on this thread and written as they come: LanceDB pulls a
+    reader from its own threads, so the batches are made here (MLX encodes only on the thread that
+    owns its stream) and handed over two at a time. If making them fails, the write is aborted:
+    nothing of it lands."""
+    handoff: queue.Queue[pa.RecordBatch | BaseException | None] = queue.Queue(maxsize=2)
+    failure: list[BaseException] = []
+
+    def rows() -> Iterator[pa.RecordBatch]:
+        while (item := handoff.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def run() -> None:
+        try:
+            write(pa.RecordBatchReader.from_batches(schema, rows()))
+        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
+            failure.append(exc)
+            while True:  # drain, so the producer never waits on a writer that is gone
+                try:
+                    handoff.get_nowait()
+                except queue.Empty:
+                    break
+
+    writer = threading.Thread(target=run, name="vjepa-vector-writer", daemon=True)
+    writer.start()
+
+    def put(item: pa.RecordBatch | BaseException | None) -> None:
+        while writer.is_alive():
+            try:
+                handoff.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    try:
+        for batch in batches:
+            if failure:
+                break
+            put(batch)
+    except BaseException:
+        put(RuntimeError("the batches to write failed; nothing was written"))
+        writer.join()
+        raise
+    put(None)
+    writer.join()
+    if failure:
+        raise failure[0]
+
+
+def _vector_batch(keys: list[str], key: str, matrix: np.ndarray, schema: pa.Schema) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays(
+        [pa.array(keys, pa.string()), pa.array([key] * len(keys), pa.string()),
+         pa.FixedSizeListArray.from_arrays(pa.array(matrix.reshape(-1)), matrix.shape[1])], schema=schema)
 
 
 def _semantic_relations(store: Store, paths: list[str], frames: np.ndarray) -> int:
