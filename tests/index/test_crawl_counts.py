@@ -73,6 +73,11 @@ def test_an_unchanged_recrawl_reports_nothing_changed(git_repo: GitRepo, tmp_pat
     first = _json(capsys, *args)
     assert first["new"] == 5 and first["files_indexed"] == 1
     assert sum(first["skipped"].values()) >= 4
+    # The table adds up: 1 indexed and 4 listed by name are the 5 new files `status` counts.
+    assert main(list(args[:-4]) + ["--max-bytes", "1000"]) == 0
+    assert "1 indexed, 4 by name only (skipped: binary, too large, ...) of 5 seen (0 new, 0 changed, 5 unchanged" \
+        in " ".join(capsys.readouterr().out.split())
+    assert _json(capsys, "status", str(git_repo.path), "--index-dir", idx)["tables"]["files"] == 5
     for _ in range(2):  # the second crawl could still meet the racy-clean window; the third cannot
         again = _json(capsys, *args)
         assert (again["new"], again["changed"], again["deleted"]) == (0, 0, 0)

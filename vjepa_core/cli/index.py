@@ -141,7 +141,10 @@ def print_report(report: CrawlReport) -> None:
     """The crawl's summary as a table on stdout."""
     out = Console()
     t = _kv_table(f"Crawl of {report.root}")
-    t.add_row("files", f"{report.files_indexed} indexed of {report.files_seen} seen "
+    # new / changed / unchanged count every file the index lists, those kept by name only too
+    by_name = report.new + report.changed + report.unchanged - report.files_indexed
+    kept = f", {by_name} by name only (skipped: binary, too large, ...)" if by_name > 0 else ""
+    t.add_row("files", f"{report.files_indexed} indexed{kept} of {report.files_seen} seen "
               f"({report.new} new, {report.changed} changed, {report.unchanged} unchanged, {report.deleted} removed)")
     t.add_row("code units", str(report.units))
     t.add_row("skipped", ", ".join(f"{k}: {v}" for k, v in report.skipped.most_common()) or "none")
