@@ -180,8 +180,6 @@ class StaticEncoder:
     def pooled(self, texts: Sequence[str]) -> np.ndarray:
         """[N, D]: the (weighted) mean token row of each text, before centring (zeros for a text with
         no words)."""
-        from scipy.sparse import csr_matrix
-
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), _SLICE):
             flat, offsets, pw = self.weighted_ids(texts[start:start + _SLICE])
@@ -198,7 +196,10 @@ class StaticEncoder:
             if self.embeddings.dtype != np.float32:
                 out[start:start + len(lengths)] = _chunked_sums(self.embeddings, flat, offsets, weights)
                 continue
-            table = self.embeddings.astype(np.float32, copy=False)  # float16 on disk: the same values
+            # A float32 table only (the shipped float16 one is summed above, without scipy).
+            from scipy.sparse import csr_matrix
+
+            table = self.embeddings.astype(np.float32, copy=False)
             m = csr_matrix((weights, flat, offsets), shape=(len(lengths), self.vocab_size))
             out[start:start + len(lengths)] = m @ table
         return out
