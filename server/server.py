@@ -106,6 +106,8 @@ class VjepaServer(LanguageServer):
         # done/total/percentage of the running job (not `progress`: pygls has a method of that name)
         self.job_progress: dict[str, int] | None = None
         self._last_status: dict[str, Any] | None = None
+        # Lets the secret rules go once nothing was written for the user's idle time (features/indexing.py).
+        self.rules_timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     def report_server_error(self, error: Exception, source: object) -> None:

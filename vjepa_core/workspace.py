@@ -481,9 +481,9 @@ class Workspace:
                              train_args=train_args, on_promoted=on_promoted, on_state=on_state)
 
     @staticmethod
-    def release_memory() -> None:
-        """After a big engine job, freed memory goes back to the OS (index.memory.release_memory)."""
-        release_memory()  # the module-level function: a method does not see class attributes by bare name
+    def release_memory(*, rules: bool = False) -> bool:
+        """Freed memory back to the OS after a big job; `rules`: the secret rules too (index.memory)."""
+        return release_memory(rules=rules)  # the module-level function (a method sees no class names bare)
 
     def relative(self, path: str) -> str:
         """A workspace-relative posix path (a relative one is taken from the workspace root when it is

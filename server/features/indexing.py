@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import posixpath
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import watchfiles
@@ -111,9 +112,29 @@ async def update_folder(ls: VjepaServer, folder: Folder, paths: list[str], *, sh
             # are answered from the refreshed caches: the purge is 0.2 s of table rewrites on 5,000 files.
             purge = loop.run_in_executor(ls.engine, _purge, folder, touched[2])
             purge.add_done_callback(lambda done: _log_failure(ls, done, "purging the saved files' old text"))
+            _rules_go_when_quiet(ls)
             return touched[1] if shown else touched[0]
     await index_folder(ls, folder, announce=False)
     return True
+
+
+def _rules_go_when_quiet(ls: VjepaServer) -> None:
+    """After an index write: once nothing more was written for the user's idle time (`idleMinutes`),
+    the secret rules it screened with go (~40 MB compiled, in a server that idles most of the day);
+    the next save compiles them again (0.5 s, in the engine thread, after its lens is answered)."""
+    if ls.rules_timer is not None:
+        ls.rules_timer.cancel()
+    ls.rules_timer = asyncio.get_running_loop().call_later(ls.options.idle_seconds,
+                                                           lambda: ls.background(_let_rules_go(ls)))
+
+
+async def _let_rules_go(ls: VjepaServer) -> None:
+    ls.rules_timer = None
+    # In the engine thread, so never beside a screen; each folder's Workspace shares the one set of rules.
+    if not ls.stopping.is_set() and ls.folders and await ls.engine_call(
+            partial(ls.folders[0].workspace.release_memory, rules=True)):
+        ls.log("nothing was saved for a while: the secret rules are let go (about 40 MB); the next save "
+               "compiles them again")
 
 
 async def _answer_then_write(ls: VjepaServer, folder: Folder, paths: set[str]) -> bool | None:
@@ -198,6 +219,7 @@ async def index_folder(ls: VjepaServer, folder: Folder, *, announce: bool = True
         return
     finally:
         ls.job_progress = None
+    _rules_go_when_quiet(ls)
     summary = text("server.learned", name=folder.root.name, files=report.crawl.files_indexed,
                    units=report.crawl.units)
     # The summary goes out before the progress ends, so a client that sees the end has it too.
