@@ -1,5 +1,6 @@
-"""nextfile: the learned ranking earns its place on the workspace's own latest fit queries, or leans
-on co-change+recency's order (wholly or in part), and the fit keeps that choice."""
+"""nextfile: the learned ranking leans on co-change+recency's order by a prior for the history's size
+(more the shorter it is), and more or less only where the workspace's own latest fit queries clearly
+say so, so that refits a few commits apart do not flip; the fit keeps that choice and says which."""
 
 from __future__ import annotations
 

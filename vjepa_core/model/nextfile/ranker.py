@@ -42,11 +42,12 @@ class FusionRanker:
         # The product's fusion: this times the model's cosine, standardised over the query's
         # candidates, is added to the score (the ranker itself then reads no model feature).
         self.residual = 0.0
-        # How far the ranking leans on co-change+recency's order (chosen per workspace on its fit
-        # queries' own later part, `fit.choose_lean`): 0 the learned score alone, 1 that order alone,
-        # in between a blend of the two, each standardised over the query's candidates.
+        # How far the ranking leans on co-change+recency's order (chosen per workspace by
+        # `fit.choose_lean`: a prior for the history's size, or what its fit queries' own later part
+        # clearly favours): 0 the learned score alone, 1 that order alone, in between a blend of the
+        # two, each standardised over the query's candidates.
         self.lean = 0.0
-        self.lean_by_tail = False  # whether the tail chose it (else: the prior for the history's size)
+        self.lean_by_tail = False  # whether that later part chose it (else: the prior)
 
     def _init(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         d, h = len(self.cols), self.cfg.ranker_hidden
