@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -156,3 +158,26 @@ def test_a_signal_that_does_not_help_steps_aside() -> None:
     cfg = NextFileConfig(ranker_steps=150)
     assert choose_signals(cfg, data(None), 0, lambda _: None) == ("content", "model")
     assert "content" not in choose_signals(cfg, data("imports"), 0, lambda _: None)
+
+
+def test_answers_asked_at_once_from_many_threads_start_one_fit(git_repo: GitRepo, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # The MCP server answers tools on worker threads: answers asked at once of one workspace all
+    # come back, and one background fit starts (two at once once raced on the sessions file).
+    monkeypatch.delenv("VJEPA_LENS_FIT")
+    _history(git_repo, rounds=3)
+    crawl(git_repo.path, tmp_path / "idx", history=True)
+    ws = Workspace(git_repo.path, tmp_path / "idx")
+    ws.store  # noqa: B018 - opened here: the threads race on the lens, not on opening the index
+    start = threading.Barrier(8)
+
+    def ask(_: int) -> str:
+        start.wait()
+        return ws.predict_next(["pkg/a.py"], k=3)[0].path
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(ask, range(8))) == ["pkg/c.py"] * 8
+    assert ws.lens.job is not None
+    ws.lens.job.wait(timeout=240)
+    assert (tmp_path / "idx" / "nextfile.safetensors").exists(), (tmp_path / "idx" / "nextfile.fit.log").read_text()
+    assert not list((tmp_path / "idx").glob(".nextfile.sessions.json.*"))  # no half-written hand-over left

@@ -20,6 +20,7 @@ import fcntl
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -67,6 +68,9 @@ class LensRanker:
         self.job: subprocess.Popen[bytes] | None = None  # this process's background fit, if any
         self.pending = False  # the last answer came from statistics while a fit was still to come
         self.failed = False  # a background fit of this process's failed (see the fit log): not retried
+        # One caller at a time: the MCP server answers tools on worker threads, and an answer moves
+        # the statistics on and may start the fit (two at once raced on the sessions file).
+        self._lock = threading.RLock()
 
     @property
     def saved(self) -> Path:
@@ -89,16 +93,18 @@ class LensRanker:
         """The predictor for `commits` (None without history, or with `fit="never"` and no fit at
         hand), reading the index's imports and similarity and the editor's sessions from `store`
         (None: no index yet)."""
-        predictor = self._get(commits, content_links(store) if store is not None else {}, fit,
-                              (lambda: session_commits(store)) if store is not None else None)
-        if predictor is not None:
-            predictor.sessions, predictor.session_time = editor_sessions(store) if store is not None else ({}, {})
-        return predictor
+        links = content_links(store) if store is not None else {}
+        with self._lock:
+            predictor = self._get(commits, links, fit, (lambda: session_commits(store)) if store is not None else None)
+            if predictor is not None:
+                predictor.sessions, predictor.session_time = editor_sessions(store) if store is not None else ({}, {})
+            return predictor
 
     def fit_now(self, commits: list[Commit], links: Links) -> NextFilePredictor | None:
         """Fit here on `commits` with these `links` (the background fit's child, which reads them
         from the links file), with the sessions its parent handed over, and save the fit."""
-        return self._get(commits, links, "now")
+        with self._lock:
+            return self._get(commits, links, "now")
 
     def _get(self, commits: list[Commit], links: Links, fit: Fit,
              sessions: Callable[[], list[Commit]] | None = None) -> NextFilePredictor | None:
@@ -190,7 +196,7 @@ class LensRanker:
 
         self.index_dir.mkdir(parents=True, exist_ok=True)
         path = self.index_dir / FIT_SESSIONS
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(json.dumps([[c.time, [p for _, p in c.changes]] for c in sessions]))
         os.replace(tmp, path)
         with open(self.index_dir / FIT_LOG, "ab") as log:
