@@ -91,7 +91,9 @@ def test_preview_then_write_agree_on_the_saved_files_links(ws: Workspace) -> Non
     for x in files:
         assert {g: link for g, link in quick[x].items() if g in files or x == "app/cli.py"} == \
             {g: link for g, link in exact.get(x, {}).items() if g in files or x == "app/cli.py"}, x
-    assert ws.related("app/cli.py")[0].path == "app/render.py"
+    # The file it now imports ranks near the top. (On this three-commit history the ranking leans half
+    # on co-change and recency, fit.prior_lean: a file changed with it may come first.)
+    assert "app/render.py" in [h.path for h in ws.related("app/cli.py")[:2]]
 
 
 def test_relink_similarity_takes_the_larger_direction_and_drops_empty_links() -> None:
