@@ -29,6 +29,14 @@ def _history(repo: GitRepo, rounds: int = 10) -> None:
         repo.commit(f"e {i}", {"pkg/e.py": f"E = {i}\n", "lib/f.py": f"F = {i}\n"})
 
 
+def _fresh_index(repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """_history's three rounds crawled, no fit yet, and fits in the background (not inline)."""
+    monkeypatch.delenv("VJEPA_LENS_FIT")
+    _history(repo, rounds=3)
+    crawl(repo.path, tmp_path / "idx", history=True)
+    return Workspace(repo.path, tmp_path / "idx")
+
+
 def _sessions(ws: Workspace, n: int, start_ms: int) -> None:
     """n editor sessions, hours apart: a.py opened and edited, then b.py opened and edited."""
     events = []
@@ -118,10 +126,7 @@ def test_the_background_fit_gets_the_editor_sessions(git_repo: GitRepo, tmp_path
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     # The fit's child process does not open the index's tables: the sessions, training examples
     # for its temporal predictor, are handed to it in a file beside the index.
-    monkeypatch.delenv("VJEPA_LENS_FIT")
-    _history(git_repo, rounds=3)
-    crawl(git_repo.path, tmp_path / "idx", history=True)
-    ws = Workspace(git_repo.path, tmp_path / "idx")
+    ws = _fresh_index(git_repo, tmp_path, monkeypatch)
     _sessions(ws, 3, int(time.time() * 1000))
     ws.next_predictor()  # no fit yet: the statistics answer and the fit starts in the background
     handed = LensRanker(git_repo.path, tmp_path / "idx")._handed_sessions()
@@ -164,10 +169,7 @@ def test_answers_asked_at_once_from_many_threads_start_one_fit(git_repo: GitRepo
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     # The MCP server answers tools on worker threads: answers asked at once of one workspace all
     # come back, and one background fit starts (two at once once raced on the sessions file).
-    monkeypatch.delenv("VJEPA_LENS_FIT")
-    _history(git_repo, rounds=3)
-    crawl(git_repo.path, tmp_path / "idx", history=True)
-    ws = Workspace(git_repo.path, tmp_path / "idx")
+    ws = _fresh_index(git_repo, tmp_path, monkeypatch)
     ws.store  # noqa: B018 - opened here: the threads race on the lens, not on opening the index
     start = threading.Barrier(8)
 
