@@ -53,11 +53,13 @@ def release_memory(*, rules: bool = False) -> bool:
     whether they were loaded."""
     import mlx.core as mx
 
-    from vjepa_core.harvest.secrets import release_rules, rules_ready
+    let_go = False
+    if rules:  # imported only here: a process that never screens never loads the screening code
+        from vjepa_core.harvest.secrets import release_rules, rules_ready
 
-    let_go = rules and rules_ready()
-    if let_go:
-        release_rules()
+        let_go = rules_ready()
+        if let_go:
+            release_rules()
     mx.clear_cache()
     release_freed_memory()
     return let_go
