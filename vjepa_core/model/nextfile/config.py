@@ -41,18 +41,18 @@ class NextFileConfig:
     # 1: that order alone). Chosen on eight development histories: a quarter never hurt (on each of
     # them the lens - c+r MRR@10 stayed >= +0.001 where the learned score alone fell to -0.011).
     ranker_lean_grid: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
-    # The lean a workspace starts from (fit.prior_lean): half while there are fewer than this many fit
-    # queries, else the grid's least, since a ranker fit on few queries ranks worse than counting does;
-    # a lean of the grid replaces it only where it ranks the fit queries' latest 30% better by more
-    # than this many standard errors of the difference (fit.choose_lean). Chosen on the eight
-    # development histories refit every 25 commits from their 100th to their 600th (165 refits): the
-    # tail's best alone changed the lean at half the refits (lens - c+r MRR@10 over the next 25 commits
-    # +0.024, the next 100 +0.022); this rule +0.032 and +0.027, on the whole histories +0.044 (a fixed
-    # quarter's). A prior 0.25 + 0.75 * 50 / (50 + n) did as well on the refits (+0.032 / +0.027) but
-    # leaned 0.63-1 below 50 fit queries, where a half ranked better than 0.75 (+0.013 against +0.007)
+    # The lean a workspace starts from (fit.prior_lean): the grid's least, more the fewer fit queries
+    # there are (half way from it to 1 at this many), since a ranker fit on few queries ranks worse
+    # than counting does, but at most `ranker_lean_most`; a lean of the grid replaces it only where it
+    # ranks the fit queries' latest 30% better by more than this many standard errors of the
+    # difference (fit.choose_lean). Chosen on the eight development histories refit every 25 commits
+    # from their 100th to their 600th (165 refits): the tail's best alone changed the lean at half the
+    # refits (lens - c+r MRR@10 over the next 25 commits +0.024, the next 100 +0.022); the prior with
+    # the 3-standard-error move +0.032 and +0.027, the lean moving at 7% of refits. Uncapped, the prior
+    # leans 0.63-1 below 50 fit queries, where a half ranked better than 0.75 (+0.013 against +0.007)
     # and all-counting drops what a new history has: its imports, its similar files.
-    ranker_lean_short_queries: int = 200
-    ranker_lean_short: float = 0.5
+    ranker_lean_prior_queries: int = 50
+    ranker_lean_most: float = 0.5
     ranker_lean_evidence: float = 3.0
     candidates: int = 50  # top-N of each signal that enter the fusion
     # The product's fusion. None: one ranker over every feature group, the model's included.

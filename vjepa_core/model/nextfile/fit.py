@@ -166,11 +166,13 @@ def choose_signals(cfg: NextFileConfig, data: list[tuple[np.ndarray, np.ndarray]
 
 
 def prior_lean(cfg: NextFileConfig, queries: int) -> float:
-    """The lean a fit on `queries` fit queries starts from: `cfg.ranker_lean_short` while they are
-    fewer than `cfg.ranker_lean_short_queries` (a ranker fit on few queries ranks worse than counting,
-    yet counting knows little more there: never all of it), else the grid's least."""
+    """The lean a fit on `queries` fit queries starts from: the grid's least, more the fewer they are
+    (half way to 1 at `cfg.ranker_lean_prior_queries`), but never more than `cfg.ranker_lean_most`:
+    a ranker fit on few queries ranks worse than counting, yet counting knows little more there."""
     least = cfg.ranker_lean_grid[0] if cfg.ranker_lean_grid else 0.0
-    return max(least, cfg.ranker_lean_short) if queries < cfg.ranker_lean_short_queries else least
+    n0 = cfg.ranker_lean_prior_queries
+    lean = least + (1.0 - least) * n0 / (n0 + queries) if n0 > 0 else least
+    return max(least, min(lean, cfg.ranker_lean_most))
 
 
 def choose_lean(cfg: NextFileConfig, cols: tuple[str, ...], data: list[tuple[np.ndarray, np.ndarray]],
