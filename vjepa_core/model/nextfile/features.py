@@ -80,8 +80,15 @@ class AuxStats:
 
     def apply(self, c: Commit) -> None:
         files = sorted(c.files)
+        before = {old: self.key(old) for old, _ in c.renames}
         for old, new in c.renames:
-            self.lineage[new] = self.lineage.get(old, old)
+            self.lineage[new] = before[old]
+        # A path added anew (not a rename's target) after it was known names another file: its own
+        # lineage, as temporal.cochange has it (flask renamed app.py away, then added a new app.py).
+        moved_to = {new for _, new in c.renames}
+        for s, p in c.changes:
+            if s == "A" and p not in moved_to and (p in self.last or p in self.lineage):
+                self.lineage[p] = f"{p}@{c.sha}"
         for p in files:
             self.last[p] = c.time
         if len(files) <= MAX_FILES:

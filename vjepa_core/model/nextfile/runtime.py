@@ -215,8 +215,10 @@ class NextFilePredictor:
         out = []
         for j, i in enumerate(order):
             groups = sorted((g for g in parts if parts[g][j] > 0), key=lambda g: -parts[g][j])
-            pattern, words = reason(groups, rows[i], self.state.co.get(query, Counter()).get(names[i], 0),
-                                    (session or Counter()).get(names[i], 0))
+            # The commits they share along their lineages (renames followed): the count the
+            # relations, and so the lens before a fit, state for the same two files.
+            shared = self.aux.lin_co.get(self.aux.key(query), Counter()).get(self.aux.key(names[i]), 0)
+            pattern, words = reason(groups, rows[i], shared, (session or Counter()).get(names[i], 0))
             out.append((names[i], float(scores[i]), pattern, words))
         return out
 
