@@ -22,7 +22,7 @@ import watchfiles
 from lsprotocol import types
 
 from vjepa_core.messages import text
-from vjepa_core.workspace import IndexReport
+from vjepa_core.workspace import IndexReport, Workspace
 
 from ..folders import Folder
 from ..server import VjepaServer, WorkProgress
@@ -130,9 +130,8 @@ def _rules_go_when_quiet(ls: VjepaServer) -> None:
 
 async def _let_rules_go(ls: VjepaServer) -> None:
     ls.rules_timer = None
-    # In the engine thread, so never beside a screen; each folder's Workspace shares the one set of rules.
-    if not ls.stopping.is_set() and ls.folders and await ls.engine_call(
-            partial(ls.folders[0].workspace.release_memory, rules=True)):
+    # In the engine thread, so never beside a screen (the process has one set of rules for every folder).
+    if not ls.stopping.is_set() and await ls.engine_call(partial(Workspace.release_memory, rules=True)):
         ls.log("nothing was saved for a while: the secret rules are let go (about 40 MB); the next save "
                "compiles them again")
 

@@ -151,10 +151,10 @@ def embed_index(store: Store, ckpt: UnitModel, key: str, *, batch_size: int | No
         if stored:
             for _ in kept_rows():  # sums only: those rows stay as they are
                 pass
-        if todo_units or todo_paths:
-            table = store.table(UNIT_VECTORS) if stored else None
-            write_streamed(lambda rows: table.add(rows) if table is not None else
-                           store.db.create_table(UNIT_VECTORS, data=rows, mode="overwrite"), schema, new_rows())
+        if todo_units or todo_paths:  # appended to the rows kept, or the table's first rows
+            add = store.table(UNIT_VECTORS).add if stored else \
+                (lambda rows: store.db.create_table(UNIT_VECTORS, data=rows, mode="overwrite"))
+            write_streamed(add, schema, new_rows())
     release_freed_memory()  # the tokenizer's and MLX's scratch, before the tables are built
 
     if ok:
@@ -360,25 +360,19 @@ def embed_files(store: Store, ckpt: UnitModel, key: str, paths: list[str], *,
             have.update(zip(found["hash"].to_pylist(), vector_matrix(found["vector"])))
     todo = [h for h in keys if h not in have]
     if todo:
-        vecs = embed_units(ckpt, [wanted[h] for h in todo])
+        vecs = embed_units(ckpt, [wanted[h] for h in todo]).astype(np.float32, copy=False)
         have.update(zip(todo, vecs))
-        store.table(UNIT_VECTORS).add(pa.table(
-            {"hash": todo, "model": [key] * len(todo),
-             "vector": pa.FixedSizeListArray.from_arrays(pa.array(vecs.astype(np.float32).reshape(-1)), dim)},
-            schema=_vector_schema(dim, [("hash", pa.string())])))
+        batch = _vector_batch(todo, key, vecs, _vector_schema(dim, [("hash", pa.string())]))
+        store.table(UNIT_VECTORS).add(pa.Table.from_batches([batch]))
 
     files = store.read("files", ["path", "hash", "status"], where=in_paths)
     file_hash = {p: h for p, h, st in zip(*(files[c].to_pylist() for c in ("path", "hash", "status"))) if st == "ok"}
-    by_file: dict[str, list[np.ndarray]] = defaultdict(list)
+    ok_paths = [p for p in paths if p in file_hash]
+    sums = _FrameSums(ok_paths, dim)  # the frames as embed_index makes them
     for p, h in zip(units["path"].to_pylist(), units["hash"].to_pylist()):
-        by_file[p].append(have[h])
-    new_frames: dict[str, np.ndarray] = {}
-    for p in paths:
-        if p not in file_hash:
-            continue
-        unit_mean = np.mean(by_file[p], axis=0) if by_file.get(p) else np.zeros(dim, np.float32)
-        v = unit_mean + PATH_WEIGHT * have[f"p:{p}"]
-        new_frames[p] = (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
+        sums.member(h, p)
+    sums.add(list(have), np.stack(list(have.values())))  # `have` holds every saved file's path vector
+    new_frames: dict[str, np.ndarray] = dict(zip(ok_paths, sums.frames()))
     store.delete(FILE_VECTORS, in_paths)
     if new_frames:
         store.table(FILE_VECTORS).add(pa.table({
