@@ -6,6 +6,7 @@ heavy ones are imported for type checking only, so importing this module stays l
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -122,7 +123,6 @@ class Workspace:
         """Rebuild the search snapshot (BM25, rows, vectors) on disk now, so the next query, in this
         process or another, starts at once. A save leaves it to the next query (saves stay fast)."""
         from vjepa_core.queries import snapshot
-
         snapshot.refresh(self.store)
 
     def index(self, *, embed: bool = True, voice: Voice | None = None, progress: ProgressFn | None = None,
@@ -158,11 +158,9 @@ class Workspace:
         """An editor's save, fast: re-read `paths` (already indexed files), re-embed what changed,
         and return every file whose relations changed. None when the change needs the full
         incremental crawl (a file added, deleted or now skipped, a new commit): nothing was
-        written then, and the caller runs `crawl` and `embed`.
-
-        The old text of the saved files leaves the index files on disk before it returns, unless
-        `purge` is False: then the caller runs `purge()` next (the server does, right after the
-        lenses are refreshed: the purge rewrites tables, 0.2 s on 5,000 files)."""
+        written then, and the caller runs `crawl` and `embed`. The saved files' old text leaves the
+        disk before it returns, unless `purge` is False: the caller runs `purge()` next (the server,
+        once the lenses are refreshed: the purge rewrites tables, 0.2 s on 5,000 files)."""
         from vjepa_core.index.crawl import update_files
         from vjepa_core.index.vectors import embed_files, model_key
 
@@ -183,6 +181,8 @@ class Workspace:
         self._updates += 1
         if self._updates % COMPACT_EVERY == 0:
             self.store.compact()  # a version per write: tidy up now and then, as a crawl does
+        if (search := sys.modules.get("vjepa_core.queries.snapshot")) is not None:  # not imported for this
+            search.forget(self.index_dir)  # stale now (~16 MB): the next query builds on the copy on disk
         release_memory()
         return touched
 

@@ -145,9 +145,11 @@ def test_the_snapshot_survives_a_restart(ws: Workspace) -> None:
 
 def test_the_snapshot_follows_a_save(ws: Workspace) -> None:
     ws.search("Session")
+    assert str(ws.index_dir) in snapshot._CACHE  # loaded by the query
     (ws.root / "pkg/decoders.py").write_text(GZIP.replace("GZipDecoder", "BrotliDecoder")
                                              .replace("gzip-encoded", "brotli-encoded"))
     assert ws.update_files(["pkg/decoders.py"]) is not None
+    assert str(ws.index_dir) not in snapshot._CACHE  # stale after the write: not kept in memory till a query
     hits = ws.search("BrotliDecoder", k=3)
     assert hits[0].name == "BrotliDecoder"
     assert "GZipDecoder" not in [h.name for h in ws.search("GZipDecoder", k=20)]

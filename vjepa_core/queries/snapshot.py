@@ -327,3 +327,9 @@ def _load_from(base: Path, key: str, model: str, cache_as: str | None,
     if cache_as is not None:
         _CACHE[cache_as] = snap
     return snap
+
+
+def forget(index_dir: Path) -> None:
+    """Let go of the snapshot this process loaded for `index_dir` (after a write made it stale: the
+    next query builds the new one from the copy on disk, as a fresh process would)."""
+    _CACHE.pop(str(index_dir), None)
