@@ -25,6 +25,10 @@ class NextFileConfig:
     lr: float = 3e-3
     weight_decay: float = 0.1
     temperature: float = 0.1
+    # A history with more files than this: each training step's InfoNCE reads the batch's own files
+    # and others drawn at random up to this many (sampled softmax), not every file: on 5,000 files
+    # every step framed them all, ~50 MB of a background fit's peak. Up to it, every file (as before).
+    infonce_files: int = 1024
     ranker_hidden: int = 16
     ranker_steps: int = 300
     ranker_lr: float = 0.02

@@ -1,13 +1,15 @@
 """Training the temporal predictor: examples from a history, the InfoNCE loop, one repo or a prior.
 
-Trained with InfoNCE over every known file on the training commits only, then frozen.
+Trained with InfoNCE over every known file (a drawn part of them in a history of more than
+`NextFileConfig.infonce_files`) on the training commits only, then frozen.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import mlx.core as mx
 import mlx.optimizers as optim
@@ -83,6 +85,23 @@ def training_examples(commits: list[Commit], cfg: NextFileConfig,
         targets[keep], frozenset(shas))
 
 
+def batch_files(e: Examples, idx: np.ndarray, most: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The files one step's InfoNCE reads in a history of more than `most`: the batch's own (its
+    queries, context files and targets), then others drawn at random up to `most` in all. Returns
+    them (vocabulary indexes) and each one's correction to its logit, log(1 / its chance of being
+    drawn): 0 for the batch's own, log(others / drawn) for the drawn, so the softmax's denominator
+    is the full one's in expectation (sampled softmax)."""
+    v = len(e.vocab)
+    own = np.unique(np.concatenate([e.q[idx], e.ctx[idx][e.mask[idx] > 0],
+                                    np.array([g for i in idx for g in e.targets[i]], np.int32)]).astype(np.int64))
+    others = np.setdiff1d(np.arange(v), own, assume_unique=True)
+    drawn = rng.choice(others, min(max(most - len(own), 0), len(others)), replace=False)
+    correction = np.zeros(len(own) + len(drawn), np.float32)
+    if len(drawn):
+        correction[len(own):] = np.log(len(others) / len(drawn))
+    return np.concatenate([own, np.sort(drawn)]), correction
+
+
 def train_infonce(model: TemporalPredictor, sets: list[Examples], cfg: NextFileConfig, steps: int,
            seed: int, log: Callable[[str], None], tag: str = "nextfile") -> None:
     """InfoNCE over each history's own files; a batch is drawn from one history at a time."""
@@ -91,37 +110,47 @@ def train_infonce(model: TemporalPredictor, sets: list[Examples], cfg: NextFileC
         return
     encs = [{k: mx.array(a) for k, a in e.feat.encode(e.vocab).items()} for e in sets]
 
-    def multi_hot(rows: list[list[int]], idx: np.ndarray, v: int) -> mx.array:
+    def multi_hot(rows: Sequence[Sequence[int]] | dict[int, np.ndarray], idx: np.ndarray, v: int) -> mx.array:
         t = np.zeros((len(idx), v), np.float32)  # per batch: examples x files would not scale
         for row, i in enumerate(idx):
             t[row, rows[i]] = 1.0
         return mx.array(t)
 
-    def loss_fn(m: TemporalPredictor, enc, q, ctx, gap, age, mask, t):
+    def logits_of(m: TemporalPredictor, enc, q, ctx, gap, age, mask):
         table = unit_norm(m.frames(enc))
         v = table.shape[0]
         full = mx.concatenate([table, mx.zeros((1, table.shape[1]))])
         pred = unit_norm(m(full, q, ctx, gap, age, mask))
         logits = (pred @ table.T) / cfg.temperature
-        logits = mx.where(mx.arange(v)[None, :] == q[:, None], -1e9, logits)
+        return mx.where(mx.arange(v)[None, :] == q[:, None], -1e9, logits)
+
+    def infonce(logits, t):
         pos = mx.logsumexp(mx.where(t > 0, logits, -1e9), axis=1)
         return (mx.logsumexp(logits, axis=1) - pos).mean()
 
+    def loss_fn(m: TemporalPredictor, enc, q, ctx, gap, age, mask, t):
+        return infonce(logits_of(m, enc, q, ctx, gap, age, mask), t)
+
+    def loss_sampled(m: TemporalPredictor, enc, q, ctx, gap, age, mask, t, correction):
+        return infonce(logits_of(m, enc, q, ctx, gap, age, mask) + correction, t)
+
     sched = optim.cosine_decay(cfg.lr, steps, cfg.lr * 0.05)
     opt = optim.AdamW(sched, weight_decay=cfg.weight_decay, bias_correction=True)
-    grad_fn = nn.value_and_grad(model, loss_fn)
+    grads_of = {False: nn.value_and_grad(model, loss_fn), True: nn.value_and_grad(model, loss_sampled)}
     state = [model.state, opt.state]
 
-    def step(*args):
-        loss, grads = grad_fn(model, *args)
+    def step(sampled: bool, *args):
+        loss, grads = grads_of[sampled](model, *args)
         grads, _ = optim.clip_grad_norm(grads, 10.0)
         opt.update(model, grads)
         return loss
 
-    # One history: compiled once. Several: their vocabularies differ in size, and a compiled step
-    # per shape would cost more than it saves.
-    step_fn = mx.compile(step, inputs=state, outputs=state) if len(sets) == 1 else step
-    rng = np.random.default_rng(seed)
+    # One history of every file: compiled once. Several: their vocabularies differ in size, and a
+    # compiled step per shape would cost more than it saves; nor when files are drawn (a step's count varies).
+    sampled = [len(e.vocab) > cfg.infonce_files for e in sets]
+    full_fn = partial(step, False)
+    full_fn = mx.compile(full_fn, inputs=state, outputs=state) if len(sets) == 1 and not sampled[0] else full_fn
+    rng, draws = np.random.default_rng(seed), np.random.default_rng(seed + 1)
     weights = np.array([e.n for e in sets], np.float64)
     orders = [rng.permutation(e.n) for e in sets]
     cursors = [0] * len(sets)
@@ -135,8 +164,17 @@ def train_infonce(model: TemporalPredictor, sets: list[Examples], cfg: NextFileC
         idx = orders[r][cursors[r]: cursors[r] + batch]
         cursors[r] += batch
         v = len(e.vocab)
-        loss = step_fn(encs[r], mx.array(e.q[idx]), mx.array(e.ctx[idx]), mx.array(e.gap[idx]),
-                       mx.array(e.age[idx]), mx.array(e.mask[idx]), multi_hot(e.targets, idx, v))
+        if sampled[r]:
+            files, correction = batch_files(e, idx, cfg.infonce_files, draws)
+            at = np.full(v + 1, len(files), np.int32)  # a file's row among them; the padding last
+            at[files] = np.arange(len(files), dtype=np.int32)
+            loss = step(True, {k: a[mx.array(files)] for k, a in encs[r].items()}, mx.array(at[e.q[idx]]),
+                        mx.array(at[e.ctx[idx]]), mx.array(e.gap[idx]), mx.array(e.age[idx]), mx.array(e.mask[idx]),
+                        multi_hot({i: at[e.targets[i]] for i in idx}, idx, len(files)),
+                        mx.array(correction))
+        else:
+            loss = full_fn(encs[r], mx.array(e.q[idx]), mx.array(e.ctx[idx]), mx.array(e.gap[idx]),
+                           mx.array(e.age[idx]), mx.array(e.mask[idx]), multi_hot(e.targets, idx, v))
         mx.eval(loss, model.state, opt.state)
         losses.append(loss.item())
         if done % max(1, steps // 4) == 0 or done == steps:
