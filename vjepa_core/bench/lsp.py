@@ -29,6 +29,7 @@ from vjepa_core.bench.lsp_workspace import copy_workspace, generate_workspace, p
 from vjepa_core.messages import VjepaError
 
 # Issue 17's targets (issue 4's were 20 ms, 500 ms and 400 MB).
+FIT_START_GRACE_S = 15.0  # how long after the first lenses a lens fit may still start
 TARGETS = {"lens_p99_ms": 5.0, "save_to_lens_p95_ms": 150.0, "rss_mb": 350.0, "idle_cpu_percent": 1.0,
            "workspace_files": 5000, "symbol_first_ms": 50.0, "symbol_p50_ms": 10.0}
 SYMBOL_QUERIES = 50  # workspace/symbol requests after the first one
@@ -230,8 +231,13 @@ async def _measure(work: Path, tmp: Path, *, leaves: list[str], files: int, requ
         t_fit = time.perf_counter()
         refreshed.clear()
         fitted = False
-        while _fitting(proc) and time.perf_counter() - t_fit < index_timeout:
-            fitted = True
+        # The fit's child starts once the server has filled its first caches: a moment after the first
+        # lenses, longer on a busy machine. Not waiting for it measured saves beside a fit (~500 MB).
+        while time.perf_counter() - t_fit < index_timeout:
+            if _fitting(proc):
+                fitted = True
+            elif fitted or time.perf_counter() - t_fit > FIT_START_GRACE_S:
+                break
             await asyncio.sleep(0.5)
         if fitted:  # then the learned lenses are computed for every file and the client told
             with contextlib.suppress(asyncio.TimeoutError):
