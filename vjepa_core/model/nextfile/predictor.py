@@ -65,8 +65,8 @@ def unit_norm(x: mx.array) -> mx.array:
     return x / mx.maximum(mx.linalg.norm(x, axis=-1, keepdims=True), 1e-6)
 
 
-# Files framed at a time: MLX's temporaries ([files, path tokens, dims] floats) for a server's 5,000
-# files at once were ~35 MB of its peak at the first save; a frame reads its own file's inputs only.
+# Files framed at a time: MLX's temporaries ([files, path tokens, dims] floats) for 5,000 files at
+# once were ~35 MB at a process's first learned ranking; a frame reads its own file's inputs only.
 FRAME_CHUNK = 512
 
 
