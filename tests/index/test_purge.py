@@ -105,3 +105,25 @@ def test_a_purge_cut_short_is_finished_by_the_next_crawl(repo: GitRepo, tmp_path
     assert report.deleted == 0 and report.purged
     assert not _on_disk(idx)
     assert Store.open(idx, repo.path.resolve()).meta()["purge"] == ""
+
+
+def test_a_scan_reads_every_row_once_a_page_at_a_time_at_one_version(repo: GitRepo, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Store.scan` (the embedding's and the search snapshot's full reads): pages
+    of SCAN_ROWS rows by offset, each row once, all at the version the scan began at."""
+    import vjepa_core.index.store as store_module
+
+    idx = tmp_path / "idx"
+    crawl(repo.path, idx, history=False)
+    store = Store.open(idx, repo.path.resolve())
+    want = sorted(zip(*(store.read("units", ["path", "hash"])[c].to_pylist() for c in ("path", "hash"))))
+    assert len(want) > 50
+    monkeypatch.setattr(store_module, "SCAN_ROWS", 7)
+    pages = store.scan("units", ["path", "hash"])
+    first = next(pages)
+    assert first.num_rows == 7 and first.schema.names == ["path", "hash"]
+    store.table("units").delete("path = 'app/m0.py'")  # a write while the scan runs: not seen by it
+    batches = [first, *pages]
+    assert all(b.num_rows <= 7 for b in batches)
+    got = [(p, h) for b in batches for p, h in zip(b.column(0).to_pylist(), b.column(1).to_pylist())]
+    assert sorted(got) == want  # each row once, as the version the scan began at had them

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,6 +46,7 @@ tune_allocators()  # before the first table is read or written
 # new table versions, and their metadata filled the cache: at 32 MB the server grew by ~1 MB a save
 # (+19 MB over 20 saves on 5,000 files), at 8 MB it stays flat, the saves as fast.
 CACHE_BYTES = 8 * 1024 * 1024
+SCAN_ROWS = 4096  # rows a page of `Store.scan`
 
 SCHEMA_VERSION = 1
 _BATCH_PREDICATE = 400  # paths per delete predicate
@@ -212,6 +213,16 @@ class Store:
         if columns:
             q = q.select(columns)
         return q.limit(None).to_arrow()
+
+    def scan(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+        """Every row of a table at its version now, SCAN_ROWS at a time, for a reader on the caller's
+        thread: one plain scan reads whole columns ahead (~36 MB for 30,000 unit vectors, in the index
+        child's peak); a page at a time, ~12. (Not as a write's data: LanceDB would call back into itself.)"""
+        table = self.db.open_table(name)
+        table.checkout(table.version)  # pinned: a write meanwhile (a purge's own) changes no page
+        for start in range(0, table.count_rows(), SCAN_ROWS):
+            q = table.search().select(columns) if columns else table.search()
+            yield from q.offset(start).limit(SCAN_ROWS).to_arrow().to_batches()
 
     def file_rows(self) -> dict[str, dict]:
         """path -> the stored row, for incremental crawls."""

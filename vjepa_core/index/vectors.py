@@ -132,7 +132,7 @@ def embed_index(store: Store, ckpt: UnitModel, key: str, *, batch_size: int | No
 
     def kept_rows() -> Iterator[pa.RecordBatch]:
         seen: set[str] = set()
-        for batch in store.table(UNIT_VECTORS).search().select(["hash", "model", "vector"]).limit(None).to_batches():
+        for batch in store.scan(UNIT_VECTORS, ["hash", "model", "vector"]):
             hashes, models = batch.column(0).to_pylist(), batch.column(1).to_pylist()
             take = [i for i, (h, m) in enumerate(zip(hashes, models)) if m == key and h in wanted and h not in seen]
             if take:
@@ -234,7 +234,7 @@ def _texts_to_embed(store: Store, unit_hashes: Iterable[str], valid: set[tuple[s
     texts: list[str] = []
     if need:
         cols = ["path", "file_hash", "hash", "text"]
-        for batch in store.table("units").search().select(cols).limit(None).to_batches():
+        for batch in store.scan("units", cols):
             p, fh, h = (batch.column(c).to_pylist() for c in cols[:3])
             take = [i for i in range(len(h)) if h[i] in need and (p[i], fh[i]) in valid]
             if not take:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -233,13 +234,13 @@ def _aligned_vectors(store: Store, hashes: list[str], known: dict[str, tuple[np.
     if not has_table(store, UNIT_VECTORS):
         return None
     need = sorted({h for h in hashes if h not in known})
-    batches: list[pa.RecordBatch] | pa.RecordBatchReader = []
+    batches: Iterable[pa.RecordBatch] = []
     dim = len(next(iter(known.values()))[0]) if known else None
     if need:
         table = store.table(UNIT_VECTORS)
         dim = table.schema.field("vector").type.list_size
         if len(need) > len(hashes) // 2:  # most are new: the whole table, streamed
-            batches = table.search().select(["hash", "vector"]).limit(None).to_batches()
+            batches = store.scan(UNIT_VECTORS, ["hash", "vector"])
         else:
             batches = [b for i in range(0, len(need), 400) for b in store.read(
                 UNIT_VECTORS, ["hash", "vector"], where=" OR ".join(in_predicates("hash", need[i:i + 400]))).to_batches()]
