@@ -219,7 +219,7 @@ class Store:
         thread: one plain scan reads whole columns ahead (~36 MB for 30,000 unit vectors, in the index
         child's peak); a page at a time, ~12. (Not as a write's data: LanceDB would call back into itself.)"""
         table = self.db.open_table(name)
-        table.checkout(table.version)  # pinned: a write meanwhile (a purge's own) changes no page
+        table.checkout(table.version)  # pinned: a write meanwhile (the rewrite it feeds) moves no page
         for start in range(0, table.count_rows(), SCAN_ROWS):
             q = table.search().select(columns) if columns else table.search()
             yield from q.offset(start).limit(SCAN_ROWS).to_arrow().to_batches()
