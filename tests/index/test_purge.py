@@ -109,7 +109,7 @@ def test_a_purge_cut_short_is_finished_by_the_next_crawl(repo: GitRepo, tmp_path
 
 def test_a_scan_reads_every_row_once_a_page_at_a_time_at_one_version(repo: GitRepo, tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """`Store.scan` (the embedding's and the search snapshot's full reads): pages
+    """`Store.scan` (the purge's rewrite, the embedding's and the search snapshot's full reads): pages
     of SCAN_ROWS rows by offset, each row once, all at the version the scan began at."""
     import vjepa_core.index.store as store_module
 

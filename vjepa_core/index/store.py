@@ -17,9 +17,11 @@ deletes at the start of the next crawl.
 from __future__ import annotations
 
 import os
+import queue
 import shutil
+import threading
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -217,7 +219,8 @@ class Store:
     def scan(self, name: str, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
         """Every row of a table at its version now, SCAN_ROWS at a time, for a reader on the caller's
         thread: one plain scan reads whole columns ahead (~36 MB for 30,000 unit vectors, in the index
-        child's peak); a page at a time, ~12. (Not as a write's data: LanceDB would call back into itself.)"""
+        child's peak and at every save's purge); a page at a time, ~12. As a write's data only through
+        `write_streamed` (read on this thread): LanceDB's writer pulling it would call into itself."""
         table = self.db.open_table(name)
         table.checkout(table.version)  # pinned: a write meanwhile (the rewrite it feeds) moves no page
         for start in range(0, table.count_rows(), SCAN_ROWS):
@@ -371,8 +374,10 @@ class Store:
             present = set(self.db.list_tables().tables)
             for name in sorted(self._deleted & present - {"meta"}):
                 table = self.table(name)
-                rows = table.search().limit(None).to_batches()  # streamed: a big table never sits in memory
-                self.db.create_table(name, data=rows, schema=table.schema, mode="overwrite")
+                # Read a page at a time on this thread and handed over (`scan`, `write_streamed`): a plain
+                # scan read whole columns ahead, ~36 MB of unit vectors at every save's purge.
+                write_streamed(lambda rows, n=name, schema=table.schema: self.db.create_table(
+                    n, data=rows, schema=schema, mode="overwrite"), table.schema, self.scan(name))
                 self._tables.pop(name, None)
             for name in sorted((self._deleted | self._stale) & present - {"meta"}):
                 self.table(name).optimize(cleanup_older_than=timedelta(0))
@@ -412,3 +417,55 @@ class Store:
                 except OSError:
                     pass
         return total
+
+
+def write_streamed(write: Callable[[pa.RecordBatchReader], object], schema: pa.Schema,
+                   batches: Iterator[pa.RecordBatch]) -> None:
+    """One write of `batches`, made on this thread and written as they come: LanceDB pulls a
+    reader from its own threads, so the batches are made here (MLX encodes only on the thread that
+    owns its stream) and handed over two at a time. If making them fails, the write is aborted:
+    nothing of it lands."""
+    handoff: queue.Queue[pa.RecordBatch | BaseException | None] = queue.Queue(maxsize=2)
+    failure: list[BaseException] = []
+
+    def rows() -> Iterator[pa.RecordBatch]:
+        while (item := handoff.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def run() -> None:
+        try:
+            write(pa.RecordBatchReader.from_batches(schema, rows()))
+        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
+            failure.append(exc)
+            while True:  # drain, so the producer never waits on a writer that is gone
+                try:
+                    handoff.get_nowait()
+                except queue.Empty:
+                    break
+
+    writer = threading.Thread(target=run, name="vjepa-vector-writer", daemon=True)
+    writer.start()
+
+    def put(item: pa.RecordBatch | BaseException | None) -> None:
+        while writer.is_alive():
+            try:
+                handoff.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    try:
+        for batch in batches:
+            if failure:
+                break
+            put(batch)
+    except BaseException:
+        put(RuntimeError("the batches to write failed; nothing was written"))
+        writer.join()
+        raise
+    put(None)
+    writer.join()
+    if failure:
+        raise failure[0]

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import itertools
 import json
-import queue
-import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +28,7 @@ from vjepa_core.index.store import (
     in_predicates,
     relations_table,
     sql_quote,
+    write_streamed,
 )
 from vjepa_core.model.encoder.encode import embed_units, model_dim
 from vjepa_core.model.encoder.static import CONFIG_NAME
@@ -256,58 +255,6 @@ def _texts_to_embed(store: Store, unit_hashes: Iterable[str], valid: set[tuple[s
             keys, texts = [], []
     if keys:
         yield keys, texts
-
-
-def write_streamed(write: Callable[[pa.RecordBatchReader], object], schema: pa.Schema,
-                   batches: Iterator[pa.RecordBatch]) -> None:
-    """One write of `batches`, made on this thread and written as they come: LanceDB pulls a
-    reader from its own threads, so the batches are made here (MLX encodes only on the thread that
-    owns its stream) and handed over two at a time. If making them fails, the write is aborted:
-    nothing of it lands."""
-    handoff: queue.Queue[pa.RecordBatch | BaseException | None] = queue.Queue(maxsize=2)
-    failure: list[BaseException] = []
-
-    def rows() -> Iterator[pa.RecordBatch]:
-        while (item := handoff.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-    def run() -> None:
-        try:
-            write(pa.RecordBatchReader.from_batches(schema, rows()))
-        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
-            failure.append(exc)
-            while True:  # drain, so the producer never waits on a writer that is gone
-                try:
-                    handoff.get_nowait()
-                except queue.Empty:
-                    break
-
-    writer = threading.Thread(target=run, name="vjepa-vector-writer", daemon=True)
-    writer.start()
-
-    def put(item: pa.RecordBatch | BaseException | None) -> None:
-        while writer.is_alive():
-            try:
-                handoff.put(item, timeout=0.2)
-                return
-            except queue.Full:
-                continue
-
-    try:
-        for batch in batches:
-            if failure:
-                break
-            put(batch)
-    except BaseException:
-        put(RuntimeError("the batches to write failed; nothing was written"))
-        writer.join()
-        raise
-    put(None)
-    writer.join()
-    if failure:
-        raise failure[0]
 
 
 def _vector_batch(keys: list[str], key: str, matrix: np.ndarray, schema: pa.Schema) -> pa.RecordBatch:
