@@ -422,9 +422,9 @@ class Store:
 def write_streamed(write: Callable[[pa.RecordBatchReader], object], schema: pa.Schema,
                    batches: Iterator[pa.RecordBatch]) -> None:
     """One write of `batches`, made on this thread and written as they come: LanceDB pulls a
-    reader from its own threads, so the batches are made here (MLX encodes only on the thread that
-    owns its stream) and handed over two at a time. If making them fails, the write is aborted:
-    nothing of it lands."""
+    reader from its own threads, so the batches are made here and handed over two at a time (MLX
+    encodes only on the thread that owns its stream; a `scan`'s pages call LanceDB, which its own
+    writer thread must not). If making them fails, the write is aborted: nothing of it lands."""
     handoff: queue.Queue[pa.RecordBatch | BaseException | None] = queue.Queue(maxsize=2)
     failure: list[BaseException] = []
 
@@ -445,7 +445,7 @@ def write_streamed(write: Callable[[pa.RecordBatchReader], object], schema: pa.S
                 except queue.Empty:
                     break
 
-    writer = threading.Thread(target=run, name="vjepa-vector-writer", daemon=True)
+    writer = threading.Thread(target=run, name="vjepa-index-writer", daemon=True)
     writer.start()
 
     def put(item: pa.RecordBatch | BaseException | None) -> None:
